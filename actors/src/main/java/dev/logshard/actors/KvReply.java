@@ -1,0 +1,45 @@
+package dev.logshard.actors;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.logshard.core.CborSerializable;
+import java.util.List;
+
+/**
+ * What a RangeShard answers to a key-value command. Replies also travel inside {@link Batch}, so
+ * the type is written into the serialized form; that is why {@link NotFound} is a field-less
+ * record rather than an enum singleton.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = KvReply.Value.class, name = "value"),
+  @JsonSubTypes.Type(value = KvReply.Written.class, name = "written"),
+  @JsonSubTypes.Type(value = KvReply.Deleted.class, name = "deleted"),
+  @JsonSubTypes.Type(value = KvReply.NotFound.class, name = "not-found"),
+  @JsonSubTypes.Type(value = KvReply.PreconditionFailed.class, name = "precondition-failed"),
+  @JsonSubTypes.Type(value = KvReply.WrongRange.class, name = "wrong-range"),
+  @JsonSubTypes.Type(value = KvReply.Batch.class, name = "batch")
+})
+public sealed interface KvReply extends CborSerializable {
+
+  /** The key's value and version. */
+  record Value(byte[] value, long version) implements KvReply {}
+
+  /** A put was stored at {@code version}; {@code created} when the key did not exist. */
+  record Written(long version, boolean created) implements KvReply {}
+
+  /** A delete was stored at {@code version}. */
+  record Deleted(long version) implements KvReply {}
+
+  /** The key does not exist. */
+  record NotFound() implements KvReply {}
+
+  /** The expectation did not hold; the key is at {@code currentVersion} (0: missing). */
+  record PreconditionFailed(long currentVersion) implements KvReply {}
+
+  /** The entity does not own the key (or any range): the sender's shard map is stale. */
+  record WrongRange(String entityId) implements KvReply {}
+
+  /** One reply per operation of a batch, in order. */
+  record Batch(List<KvReply> results) implements KvReply {}
+}

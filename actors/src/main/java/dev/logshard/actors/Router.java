@@ -1,0 +1,102 @@
+package dev.logshard.actors;
+
+import dev.logshard.core.Expectation;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.ShardMap;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+
+/**
+ * The per-node entry to the data path: key → hash → range (from the cached ShardMap) → the
+ * RangeShard's EntityRef. Not an actor: a request costs a hash, a binary search and one ask.
+ * Also the node's {@link PlacementDirectory}, so a RangeShard starts on the placement the router
+ * routes by.
+ */
+public final class Router implements KeyValueStore, PlacementDirectory {
+
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+  private final AtomicReference<ShardMap> shardMap;
+  private final Map<String, EntityRef<RangeShardCommand>> entityRefs = new ConcurrentHashMap<>();
+
+  public Router(ActorSystem<?> system, ShardMap initial, LogShardSettings settings) {
+    this.sharding = ClusterSharding.get(system);
+    this.askTimeout = settings.askTimeout();
+    this.shardMap = new AtomicReference<>(initial);
+  }
+
+  @Override
+  public ShardMap shardMap() {
+    return shardMap.get();
+  }
+
+  @Override
+  public Optional<RangePlacement> placementOf(String entityId) {
+    return shardMap.get().byEntityId(entityId);
+  }
+
+  @Override
+  public CompletionStage<KvReply> get(String key) {
+    return ask(key, replyTo -> new RangeShardCommand.Get(key, replyTo));
+  }
+
+  @Override
+  public CompletionStage<KvReply> put(String key, byte[] value, Expectation expect) {
+    return ask(key, replyTo -> new RangeShardCommand.Put(key, value, expect, replyTo));
+  }
+
+  @Override
+  public CompletionStage<KvReply> delete(String key, Expectation expect) {
+    return ask(key, replyTo -> new RangeShardCommand.Delete(key, expect, replyTo));
+  }
+
+  @Override
+  public CompletionStage<List<KvReply>> batch(List<Operation> operations) {
+    ShardMap map = shardMap.get();
+    // Group by range, keeping each operation's position so results come back in request order.
+    Map<RangePlacement, List<Integer>> byRange = new LinkedHashMap<>();
+    for (int i = 0; i < operations.size(); i++) {
+      byRange.computeIfAbsent(map.lookup(operations.get(i).key()), p -> new ArrayList<>()).add(i);
+    }
+    KvReply[] results = new KvReply[operations.size()];
+    CompletableFuture<?>[] parts = new CompletableFuture<?>[byRange.size()];
+    int part = 0;
+    for (Map.Entry<RangePlacement, List<Integer>> group : byRange.entrySet()) {
+      List<Integer> positions = group.getValue();
+      List<Operation> ops = positions.stream().map(operations::get).toList();
+      parts[part++] = entityRef(group.getKey())
+          .<KvReply>ask(replyTo -> new RangeShardCommand.ApplyBatch(ops, replyTo), askTimeout)
+          .thenAccept(reply -> {
+            for (int j = 0; j < positions.size(); j++) {
+              results[positions.get(j)] = reply instanceof KvReply.Batch batch ? batch.results().get(j) : reply;
+            }
+          })
+          .toCompletableFuture();
+    }
+    return CompletableFuture.allOf(parts).thenApply(done -> Arrays.asList(results));
+  }
+
+  private CompletionStage<KvReply> ask(String key, Function<ActorRef<KvReply>, RangeShardCommand> command) {
+    RangePlacement placement = shardMap.get().lookup(key);
+    return entityRef(placement).ask(command::apply, askTimeout);
+  }
+
+  private EntityRef<RangeShardCommand> entityRef(RangePlacement placement) {
+    return entityRefs.computeIfAbsent(
+        placement.entityId(), id -> sharding.entityRefFor(RangeShard.ENTITY_KEY, id));
+  }
+}

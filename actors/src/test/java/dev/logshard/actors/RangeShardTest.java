@@ -1,0 +1,259 @@
+package dev.logshard.actors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.logshard.core.Expectation;
+import dev.logshard.core.KeyHash;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.ShardMap;
+import dev.logshard.persistence.LogInstances;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class RangeShardTest {
+
+  private static final Config CONFIG = ConfigFactory.parseString("""
+          # Events are checked by the serialization settings below; snapshots only by the plugin.
+          pekko.persistence.testkit.snapshots.serialize = on
+          """)
+      .withFallback(EventSourcedBehaviorTestKit.config())
+      .withFallback(PersistenceTestKitSnapshotPlugin.config())
+      .withFallback(ConfigFactory.load());
+
+  private static final ShardMap MAP = ShardMap.initial(4, "standard");
+  private static final RangePlacement R1 = MAP.byRangeId("r1").orElseThrow();
+
+  private static ActorTestKit testKit;
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create("RangeShardTest", CONFIG);
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private static EventSourcedBehaviorTestKit<RangeShardCommand, RangeShardEvent, RangeShardState> shard(
+      RangePlacement placement, String settingsOverrides) {
+    LogShardSettings settings = LogShardSettings.create(
+        ConfigFactory.parseString(settingsOverrides).withFallback(CONFIG));
+    var kit = EventSourcedBehaviorTestKit.<RangeShardCommand, RangeShardEvent, RangeShardState>create(
+        testKit.system(),
+        RangeShard.create(placement, settings),
+        // Commands and events go through Jackson CBOR; the live state is never serialized (its
+        // snapshot form is, see the snapshot tests).
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
+    kit.clear();
+    return kit;
+  }
+
+  private static EventSourcedBehaviorTestKit<RangeShardCommand, RangeShardEvent, RangeShardState> shard() {
+    return shard(R1, "");
+  }
+
+  /** Keys that hash into {@code placement}'s range, deterministic. */
+  private static List<String> keysIn(RangePlacement placement, int n) {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; keys.size() < n; i++) {
+      String key = "key-" + i;
+      if (placement.range().contains(KeyHash.of(key))) {
+        keys.add(key);
+      }
+    }
+    return keys;
+  }
+
+  private static String keyOutside(RangePlacement placement) {
+    for (int i = 0; ; i++) {
+      String key = "other-" + i;
+      if (!placement.range().contains(KeyHash.of(key))) {
+        return key;
+      }
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static KvReply put(
+      EventSourcedBehaviorTestKit<RangeShardCommand, RangeShardEvent, RangeShardState> kit,
+      String key, String value, Expectation expect) {
+    return kit.<KvReply>runCommand(r -> new RangeShardCommand.Put(key, bytes(value), expect, r)).reply();
+  }
+
+  private static KvReply get(
+      EventSourcedBehaviorTestKit<RangeShardCommand, RangeShardEvent, RangeShardState> kit, String key) {
+    return kit.<KvReply>runCommand(r -> new RangeShardCommand.Get(key, r)).reply();
+  }
+
+  @Test
+  void putThenGetReturnsTheValueAndItsVersion() {
+    var kit = shard();
+    String key = keysIn(R1, 1).get(0);
+    assertInstanceOf(KvReply.NotFound.class, get(kit, key));
+    CommandResultWithReply<RangeShardCommand, RangeShardEvent, RangeShardState, KvReply> result =
+        kit.runCommand(r -> new RangeShardCommand.Put(key, bytes("v1"), Expectation.any(), r));
+    assertEquals(new KvReply.Written(1, true), result.reply());
+    RangeShardEvent.ValuePut event = result.eventOfType(RangeShardEvent.ValuePut.class);
+    assertEquals(key, event.key());
+    assertEquals(1, event.version());
+    assertEquals(new KvReply.Written(2, false), put(kit, key, "v2", Expectation.any()));
+    KvReply.Value value = assertInstanceOf(KvReply.Value.class, get(kit, key));
+    assertArrayEquals(bytes("v2"), value.value());
+    assertEquals(2, value.version());
+  }
+
+  @Test
+  void compareAndSetConflictReportsTheCurrentVersionAndStoresNothing() {
+    var kit = shard();
+    String key = keysIn(R1, 1).get(0);
+    assertEquals(new KvReply.Written(1, true), put(kit, key, "a", Expectation.absent()));
+    assertEquals(new KvReply.PreconditionFailed(1), put(kit, key, "b", Expectation.absent()));
+    var conflict = kit.<KvReply>runCommand(r -> new RangeShardCommand.Put(key, bytes("c"), Expectation.version(7), r));
+    assertEquals(new KvReply.PreconditionFailed(1), conflict.reply());
+    assertTrue(conflict.hasNoEvents());
+    assertEquals(new KvReply.Written(2, false), put(kit, key, "d", Expectation.version(1)));
+    // If-Match: * on a missing key fails with current version 0.
+    assertEquals(new KvReply.PreconditionFailed(0), put(kit, keysIn(R1, 2).get(1), "e", Expectation.present()));
+  }
+
+  @Test
+  void deleteRemovesTheKeyAndVersionsKeepGrowing() {
+    var kit = shard();
+    String key = keysIn(R1, 1).get(0);
+    put(kit, key, "a", Expectation.any());
+    var deleted = kit.<KvReply>runCommand(r -> new RangeShardCommand.Delete(key, Expectation.version(1), r));
+    assertEquals(new KvReply.Deleted(2), deleted.reply());
+    assertInstanceOf(KvReply.NotFound.class, get(kit, key));
+    var again = kit.<KvReply>runCommand(r -> new RangeShardCommand.Delete(key, Expectation.any(), r));
+    assertInstanceOf(KvReply.NotFound.class, again.reply());
+    assertTrue(again.hasNoEvents());
+    // A recreated key never reuses an old version, so a stale If-Match cannot succeed (no ABA).
+    assertEquals(new KvReply.Written(3, true), put(kit, key, "b", Expectation.any()));
+    assertEquals(new KvReply.PreconditionFailed(3), put(kit, key, "c", Expectation.version(1)));
+  }
+
+  @Test
+  void aKeyOutsideTheRangeIsRejectedAndNotStored() {
+    var kit = shard();
+    String outside = keyOutside(R1);
+    var result = kit.<KvReply>runCommand(r -> new RangeShardCommand.Put(outside, bytes("x"), Expectation.any(), r));
+    assertEquals(new KvReply.WrongRange("r1.1"), result.reply());
+    assertTrue(result.hasNoEvents());
+    assertEquals(new KvReply.WrongRange("r1.1"), get(kit, outside));
+    assertEquals(0, kit.getState().keyCount());
+  }
+
+  @Test
+  void aBatchSeesItsOwnEarlierOperationsAndPersistsTogether() {
+    var kit = shard();
+    List<String> keys = keysIn(R1, 2);
+    String a = keys.get(0);
+    String b = keys.get(1);
+    put(kit, b, "old", Expectation.any());
+    var result = kit.<KvReply>runCommand(r -> new RangeShardCommand.ApplyBatch(List.of(
+        Operation.put(a, bytes("1"), Expectation.absent()),
+        Operation.get(a),
+        Operation.put(a, bytes("2"), Expectation.version(2)),
+        Operation.delete(b, Expectation.version(1)),
+        Operation.get(b),
+        Operation.put(keyOutside(R1), bytes("z"), Expectation.any())), r));
+    KvReply.Batch batch = assertInstanceOf(KvReply.Batch.class, result.reply());
+    assertEquals(new KvReply.Written(2, true), batch.results().get(0));
+    assertEquals(2, ((KvReply.Value) batch.results().get(1)).version());
+    assertEquals(new KvReply.Written(3, false), batch.results().get(2));
+    assertEquals(new KvReply.Deleted(4), batch.results().get(3));
+    assertInstanceOf(KvReply.NotFound.class, batch.results().get(4));
+    assertInstanceOf(KvReply.WrongRange.class, batch.results().get(5));
+    assertEquals(3, result.events().size());
+    assertTrue(kit.getState().holds(a, "2", 3));
+  }
+
+  @Test
+  void restartRecoversEveryKeyWithItsVersion() {
+    var kit = shard();
+    List<String> keys = keysIn(R1, 50);
+    for (int round = 0; round < 3; round++) {
+      for (String key : keys) {
+        put(kit, key, key + "@" + round, Expectation.any());
+      }
+    }
+    kit.<KvReply>runCommand(r -> new RangeShardCommand.Delete(keys.get(0), Expectation.any(), r));
+    var restarted = kit.restart();
+    RangeShardState state = restarted.state();
+    assertEquals(49, state.keyCount());
+    assertEquals(151, state.lastVersion());
+    for (int i = 1; i < keys.size(); i++) {
+      assertTrue(state.holds(keys.get(i), keys.get(i) + "@2", 100 + i + 1), keys.get(i));
+    }
+    assertEquals(new KvReply.Written(152, true), put(kit, keys.get(0), "back", Expectation.absent()));
+  }
+
+  @Test
+  void snapshotsByEventCountAreUsedOnRecovery() {
+    var kit = shard(R1, "logshard.snapshot.every-events = 10");
+    List<String> keys = keysIn(R1, 25);
+    for (String key : keys) {
+      put(kit, key, "v-" + key, Expectation.any());
+    }
+    var snapshots = kit.snapshotTestKit().orElseThrow();
+    // Snapshots at seqNr 10 and 20; the snapshot form went through Jackson CBOR.
+    RangeShardSnapshot latest = (RangeShardSnapshot) snapshots.expectNextPersistedClass("RangeShard|r1.1", RangeShardSnapshot.class);
+    assertEquals(10, latest.lastVersion());
+    latest = (RangeShardSnapshot) snapshots.expectNextPersistedClass("RangeShard|r1.1", RangeShardSnapshot.class);
+    assertEquals(20, latest.entries().size());
+    RangeShardState recovered = kit.restart().state();
+    assertEquals(25, recovered.keyCount());
+    assertEquals(25, recovered.lastVersion());
+    for (int i = 0; i < keys.size(); i++) {
+      assertTrue(recovered.holds(keys.get(i), "v-" + keys.get(i), i + 1));
+    }
+  }
+
+  @Test
+  void snapshotsByWrittenBytesBoundReplayOfLargeValues() {
+    var kit = shard(R1, "logshard.snapshot.every-events = 100000\nlogshard.snapshot.after-bytes = 4 KiB");
+    String key = keysIn(R1, 1).get(0);
+    byte[] kib = new byte[1024];
+    for (int i = 0; i < 5; i++) {
+      kit.<KvReply>runCommand(r -> new RangeShardCommand.Put(key, kib, Expectation.any(), r));
+    }
+    var snapshots = kit.snapshotTestKit().orElseThrow();
+    RangeShardSnapshot snapshot = (RangeShardSnapshot) snapshots.expectNextPersistedClass("RangeShard|r1.1", RangeShardSnapshot.class);
+    assertEquals(4, snapshot.lastVersion());
+    snapshots.expectNothingPersisted("RangeShard|r1.1");
+    assertEquals(5, kit.restart().state().lastVersion());
+  }
+
+  @Test
+  void anUnplacedEntityAnswersWrongRangeToEverything() {
+    LogShardSettings settings = LogShardSettings.create(CONFIG);
+    LogInstances instances = LogInstances.fromConfig(CONFIG);
+    ActorRef<RangeShardCommand> ref = testKit.spawn(
+        RangeShard.create("r1.9", id -> Optional.empty(), instances, settings));
+    TestProbe<KvReply> probe = testKit.createTestProbe();
+    ref.tell(new RangeShardCommand.Put("k", bytes("v"), Expectation.any(), probe.getRef()));
+    assertEquals(new KvReply.WrongRange("r1.9"), probe.receiveMessage());
+    ref.tell(new RangeShardCommand.Get("k", probe.getRef()));
+    assertEquals(new KvReply.WrongRange("r1.9"), probe.receiveMessage());
+  }
+}

@@ -1,0 +1,127 @@
+package dev.logshard.persistence;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The embedded durable default: every log instance is an H2 file database under the data
+ * directory, reached through pekko-persistence-jdbc. Before the actor system starts, a node calls
+ * {@link #prepare} to create the schema (idempotently) and {@link #pluginConfig} to get the
+ * journal, snapshot and query plugin config of each instance.
+ */
+public final class EmbeddedStorage {
+
+  private static final String SCHEMA_RESOURCE = "/logshard-h2-schema.sql";
+
+  private final Path dataDir;
+  private final LogInstances instances;
+  private final int maxConnections;
+  private final String urlSettings;
+
+  private EmbeddedStorage(Path dataDir, LogInstances instances, int maxConnections, String urlSettings) {
+    this.dataDir = dataDir.toAbsolutePath().normalize();
+    this.instances = instances;
+    this.maxConnections = maxConnections;
+    this.urlSettings = urlSettings;
+  }
+
+  /** Reads {@code logshard.embedded}; {@code dataDir} is where the databases live. */
+  public static EmbeddedStorage create(Config config, Path dataDir) {
+    return new EmbeddedStorage(
+        dataDir,
+        LogInstances.fromConfig(config),
+        config.getInt("logshard.embedded.max-connections"),
+        config.getString("logshard.embedded.h2-url-settings"));
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public String jdbcUrl(LogInstance instance) {
+    return "jdbc:h2:file:" + dataDir.resolve(instance.name()) + urlSettings;
+  }
+
+  /** Creates the data directory and every instance's tables; safe to run on every start. */
+  public void prepare() {
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create data directory " + dataDir, e);
+    }
+    String schema = readSchema();
+    for (LogInstance instance : instances.all()) {
+      try (Connection connection = DriverManager.getConnection(jdbcUrl(instance), "sa", "");
+          Statement statement = connection.createStatement()) {
+        for (String sql : schema.split(";\\s*\\n")) {
+          if (!sql.isBlank()) {
+            statement.execute(sql);
+          }
+        }
+      } catch (SQLException e) {
+        throw new IllegalStateException(
+            "cannot prepare log instance '" + instance.name() + "' at " + jdbcUrl(instance)
+                + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Plugin config for every log instance, to lay over the node's config (which must already
+   * contain pekko-persistence-jdbc's reference config).
+   */
+  public Config pluginConfig(Config base) {
+    Config result = ConfigFactory.empty();
+    Config sharedDbDefaults = base.getConfig("pekko-persistence-jdbc.shared-databases.slick");
+    for (LogInstance instance : instances.all()) {
+      String dbName = "logshard-" + instance.name();
+      Config sharedDb = ConfigFactory.empty()
+          .withValue("profile", ConfigValueFactory.fromAnyRef("slick.jdbc.H2Profile$"))
+          .withValue("db.url", ConfigValueFactory.fromAnyRef(jdbcUrl(instance)))
+          .withValue("db.driver", ConfigValueFactory.fromAnyRef("org.h2.Driver"))
+          .withValue("db.user", ConfigValueFactory.fromAnyRef("sa"))
+          .withValue("db.password", ConfigValueFactory.fromAnyRef(""))
+          .withValue("db.numThreads", ConfigValueFactory.fromAnyRef(maxConnections))
+          .withValue("db.maxConnections", ConfigValueFactory.fromAnyRef(maxConnections))
+          .withValue("db.minConnections", ConfigValueFactory.fromAnyRef(1))
+          .withFallback(sharedDbDefaults);
+      Config useDb = ConfigFactory.empty().withValue("use-shared-db", ConfigValueFactory.fromAnyRef(dbName));
+      Config journal = useDb.withFallback(base.getConfig("jdbc-journal"));
+      Config snapshot = useDb.withFallback(base.getConfig("jdbc-snapshot-store"));
+      Config query = useDb
+          .withValue("write-plugin", ConfigValueFactory.fromAnyRef(instance.journalPluginId()))
+          .withFallback(base.getConfig("jdbc-read-journal"));
+      result = result
+          .withFallback(sharedDb.atPath("pekko-persistence-jdbc.shared-databases." + dbName))
+          .withFallback(journal.atPath(instance.journalPluginId()))
+          .withFallback(snapshot.atPath(instance.snapshotPluginId()))
+          .withFallback(query.atPath(instance.queryPluginId()));
+    }
+    return result;
+  }
+
+  private static String readSchema() {
+    try (InputStream in = EmbeddedStorage.class.getResourceAsStream(SCHEMA_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("schema resource " + SCHEMA_RESOURCE + " is missing");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .lines()
+          .filter(line -> !line.stripLeading().startsWith("--"))
+          .reduce("", (a, b) -> a + b + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
