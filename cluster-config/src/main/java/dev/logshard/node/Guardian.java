@@ -1,0 +1,54 @@
+package dev.logshard.node;
+
+import dev.logshard.actors.LogShardSettings;
+import dev.logshard.actors.RangeShard;
+import dev.logshard.actors.Router;
+import dev.logshard.core.ShardMap;
+import dev.logshard.http.HttpApi;
+import dev.logshard.http.HttpServer;
+import dev.logshard.http.HttpSettings;
+import dev.logshard.persistence.LogInstances;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/** The node's guardian: joins the cluster, wires sharding and the router, binds the HTTP API. */
+final class Guardian {
+
+  /** What the node hands back once started. */
+  record Started(Router router, ServerBinding binding) {}
+
+  private Guardian() {}
+
+  static Behavior<Void> create(
+      ShardMap shardMap,
+      LogInstances logInstances,
+      LogShardSettings settings,
+      HttpSettings httpSettings,
+      CompletableFuture<Started> started) {
+    return Behaviors.setup(ctx -> {
+      var system = ctx.getSystem();
+      Cluster cluster = Cluster.get(system);
+      // Embedded mode: a single-node cluster that joins itself.
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+
+      Router router = new Router(system, shardMap, settings);
+      RangeShard.init(system, router, logInstances, settings);
+
+      HttpApi api = new HttpApi(router, settings, httpSettings,
+          () -> cluster.selfMember().status() == MemberStatus.up());
+      HttpServer.start(system, api.routes(), httpSettings).whenComplete((binding, failure) -> {
+        if (failure != null) {
+          started.completeExceptionally(failure);
+        } else {
+          started.complete(new Started(router, binding));
+        }
+      });
+      return Behaviors.empty();
+    });
+  }
+}

@@ -1,0 +1,114 @@
+package dev.logshard.node;
+
+import com.typesafe.config.Config;
+import dev.logshard.actors.KeyValueStore;
+import dev.logshard.actors.LogShardSettings;
+import dev.logshard.core.ShardMap;
+import dev.logshard.http.HttpSettings;
+import dev.logshard.persistence.DataDirectoryLock;
+import dev.logshard.persistence.LogInstances;
+import dev.logshard.persistence.ShardMapFile;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * A running LogShard node: actor system, sharded RangeShards, router and HTTP API on durable
+ * embedded storage. Started by {@code logshard start}, or by a service that embeds LogShard.
+ * {@link #close()} runs Pekko's coordinated shutdown (unbind, hand off, leave, terminate).
+ */
+public final class LogShardNode implements AutoCloseable {
+
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+  private final ActorSystem<Void> system;
+  private final Guardian.Started started;
+  private final Path dataDir;
+
+  private LogShardNode(ActorSystem<Void> system, Guardian.Started started, Path dataDir) {
+    this.system = system;
+    this.started = started;
+    this.dataDir = dataDir;
+  }
+
+  /** Starts a node and waits until its HTTP API is bound; {@code overrides} win over all config. */
+  public static LogShardNode start(Config overrides) {
+    Config base = NodeConfig.base(overrides);
+    DataDirectoryLock lock = DataDirectoryLock.acquire(NodeConfig.dataDir(base));
+    try {
+      return start(NodeConfig.load(base), lock);
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static LogShardNode start(Config config, DataDirectoryLock lock) {
+    LogShardSettings settings = LogShardSettings.create(config);
+    LogInstances logInstances = LogInstances.fromConfig(config);
+    Path dataDir = Path.of(config.getString("logshard.data-dir"));
+    ShardMap shardMap = new ShardMapFile(dataDir)
+        .loadOrCreate(() -> ShardMap.initial(settings.rangeCount(), logInstances.initial().name()));
+    for (var placement : shardMap.placements()) {
+      logInstances.get(placement.logInstance()); // fail fast on a map naming an unknown instance
+    }
+    CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
+    ActorSystem<Void> system = ActorSystem.create(
+        Guardian.create(shardMap, logInstances, settings, HttpSettings.create(config), started),
+        "logshard",
+        config);
+    // The directory stays ours until the node has stopped, however it stops.
+    system.getWhenTerminated().whenComplete((done, failure) -> lock.close());
+    try {
+      return new LogShardNode(system, started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS), dataDir);
+    } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      system.terminate();
+      awaitTermination(system);
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("LogShard did not start: " + cause.getMessage(), cause);
+    }
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public KeyValueStore store() {
+    return started.router();
+  }
+
+  public InetSocketAddress httpAddress() {
+    return started.binding().localAddress();
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Completes when the node has stopped, whoever stopped it. */
+  public CompletableFuture<Void> whenTerminated() {
+    return system.getWhenTerminated().thenApply(done -> (Void) null).toCompletableFuture();
+  }
+
+  @Override
+  public void close() {
+    CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+    awaitTermination(system);
+  }
+
+  private static void awaitTermination(ActorSystem<?> system) {
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("LogShard did not stop in time", e);
+    }
+  }
+}

@@ -1,0 +1,277 @@
+package dev.logshard.node;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP API of a real node (sharding, RangeShards, H2 journals), status code by status code. */
+class HttpApiTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  static Path dataDir;
+
+  private static LogShardNode node;
+  private static HttpClient client;
+  private static String base;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = LogShardNode.start(ConfigFactory.empty()
+        .withValue("logshard.http.port", ConfigValueFactory.fromAnyRef(0))
+        .withValue("logshard.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString())));
+    base = "http://127.0.0.1:" + node.httpAddress().getPort();
+    client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    Instant deadline = Instant.now().plusSeconds(30);
+    while (send(get("/health/ready")).statusCode() != 200) {
+      assertTrue(Instant.now().isBefore(deadline), "node not ready within 30 s");
+      Thread.sleep(50);
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private static HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+  }
+
+  private static HttpRequest.Builder get(String path) {
+    return request(path).GET();
+  }
+
+  private static String kv(String key) {
+    return "/v1/kv/" + URLEncoder.encode(key, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private static HttpRequest.Builder put(String key, byte[] value) {
+    return request(kv(key)).PUT(BodyPublishers.ofByteArray(value));
+  }
+
+  private static HttpRequest.Builder put(String key, String value) {
+    return put(key, value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static HttpResponse<byte[]> send(HttpRequest.Builder request) throws Exception {
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private static JsonNode json(HttpResponse<byte[]> response) throws Exception {
+    return JSON.readTree(response.body());
+  }
+
+  /** Asserts the status and, for errors, an RFC 9457 body that says the same status. */
+  private static JsonNode expectProblem(HttpResponse<byte[]> response, int status) throws Exception {
+    assertEquals(status, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+    assertEquals("application/problem+json", response.headers().firstValue("Content-Type").orElse(""));
+    JsonNode problem = json(response);
+    assertEquals(status, problem.get("status").asInt());
+    assertTrue(problem.get("type").asText().startsWith("urn:logshard:problem:"));
+    assertFalse(problem.get("detail").asText().isBlank());
+    return problem;
+  }
+
+  private static String etag(HttpResponse<?> response) {
+    return response.headers().firstValue("ETag").orElse(null);
+  }
+
+  @Test
+  void putCreatesThenUpdatesAndGetReturnsValueAndVersion() throws Exception {
+    var created = send(put("user:42", "hello"));
+    assertEquals(201, created.statusCode());
+    assertEquals("\"1\"", etag(created));
+    assertEquals(1, json(created).get("version").asLong());
+    var updated = send(put("user:42", "hello again"));
+    assertEquals(200, updated.statusCode());
+    var read = send(get(kv("user:42")));
+    assertEquals(200, read.statusCode());
+    assertEquals(etag(updated), etag(read));
+    assertEquals("application/octet-stream", read.headers().firstValue("Content-Type").orElse(""));
+    assertEquals("hello again", new String(read.body(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void getOfAMissingKeyIs404() throws Exception {
+    expectProblem(send(get(kv("never-written"))), 404);
+  }
+
+  @Test
+  void ifMatchIsCompareAndSet() throws Exception {
+    String v1 = etag(send(put("cas", "a")));
+    var ok = send(put("cas", "b").header("If-Match", v1));
+    assertEquals(200, ok.statusCode());
+    var stale = send(put("cas", "c").header("If-Match", v1));
+    JsonNode problem = expectProblem(stale, 412);
+    assertTrue(problem.get("detail").asText().contains("version"));
+    assertEquals(etag(ok), etag(stale)); // tells the client the version to retry with
+    assertEquals("b", new String(send(get(kv("cas"))).body(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void ifNoneMatchStarCreatesOnlyAndIfMatchStarUpdatesOnly() throws Exception {
+    assertEquals(201, send(put("create-only", "a").header("If-None-Match", "*")).statusCode());
+    expectProblem(send(put("create-only", "b").header("If-None-Match", "*")), 412);
+    expectProblem(send(put("update-only", "a").header("If-Match", "*")), 412);
+    expectProblem(send(get(kv("update-only"))), 404);
+  }
+
+  @Test
+  void malformedPreconditionsAre400() throws Exception {
+    expectProblem(send(put("k", "v").header("If-Match", "\"abc\"")), 400);
+    expectProblem(send(put("k", "v").header("If-Match", "\"0\"")), 400);
+    expectProblem(send(put("k", "v").header("If-None-Match", "\"3\"")), 400);
+    expectProblem(send(put("k", "v").header("If-Match", "\"1\"").header("If-None-Match", "*")), 400);
+  }
+
+  @Test
+  void deleteRemovesTheKey() throws Exception {
+    String v = etag(send(put("to-delete", "x")));
+    expectProblem(send(request(kv("to-delete")).DELETE().header("If-Match", "\"99\"")), 412);
+    var deleted = send(request(kv("to-delete")).DELETE().header("If-Match", v));
+    assertEquals(200, deleted.statusCode());
+    assertTrue(json(deleted).get("deleted").asBoolean());
+    expectProblem(send(get(kv("to-delete"))), 404);
+    expectProblem(send(request(kv("to-delete")).DELETE()), 404);
+  }
+
+  @Test
+  void keyLimitIsCountedInUtf8Bytes() throws Exception {
+    String fits = "é".repeat(512); // 1024 UTF-8 bytes
+    assertEquals(201, send(put(fits, "v")).statusCode());
+    assertEquals(200, send(get(kv(fits))).statusCode());
+    JsonNode problem = expectProblem(send(put(fits + "x", "v")), 400);
+    assertTrue(problem.get("detail").asText().contains("1025"), problem.toString());
+  }
+
+  @Test
+  void valueLimitIs413WithOrWithoutContentLength() throws Exception {
+    byte[] max = new byte[1024 * 1024];
+    assertEquals(201, send(put("big", max)).statusCode());
+    assertArrayEquals(max, send(get(kv("big"))).body());
+    expectProblem(send(put("too-big", new byte[1024 * 1024 + 1])), 413);
+    // Chunked: no Content-Length, so the limit is found while reading.
+    var chunked = request(kv("too-big-chunked"))
+        .PUT(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[1024 * 1024 + 1])));
+    expectProblem(send(chunked), 413);
+    expectProblem(send(get(kv("too-big"))), 404);
+  }
+
+  @Test
+  void keysMayContainEncodedSlashesAndAnyCharacter() throws Exception {
+    String key = "a/b c+d?e#f%g";
+    assertEquals(201, send(put(key, "odd")).statusCode());
+    assertEquals("odd", new String(send(get(kv(key))).body(), StandardCharsets.UTF_8));
+    expectProblem(send(get("/v1/kv/a/b")), 400);
+    expectProblem(send(get("/v1/kv/")), 400);
+  }
+
+  @Test
+  void wrongMethodAndUnknownPathAreProblems() throws Exception {
+    expectProblem(send(request(kv("k")).POST(BodyPublishers.noBody())), 405);
+    expectProblem(send(get("/v2/nothing")), 404);
+    expectProblem(send(request("/v1/ranges").DELETE()), 405);
+  }
+
+  @Test
+  void batchAppliesEveryOperationAndAnswersEachInOrder() throws Exception {
+    send(put("batch-b", "old"));
+    String body = """
+        {"operations": [
+          {"op": "put", "key": "batch-a", "value": "%s"},
+          {"op": "get", "key": "batch-a"},
+          {"op": "delete", "key": "batch-b"},
+          {"op": "get", "key": "batch-b"},
+          {"op": "put", "key": "batch-c", "value": "eA==", "ifMatch": "\\"5\\""},
+          {"op": "put", "key": "batch-d", "value": "eQ==", "ifNoneMatch": "*"}
+        ]}""".formatted(Base64.getEncoder().encodeToString("A".getBytes(StandardCharsets.UTF_8)));
+    var response = send(request("/v1/kv:batch").POST(BodyPublishers.ofString(body)));
+    assertEquals(200, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+    JsonNode results = json(response).get("results");
+    assertEquals(6, results.size());
+    assertEquals(201, results.get(0).get("status").asInt());
+    assertEquals("QQ==", results.get(1).get("value").asText());
+    assertEquals(results.get(0).get("version"), results.get(1).get("version"));
+    assertEquals(200, results.get(2).get("status").asInt());
+    assertEquals(404, results.get(3).get("status").asInt());
+    assertEquals(412, results.get(4).get("status").asInt());
+    assertEquals(201, results.get(5).get("status").asInt());
+    assertEquals("A", new String(send(get(kv("batch-a"))).body(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void badBatchesAre400Or413() throws Exception {
+    String[] bad = {
+      "not json",
+      "{}",
+      "{\"operations\": {}}",
+      "{\"operations\": []}",
+      "{\"operations\": [42]}",
+      "{\"operations\": [{\"op\": \"merge\", \"key\": \"k\"}]}",
+      "{\"operations\": [{\"op\": \"get\"}]}",
+      "{\"operations\": [{\"op\": \"put\", \"key\": \"k\", \"value\": \"%%%\"}]}",
+      "{\"operations\": [{\"op\": \"put\", \"key\": \"k\"}]}",
+      "{\"operations\": [{\"op\": \"put\", \"key\": \"\", \"value\": \"\"}]}",
+      "{\"operations\": [{\"op\": \"put\", \"key\": \"k\", \"value\": \"\", \"ifMatch\": \"x\"}]}",
+    };
+    for (String body : bad) {
+      JsonNode problem = expectProblem(send(request("/v1/kv:batch").POST(BodyPublishers.ofString(body))), 400);
+      assertFalse(problem.get("detail").asText().isBlank(), body);
+    }
+    StringBuilder many = new StringBuilder("{\"operations\": [");
+    for (int i = 0; i < 1001; i++) {
+      many.append(i == 0 ? "" : ",").append("{\"op\": \"get\", \"key\": \"k").append(i).append("\"}");
+    }
+    expectProblem(send(request("/v1/kv:batch").POST(BodyPublishers.ofString(many.append("]}").toString()))), 413);
+    expectProblem(send(request("/v1/kv:batch").POST(BodyPublishers.ofByteArray(new byte[17 * 1024 * 1024]))), 413);
+  }
+
+  @Test
+  void rangesTileTheRing() throws Exception {
+    var response = send(get("/v1/ranges"));
+    assertEquals(200, response.statusCode());
+    JsonNode map = json(response);
+    assertEquals(1, map.get("epoch").asLong());
+    JsonNode ranges = map.get("ranges");
+    assertEquals(16, ranges.size());
+    BigInteger expectedStart = BigInteger.ZERO;
+    for (JsonNode range : ranges) {
+      assertEquals(expectedStart, new BigInteger(range.get("start").asText()));
+      expectedStart = new BigInteger(range.get("end").asText());
+      assertEquals(range.get("id").asText() + "." + range.get("generation").asLong(), range.get("entityId").asText());
+      assertEquals("standard", range.get("logInstance").asText());
+    }
+    assertEquals(BigInteger.ONE.shiftLeft(64), expectedStart);
+  }
+
+  @Test
+  void healthEndpointsAnswer() throws Exception {
+    assertEquals(200, send(get("/health/alive")).statusCode());
+    assertEquals("ready", json(send(get("/health/ready"))).get("status").asText());
+  }
+}

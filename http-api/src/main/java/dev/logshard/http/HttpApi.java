@@ -1,0 +1,190 @@
+package dev.logshard.http;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logshard.actors.KeyValueStore;
+import dev.logshard.actors.KvReply;
+import dev.logshard.actors.LogShardSettings;
+import dev.logshard.actors.Operation;
+import dev.logshard.core.Expectation;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.ShardMap;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * LogShard's HTTP API. It only translates: requests to {@link KeyValueStore} calls, replies to
+ * responses. Every error is an {@code application/problem+json} body; nothing blocks.
+ *
+ * <ul>
+ *   <li>{@code PUT|GET|DELETE /v1/kv/{key}} (a '/' in a key is sent as %2F)
+ *   <li>{@code POST /v1/kv:batch}
+ *   <li>{@code GET /v1/ranges}
+ *   <li>{@code GET /health/alive}, {@code GET /health/ready}
+ * </ul>
+ */
+public final class HttpApi extends AllDirectives {
+
+  private final KeyValueStore store;
+  private final Inputs inputs;
+  private final HttpSettings settings;
+  private final BooleanSupplier ready;
+
+  public HttpApi(KeyValueStore store, LogShardSettings limits, HttpSettings settings, BooleanSupplier ready) {
+    this.store = store;
+    this.inputs = new Inputs(limits);
+    this.settings = settings;
+    this.ready = ready;
+  }
+
+  public Route routes() {
+    return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> concat(
+        pathPrefix("v1", () -> concat(
+            path("kv:batch", () -> post(this::batch)),
+            pathPrefix("kv", () -> concat(
+                pathEndOrSingleSlash(() -> complete(Problem.badRequest("the key is missing: use /v1/kv/{key}"))),
+                pathPrefix(segment(), key -> extractUnmatchedPath(rest -> rest.isEmpty()
+                    ? keyRoutes(key)
+                    : complete(Problem.badRequest("a key that contains '/' must be sent with it encoded as %2F")))))),
+            path("ranges", () -> get(this::ranges)))),
+        pathPrefix("health", () -> concat(
+            path("alive", () -> get(() -> complete(KvResponses.json(200, KvResponses.object().put("status", "alive"))))),
+            path("ready", () -> get(this::readiness)))))));
+  }
+
+  private Route keyRoutes(String key) {
+    return validated(() -> inputs.checkKey(key), () -> concat(
+        get(() -> reply(key, store.get(key))),
+        put(() -> withExpectation(expect -> value(bytes -> reply(key, store.put(key, bytes.toArray(), expect))))),
+        delete(() -> withExpectation(expect -> reply(key, store.delete(key, expect))))));
+  }
+
+  private Route reply(String key, CompletionStage<KvReply> stage) {
+    return completeWithFuture(stage.handle((reply, failure) -> KvResponses.of(key, reply, failure)));
+  }
+
+  private Route withExpectation(Function<Expectation, Route> inner) {
+    return optionalHeaderValueByName("If-Match", ifMatch ->
+        optionalHeaderValueByName("If-None-Match", ifNoneMatch -> {
+          try {
+            return inner.apply(Inputs.expectation(ifMatch, ifNoneMatch));
+          } catch (BadRequest e) {
+            return complete(e.response());
+          }
+        }));
+  }
+
+  /** The request body, refused with 413 before it is read when its declared length is too big. */
+  private Route value(Function<ByteString, Route> inner) {
+    return body(inputs.maxValueBytes(), inner);
+  }
+
+  private Route body(long limit, Function<ByteString, Route> inner) {
+    return extractRequestEntity(entity -> {
+      OptionalLong length = entity.getContentLengthOption();
+      if (length.isPresent() && length.getAsLong() > limit) {
+        return complete(Problem.tooLarge("the body has " + length.getAsLong() + " bytes; at most " + limit + " are allowed"));
+      }
+      return withSizeLimit(limit, () -> entity(Unmarshaller.entityToByteString(), inner));
+    });
+  }
+
+  private Route batch() {
+    return body(settings.maxBatchBody(), body -> {
+      List<Operation> operations;
+      try {
+        operations = BatchJson.parse(body.toArray(), inputs);
+      } catch (BadRequest e) {
+        return complete(e.response());
+      }
+      return completeWithFuture(store.batch(operations).handle((replies, failure) -> failure != null
+          ? KvResponses.failure("the batch", failure)
+          : HttpResponse.create().withEntity(
+              ContentTypes.APPLICATION_JSON, BatchJson.render(operations, replies))));
+    });
+  }
+
+  private Route ranges() {
+    ShardMap map = store.shardMap();
+    ObjectNode body = KvResponses.object().put("epoch", map.epoch());
+    ArrayNode ranges = body.putArray("ranges");
+    for (RangePlacement p : map.placements()) {
+      ranges.addObject()
+          .put("id", p.rangeId())
+          .put("start", p.range().startString())
+          .put("end", p.range().endString())
+          .put("generation", p.generation())
+          .put("logInstance", p.logInstance())
+          .put("entityId", p.entityId());
+    }
+    return complete(KvResponses.json(200, body));
+  }
+
+  private Route readiness() {
+    return ready.getAsBoolean()
+        ? complete(KvResponses.json(200, KvResponses.object().put("status", "ready")))
+        : complete(Problem.unavailable("the node has not joined its cluster yet"));
+  }
+
+  /** Runs a check; its BadRequest becomes the response. */
+  private Route validated(Check check, Supplier<Route> inner) {
+    try {
+      check.run();
+    } catch (BadRequest e) {
+      return complete(e.response());
+    }
+    return inner.get();
+  }
+
+  @FunctionalInterface
+  private interface Check {
+    void run() throws BadRequest;
+  }
+
+  /** Pekko's own rejection responses (404, 405, 415 …), with their text as a problem body. */
+  private static RejectionHandler rejectionHandler() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+      if (response.entity() instanceof HttpEntity.Strict strict
+          && !strict.getContentType().mediaType().toString().endsWith("problem+json")) {
+        String detail = strict.getData().utf8String();
+        return Problem.of(response.status(), slug(response.status().intValue()), response.status().reason(), detail)
+            .addHeaders(response.getHeaders());
+      }
+      return response;
+    });
+  }
+
+  private ExceptionHandler exceptionHandler() {
+    return ExceptionHandler.newBuilder()
+        .match(EntityStreamSizeException.class, e -> complete(
+            Problem.tooLarge("the body is larger than the " + e.limit() + " bytes allowed")))
+        .matchAny(e -> complete(KvResponses.internalError(e)))
+        .build();
+  }
+
+  private static String slug(int status) {
+    return switch (status) {
+      case 404 -> "not-found";
+      case 405 -> "method-not-allowed";
+      case 413 -> "too-large";
+      case 415 -> "unsupported-media-type";
+      default -> status < 500 ? "bad-request" : "internal";
+    };
+  }
+}

@@ -1,0 +1,54 @@
+package dev.logshard.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
+
+/** RFC 9457 problem details ({@code application/problem+json}): the body of every error. */
+final class Problem {
+
+  static final ContentType.WithFixedCharset CONTENT_TYPE =
+      MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8).toContentType();
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Problem() {}
+
+  /** A problem response; {@code type} is a short slug, made into {@code urn:logshard:problem:<slug>}. */
+  static HttpResponse of(StatusCode status, String type, String title, String detail) {
+    ObjectNode body = JSON.createObjectNode()
+        .put("type", "urn:logshard:problem:" + type)
+        .put("title", title)
+        .put("status", status.intValue())
+        .put("detail", detail);
+    try {
+      return HttpResponse.create().withStatus(status).withEntity(CONTENT_TYPE, JSON.writeValueAsBytes(body));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static HttpResponse badRequest(String detail) {
+    return of(StatusCodes.BAD_REQUEST, "bad-request", "Bad request", detail);
+  }
+
+  static HttpResponse tooLarge(String detail) {
+    return of(StatusCodes.PAYLOAD_TOO_LARGE, "too-large", "Payload too large", detail);
+  }
+
+  static HttpResponse notFound(String detail) {
+    return of(StatusCodes.NOT_FOUND, "not-found", "Not found", detail);
+  }
+
+  /** 503 with {@code Retry-After}: the request may well succeed if sent again. */
+  static HttpResponse unavailable(String detail) {
+    return of(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail)
+        .addHeader(RetryAfter.create(1L));
+  }
+}

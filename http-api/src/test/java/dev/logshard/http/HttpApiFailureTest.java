@@ -1,0 +1,130 @@
+package dev.logshard.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.logshard.actors.KeyValueStore;
+import dev.logshard.actors.KvReply;
+import dev.logshard.actors.LogShardSettings;
+import dev.logshard.actors.Operation;
+import dev.logshard.core.Expectation;
+import dev.logshard.core.ShardMap;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How the API answers when the data path fails: a RangeShard that does not reply in time (the
+ * Router's ask fails with a TimeoutException, as {@link KeyValueStore} documents), an internal
+ * failure, a range that moved, and a node that is not ready. Those states cannot be produced on
+ * demand in a real node, so the store here fails that way on purpose.
+ */
+class HttpApiFailureTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create("HttpApiFailureTest");
+  private static final HttpClient client = HttpClient.newHttpClient();
+  private static String base;
+
+  /** Fails every call as a RangeShard that never answers would. */
+  private static final class FailingStore implements KeyValueStore {
+    @Override
+    public CompletionStage<KvReply> get(String key) {
+      if (key.equals("moving")) {
+        return CompletableFuture.completedFuture(new KvReply.WrongRange("r1.1"));
+      }
+      if (key.equals("broken")) {
+        return CompletableFuture.failedFuture(new IllegalStateException("journal exploded"));
+      }
+      return CompletableFuture.failedFuture(new TimeoutException("Ask timed out on [RangeShard r3.1] after [5000 ms]"));
+    }
+
+    @Override
+    public CompletionStage<KvReply> put(String key, byte[] value, Expectation expect) {
+      return get(key);
+    }
+
+    @Override
+    public CompletionStage<KvReply> delete(String key, Expectation expect) {
+      return get(key);
+    }
+
+    @Override
+    public CompletionStage<List<KvReply>> batch(List<Operation> operations) {
+      return CompletableFuture.failedFuture(new TimeoutException("Ask timed out"));
+    }
+
+    @Override
+    public ShardMap shardMap() {
+      return ShardMap.initial(2, "standard");
+    }
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    var config = ConfigFactory.load();
+    HttpSettings settings = new HttpSettings("127.0.0.1", 0, 1024 * 1024);
+    HttpApi api = new HttpApi(new FailingStore(), LogShardSettings.create(config), settings, () -> false);
+    ServerBinding binding = HttpServer.start(testKit.system(), api.routes(), settings).toCompletableFuture().get();
+    base = "http://127.0.0.1:" + binding.localAddress().getPort();
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private static HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void assertProblem(HttpResponse<String> response, int status, String detailPart) {
+    assertEquals(status, response.statusCode(), response.body());
+    assertEquals("application/problem+json", response.headers().firstValue("Content-Type").orElse(""));
+    assertTrue(response.body().contains(detailPart), response.body());
+    assertTrue(!response.body().contains("Exception"), "no stack trace or exception name: " + response.body());
+  }
+
+  @Test
+  void aTimedOutAskIs503WithRetryAfter() throws Exception {
+    for (var request : List.of(
+        HttpRequest.newBuilder(URI.create(base + "/v1/kv/slow")).GET(),
+        HttpRequest.newBuilder(URI.create(base + "/v1/kv/slow")).PUT(HttpRequest.BodyPublishers.ofString("v")),
+        HttpRequest.newBuilder(URI.create(base + "/v1/kv/slow")).DELETE(),
+        HttpRequest.newBuilder(URI.create(base + "/v1/kv:batch"))
+            .POST(HttpRequest.BodyPublishers.ofString("{\"operations\":[{\"op\":\"get\",\"key\":\"a\"}]}")))) {
+      var response = send(request);
+      assertProblem(response, 503, "in time");
+      assertEquals("1", response.headers().firstValue("Retry-After").orElse(""));
+    }
+  }
+
+  @Test
+  void aRangeThatMovedIs503WithRetryAfter() throws Exception {
+    var response = send(HttpRequest.newBuilder(URI.create(base + "/v1/kv/moving")).GET());
+    assertProblem(response, 503, "moving");
+    assertEquals("1", response.headers().firstValue("Retry-After").orElse(""));
+  }
+
+  @Test
+  void anInternalFailureIs500WithoutItsStackTrace() throws Exception {
+    assertProblem(send(HttpRequest.newBuilder(URI.create(base + "/v1/kv/broken")).GET()), 500, "node log");
+  }
+
+  @Test
+  void aNodeThatIsNotReadySays503() throws Exception {
+    assertProblem(send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).GET()), 503, "joined");
+    assertEquals(200, send(HttpRequest.newBuilder(URI.create(base + "/health/alive")).GET()).statusCode());
+  }
+}

@@ -1,0 +1,76 @@
+package dev.logshard.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The jar's client commands against a running node, as a user types them. */
+class CommandLineIT {
+
+  @TempDir
+  Path work;
+
+  record Result(int exitCode, String stdout, String stderr) {}
+
+  private Result cli(String... args) throws Exception {
+    Path out = work.resolve("out");
+    Path err = work.resolve("err");
+    Process p = new ProcessBuilder(NodeProcess.javaCommand(args))
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "cli did not finish");
+    return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void putGetDeleteAndRangesFromTheCommandLine() throws Exception {
+    try (NodeProcess node = NodeProcess.start(work.resolve("data")); HttpKv kv = new HttpKv(node.url())) {
+      kv.awaitReady(Duration.ofSeconds(60));
+      String url = node.url();
+      Path file = work.resolve("value.bin");
+      Files.write(file, new byte[] {0, 1, 2, (byte) 255});
+
+      Result put = cli("put", "greeting", "hello world", "--url", url);
+      assertEquals(0, put.exitCode(), put.stderr());
+      assertTrue(put.stdout().contains("\"version\":1"), put.stdout());
+
+      Result get = cli("get", "greeting", "--url", url);
+      assertEquals(0, get.exitCode());
+      assertEquals("hello world", get.stdout());
+      assertTrue(get.stderr().contains("\"1\""), get.stderr());
+
+      Result conflict = cli("put", "greeting", "other", "--if-match", "7", "--url", url);
+      assertEquals(2, conflict.exitCode());
+      assertTrue(conflict.stderr().contains("412"), conflict.stderr());
+
+      assertEquals(0, cli("put", "blob", "--file", file.toString(), "--url", url).exitCode());
+      assertEquals(200, kv.get("blob").join().statusCode());
+      assertEquals(4, kv.get("blob").join().body().length);
+
+      assertEquals(0, cli("delete", "greeting", "--url", url).exitCode());
+      Result missing = cli("get", "greeting", "--url", url);
+      assertEquals(4, missing.exitCode());
+      assertTrue(missing.stderr().contains("does not exist"), missing.stderr());
+
+      Result ranges = cli("ranges", "--url", url);
+      assertEquals(0, ranges.exitCode());
+      assertTrue(ranges.stdout().contains("\"epoch\":1"), ranges.stdout());
+    }
+  }
+
+  @Test
+  void aSecondNodeOnTheSameDataDirectoryIsRefusedClearly() throws Exception {
+    Path data = work.resolve("shared");
+    try (NodeProcess node = NodeProcess.start(data)) {
+      Result second = cli("start", "--port", "0", "--data-dir", data.toString());
+      assertEquals(1, second.exitCode());
+      assertTrue(second.stderr().contains("logshard:"), second.stderr());
+    }
+  }
+}

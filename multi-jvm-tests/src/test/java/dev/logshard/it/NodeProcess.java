@@ -1,0 +1,114 @@
+package dev.logshard.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A LogShard node in its own JVM, started from the packaged jar exactly as {@code bin/logshard
+ * start} does, on loopback and a free port. Its output goes to {@code <data-dir>/../node-N.log}.
+ */
+final class NodeProcess implements AutoCloseable {
+
+  private static final Pattern LISTENING = Pattern.compile("LogShard listening on (http://[^ ]+)");
+  private static int started;
+
+  private final Process process;
+  private final String url;
+  private final Path log;
+
+  private NodeProcess(Process process, String url, Path log) {
+    this.process = process;
+    this.url = url;
+    this.log = log;
+  }
+
+  static Path jar() {
+    Path jar = Path.of(System.getProperty("logshard.node.jar", "../cluster-config/target/logshard-node.jar"));
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " is missing: run these tests with 'mvn verify' (the jar is built in 'package')");
+    }
+    return jar;
+  }
+
+  static List<String> javaCommand(String... args) {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar().toString()));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** Starts a node on {@code dataDir} and waits (up to 60 s) until it says where it listens. */
+  static NodeProcess start(Path dataDir) throws IOException {
+    Path log = dataDir.resolveSibling("node-" + (++started) + ".log");
+    Process process = new ProcessBuilder(javaCommand("start", "--port", "0", "--data-dir", dataDir.toString()))
+        .redirectErrorStream(true)
+        .start();
+    CompletableFuture<String> url = new CompletableFuture<>();
+    Thread pump = new Thread(() -> {
+      try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+          var out = Files.newBufferedWriter(log)) {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          out.write(line);
+          out.newLine();
+          out.flush();
+          Matcher m = LISTENING.matcher(line);
+          if (m.find()) {
+            url.complete(m.group(1));
+          }
+        }
+      } catch (IOException e) {
+        url.completeExceptionally(e);
+      }
+      url.completeExceptionally(new IllegalStateException("node exited before listening; see " + log));
+    }, "node-output-" + started);
+    pump.setDaemon(true);
+    pump.start();
+    try {
+      return new NodeProcess(process, url.get(60, TimeUnit.SECONDS), log);
+    } catch (Exception e) {
+      process.destroyForcibly();
+      throw new IllegalStateException("node did not start: " + e.getMessage() + "; log " + log, e);
+    }
+  }
+
+  String url() {
+    return url;
+  }
+
+  Path log() {
+    return log;
+  }
+
+  /** SIGKILL: no shutdown hook, no flush, nothing. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("node survived SIGKILL");
+    }
+  }
+
+  /** SIGTERM (coordinated shutdown); true if the node exited within {@code timeout}. */
+  boolean stop(Duration timeout) throws InterruptedException {
+    process.destroy();
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
