@@ -12,7 +12,10 @@ public record LogShardSettings(
     Duration askTimeout,
     int snapshotEveryEvents,
     long snapshotAfterBytes,
-    int snapshotsKept) {
+    int snapshotsKept,
+    boolean batching,
+    int batchMaxOperations,
+    long batchMaxBytes) {
 
   public static LogShardSettings create(Config config) {
     Config c = config.getConfig("logshard");
@@ -24,6 +27,9 @@ public record LogShardSettings(
         c.getDuration("ask-timeout"),
         c.getInt("snapshot.every-events"),
         c.getBytes("snapshot.after-bytes"),
-        c.getInt("snapshot.keep"));
+        c.getInt("snapshot.keep"),
+        c.getBoolean("batching.enabled"),
+        c.getInt("batching.max-operations"),
+        c.getBytes("batching.max-bytes"));
   }
 }

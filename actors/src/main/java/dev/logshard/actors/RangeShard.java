@@ -28,8 +28,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * The persistent entity that owns one range generation ({@code rangeId.generation}): its keys,
  * values and versions, journaled to the log instance its placement names.
  *
- * <p>Lifecycle: Cluster Sharding starts it on the first command for its entity id (one entity per
- * shard, so every range can be placed alone); it recovers from its latest snapshot plus the events
+ * <p>Lifecycle: Cluster Sharding starts it, behind its {@link RangeShardBatcher}, on the first
+ * command for its entity id (one entity per shard, so every range can be placed alone); it recovers from its latest snapshot plus the events
  * after it, serves commands, and is passivated when idle. A key outside its range is answered with
  * {@link KvReply.WrongRange}, never stored.
  */
@@ -56,7 +56,10 @@ public final class RangeShard
             .withMessageExtractor(new OneEntityPerShard()));
   }
 
-  /** A sharded entity: looks its placement up; an unplaced id only answers WrongRange. */
+  /**
+   * The sharded entity for {@code entityId}: its placement's RangeShard behind a
+   * {@link RangeShardBatcher}; an unplaced id only answers WrongRange.
+   */
   public static Behavior<RangeShardCommand> create(
       String entityId,
       PlacementDirectory directory,
@@ -65,7 +68,8 @@ public final class RangeShard
     return Behaviors.setup(ctx -> directory.placementOf(entityId)
         .<Behavior<RangeShardCommand>>map(placement -> {
           var instance = logInstances.get(placement.logInstance());
-          return new RangeShard(placement, instance.journalPluginId(), instance.snapshotPluginId(), settings);
+          var shard = new RangeShard(placement, instance.journalPluginId(), instance.snapshotPluginId(), settings);
+          return settings.batching() ? RangeShardBatcher.create(shard, settings) : shard;
         })
         .orElseGet(() -> {
           ctx.getLog().warn("No placement for RangeShard [{}]: answering WrongRange", entityId);
@@ -73,9 +77,14 @@ public final class RangeShard
         }));
   }
 
-  /** An entity on the default journal and snapshot plugins (embedding and tests). */
+  /** A RangeShard on the default journal and snapshot plugins, without batcher (tests, embedding). */
   public static Behavior<RangeShardCommand> create(RangePlacement placement, LogShardSettings settings) {
     return new RangeShard(placement, "", "", settings);
+  }
+
+  /** The same behind its batcher, as sharding runs it. */
+  public static Behavior<RangeShardCommand> createBatched(RangePlacement placement, LogShardSettings settings) {
+    return RangeShardBatcher.create(create(placement, settings), settings);
   }
 
   private RangeShard(

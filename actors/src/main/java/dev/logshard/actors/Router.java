@@ -78,21 +78,20 @@ public final class Router implements KeyValueStore, PlacementDirectory {
     for (Map.Entry<RangePlacement, List<Integer>> group : byRange.entrySet()) {
       List<Integer> positions = group.getValue();
       List<Operation> ops = positions.stream().map(operations::get).toList();
-      parts[part++] = entityRef(group.getKey())
-          .<KvReply>ask(replyTo -> new RangeShardCommand.ApplyBatch(ops, replyTo), askTimeout)
+      parts[part++] = Stages.adopt(entityRef(group.getKey())
+              .<KvReply>ask(replyTo -> new RangeShardCommand.ApplyBatch(ops, replyTo), askTimeout))
           .thenAccept(reply -> {
             for (int j = 0; j < positions.size(); j++) {
               results[positions.get(j)] = reply instanceof KvReply.Batch batch ? batch.results().get(j) : reply;
             }
-          })
-          .toCompletableFuture();
+          });
     }
     return CompletableFuture.allOf(parts).thenApply(done -> Arrays.asList(results));
   }
 
   private CompletionStage<KvReply> ask(String key, Function<ActorRef<KvReply>, RangeShardCommand> command) {
     RangePlacement placement = shardMap.get().lookup(key);
-    return entityRef(placement).ask(command::apply, askTimeout);
+    return Stages.adopt(entityRef(placement).ask(command::apply, askTimeout));
   }
 
   private EntityRef<RangeShardCommand> entityRef(RangePlacement placement) {

@@ -27,12 +27,15 @@ public final class EmbeddedStorage {
   private final Path dataDir;
   private final LogInstances instances;
   private final int maxConnections;
+  private final int writeParallelism;
   private final String urlSettings;
 
-  private EmbeddedStorage(Path dataDir, LogInstances instances, int maxConnections, String urlSettings) {
+  private EmbeddedStorage(
+      Path dataDir, LogInstances instances, int maxConnections, int writeParallelism, String urlSettings) {
     this.dataDir = dataDir.toAbsolutePath().normalize();
     this.instances = instances;
     this.maxConnections = maxConnections;
+    this.writeParallelism = writeParallelism;
     this.urlSettings = urlSettings;
   }
 
@@ -42,6 +45,7 @@ public final class EmbeddedStorage {
         dataDir,
         LogInstances.fromConfig(config),
         config.getInt("logshard.embedded.max-connections"),
+        config.getInt("logshard.embedded.journal-write-parallelism"),
         config.getString("logshard.embedded.h2-url-settings"));
   }
 
@@ -97,7 +101,9 @@ public final class EmbeddedStorage {
           .withValue("db.minConnections", ConfigValueFactory.fromAnyRef(1))
           .withFallback(sharedDbDefaults);
       Config useDb = ConfigFactory.empty().withValue("use-shared-db", ConfigValueFactory.fromAnyRef(dbName));
-      Config journal = useDb.withFallback(base.getConfig("jdbc-journal"));
+      Config journal = useDb
+          .withValue("parallelism", ConfigValueFactory.fromAnyRef(writeParallelism))
+          .withFallback(base.getConfig("jdbc-journal"));
       Config snapshot = useDb.withFallback(base.getConfig("jdbc-snapshot-store"));
       Config query = useDb
           .withValue("write-plugin", ConfigValueFactory.fromAnyRef(instance.journalPluginId()))

@@ -44,6 +44,7 @@ class EmbeddedStorageTest {
     assertEquals(2, instances.all().size());
     for (LogInstance instance : instances.all()) {
       assertEquals("logshard-" + instance.name(), plugins.getString(instance.journalPluginId() + ".use-shared-db"));
+      assertEquals(1, plugins.getInt(instance.journalPluginId() + ".parallelism"));
       assertEquals("logshard-" + instance.name(), plugins.getString(instance.snapshotPluginId() + ".use-shared-db"));
       assertEquals(instance.journalPluginId(), plugins.getString(instance.queryPluginId() + ".write-plugin"));
       assertEquals(

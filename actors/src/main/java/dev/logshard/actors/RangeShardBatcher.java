@@ -1,0 +1,139 @@
+package dev.logshard.actors;
+
+import dev.logshard.actors.RangeShardCommand.ApplyBatch;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The sharded entity of one range generation: a thin front of its persistent {@link RangeShard}.
+ *
+ * <p>Why: while a RangeShard persists, Pekko stashes every other command, then persists the next
+ * one alone, so a range could commit at most one write per journal round trip. The batcher queues
+ * the commands that arrive meanwhile and hands them over as one {@link ApplyBatch} (group commit):
+ * one batch in flight, applied in arrival order, so reads still see every earlier write. Replies
+ * go straight to each command's sender.
+ *
+ * <p>Lifecycle: started and passivated by Cluster Sharding with its RangeShard as child; if the
+ * child stops (a journal failure), so does the batcher, and sharding starts both on the next
+ * command. Commands of a failed batch get no reply: their senders' asks time out (HTTP 503).
+ */
+final class RangeShardBatcher extends AbstractBehavior<Object> {
+
+  /** The child's answer to the batch in flight. */
+  private record BatchApplied(KvReply reply) {}
+
+  private final ActorRef<RangeShardCommand> shard;
+  private final ActorRef<KvReply> batchReplies;
+  private final LogShardSettings settings;
+  private List<RangeShardCommand> pending = new ArrayList<>();
+  /** The commands of the batch the child is applying; null when none is. */
+  private List<RangeShardCommand> inFlight;
+
+  static Behavior<RangeShardCommand> create(Behavior<RangeShardCommand> rangeShard, LogShardSettings settings) {
+    return Behaviors.<Object>setup(ctx -> new RangeShardBatcher(ctx, rangeShard, settings)).narrow();
+  }
+
+  private RangeShardBatcher(ActorContext<Object> ctx, Behavior<RangeShardCommand> rangeShard, LogShardSettings settings) {
+    super(ctx);
+    this.shard = ctx.spawn(rangeShard, "log");
+    this.settings = settings;
+    // Not ctx.ask: its javadsl form continues on the JDK's default executor, which on 2 cores
+    // starts a thread per call (see Stages). The child answers batches in order and stops if a
+    // journal write fails, so the one batch in flight needs no timer.
+    this.batchReplies = ctx.messageAdapter(KvReply.class, BatchApplied::new);
+    ctx.watch(shard);
+  }
+
+  @Override
+  public Receive<Object> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(RangeShardCommand.class, this::onCommand)
+        .onMessage(BatchApplied.class, this::onBatchApplied)
+        .onSignal(Terminated.class, this::onShardStopped)
+        .build();
+  }
+
+  private Behavior<Object> onCommand(RangeShardCommand command) {
+    pending.add(command);
+    if (inFlight == null) {
+      sendBatch();
+    }
+    return this;
+  }
+
+  private Behavior<Object> onBatchApplied(BatchApplied applied) {
+    reply(inFlight, applied.reply());
+    inFlight = null;
+    if (!pending.isEmpty()) {
+      sendBatch();
+    }
+    return this;
+  }
+
+  private Behavior<Object> onShardStopped(Terminated terminated) {
+    getContext().getLog().warn("RangeShard {} stopped; {} commands get no reply",
+        shard.path().name(), pending.size() + (inFlight == null ? 0 : inFlight.size()));
+    return Behaviors.stopped();
+  }
+
+  /** Sends the queue's head, up to the batch limits (a single command always goes). */
+  private void sendBatch() {
+    List<RangeShardCommand> batch = new ArrayList<>();
+    List<Operation> operations = new ArrayList<>();
+    long bytes = 0;
+    int taken = 0;
+    for (RangeShardCommand command : pending) {
+      List<Operation> ops = operations(command);
+      long commandBytes = ops.stream().mapToLong(op -> op.value() == null ? 0 : op.value().length).sum();
+      if (!batch.isEmpty() && (operations.size() + ops.size() > settings.batchMaxOperations()
+          || bytes + commandBytes > settings.batchMaxBytes())) {
+        break;
+      }
+      batch.add(command);
+      operations.addAll(ops);
+      bytes += commandBytes;
+      taken++;
+    }
+    pending = taken == pending.size() ? new ArrayList<>() : new ArrayList<>(pending.subList(taken, pending.size()));
+    inFlight = batch;
+    shard.tell(new ApplyBatch(List.copyOf(operations), batchReplies));
+  }
+
+  private static List<Operation> operations(RangeShardCommand command) {
+    if (command instanceof RangeShardCommand.Get get) {
+      return List.of(Operation.get(get.key()));
+    }
+    if (command instanceof RangeShardCommand.Put put) {
+      return List.of(Operation.put(put.key(), put.value(), put.expect()));
+    }
+    if (command instanceof RangeShardCommand.Delete delete) {
+      return List.of(Operation.delete(delete.key(), delete.expect()));
+    }
+    return ((ApplyBatch) command).operations();
+  }
+
+  /** Splits the batch's results back to the commands, in order. */
+  private static void reply(List<RangeShardCommand> commands, KvReply reply) {
+    if (!(reply instanceof KvReply.Batch batch)) {
+      commands.forEach(c -> c.replyTo().tell(reply)); // WrongRange for the whole batch
+      return;
+    }
+    int next = 0;
+    for (RangeShardCommand command : commands) {
+      if (command instanceof ApplyBatch own) {
+        int n = own.operations().size();
+        command.replyTo().tell(new KvReply.Batch(List.copyOf(batch.results().subList(next, next + n))));
+        next += n;
+      } else {
+        command.replyTo().tell(batch.results().get(next++));
+      }
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package dev.logshard.actors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.logshard.core.Expectation;
+import dev.logshard.core.KeyHash;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.ShardMap;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.JournalOperation;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.ProcessingPolicy;
+import org.apache.pekko.persistence.testkit.ProcessingResult;
+import org.apache.pekko.persistence.testkit.ProcessingSuccess;
+import org.apache.pekko.persistence.testkit.WriteEvents;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Group commit in front of a RangeShard: batched, yet every sender sees its own order. */
+class RangeShardBatcherTest {
+
+  private static final Config CONFIG = EventSourcedBehaviorTestKit.config()
+      .withFallback(PersistenceTestKitSnapshotPlugin.config())
+      .withFallback(ConfigFactory.load());
+
+  private static final ActorTestKit testKit = ActorTestKit.create("RangeShardBatcherTest", CONFIG);
+  private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+  private static final ShardMap MAP = ShardMap.initial(4, "standard");
+  private static int generation;
+
+  /** Sizes of the atomic writes the journal received. */
+  private final List<Integer> writes = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void recordWrites() {
+    journal.clearAll();
+    journal.withPolicy(new ProcessingPolicy<JournalOperation>() {
+      @Override
+      public ProcessingResult tryProcess(String persistenceId, JournalOperation operation) {
+        if (operation instanceof WriteEvents write) {
+          writes.add(write.getBatch().size());
+        }
+        return ProcessingSuccess.getInstance();
+      }
+    });
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  /** A fresh range generation (its own persistence id) behind a batcher. */
+  private static ActorRef<RangeShardCommand> spawn(String settingsOverrides) {
+    RangePlacement r1 = MAP.byRangeId("r1").orElseThrow();
+    RangePlacement placement = new RangePlacement("r1", r1.range(), ++generation, "standard");
+    LogShardSettings settings = LogShardSettings.create(ConfigFactory.parseString(settingsOverrides).withFallback(CONFIG));
+    return testKit.spawn(RangeShard.createBatched(placement, settings));
+  }
+
+  private static List<String> keysInR1(int n) {
+    RangePlacement r1 = MAP.byRangeId("r1").orElseThrow();
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; keys.size() < n; i++) {
+      if (r1.range().contains(KeyHash.of("k" + i))) {
+        keys.add("k" + i);
+      }
+    }
+    return keys;
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void commandsSentWithoutWaitingAreAppliedAndAnsweredInOrder() {
+    ActorRef<RangeShardCommand> shard = spawn("");
+    TestProbe<KvReply> probe = testKit.createTestProbe();
+    List<String> keys = keysInR1(10);
+    int rounds = 30;
+    for (int round = 0; round < rounds; round++) {
+      for (String key : keys) {
+        shard.tell(new RangeShardCommand.Put(key, bytes(key + "@" + round), Expectation.any(), probe.getRef()));
+        shard.tell(new RangeShardCommand.Get(key, probe.getRef()));
+      }
+    }
+    long version = 0;
+    for (int round = 0; round < rounds; round++) {
+      for (String key : keys) {
+        KvReply.Written written = assertInstanceOf(KvReply.Written.class, probe.receiveMessage());
+        assertEquals(++version, written.version(), "versions follow the order the commands were sent in");
+        assertEquals(round == 0, written.created());
+        KvReply.Value read = assertInstanceOf(KvReply.Value.class, probe.receiveMessage());
+        assertEquals(version, read.version(), "a read sees the write sent just before it");
+        assertArrayEquals(bytes(key + "@" + round), read.value());
+      }
+    }
+    assertEquals(rounds * keys.size(), writes.stream().mapToInt(Integer::intValue).sum());
+    assertTrue(writes.size() < rounds * keys.size(), "writes were grouped: " + writes);
+  }
+
+  @Test
+  void aClientBatchAndSingleCommandsShareAJournalWriteYetGetTheirOwnReplies() {
+    ActorRef<RangeShardCommand> shard = spawn("");
+    TestProbe<KvReply> probe = testKit.createTestProbe();
+    List<String> keys = keysInR1(3);
+    shard.tell(new RangeShardCommand.Put(keys.get(0), bytes("a"), Expectation.absent(), probe.getRef()));
+    shard.tell(new RangeShardCommand.ApplyBatch(List.of(
+        Operation.put(keys.get(1), bytes("b"), Expectation.any()),
+        Operation.get(keys.get(0)),
+        Operation.put(keys.get(0), bytes("a2"), Expectation.version(1))), probe.getRef()));
+    shard.tell(new RangeShardCommand.Put(keys.get(0), bytes("a3"), Expectation.version(1), probe.getRef()));
+    shard.tell(new RangeShardCommand.Delete(keys.get(2), Expectation.any(), probe.getRef()));
+
+    assertEquals(new KvReply.Written(1, true), probe.receiveMessage());
+    KvReply.Batch batch = assertInstanceOf(KvReply.Batch.class, probe.receiveMessage());
+    assertEquals(3, batch.results().size());
+    assertEquals(new KvReply.Written(2, true), batch.results().get(0));
+    assertEquals(1, ((KvReply.Value) batch.results().get(1)).version());
+    assertEquals(new KvReply.Written(3, false), batch.results().get(2));
+    assertEquals(new KvReply.PreconditionFailed(3), probe.receiveMessage());
+    assertInstanceOf(KvReply.NotFound.class, probe.receiveMessage());
+  }
+
+  @Test
+  void aBatchStaysWithinItsByteLimit() {
+    ActorRef<RangeShardCommand> shard = spawn("logshard.batching.max-bytes = 3 KiB");
+    TestProbe<KvReply> probe = testKit.createTestProbe();
+    String key = keysInR1(1).get(0);
+    for (int i = 0; i < 20; i++) {
+      shard.tell(new RangeShardCommand.Put(key, new byte[1024], Expectation.any(), probe.getRef()));
+    }
+    for (int i = 1; i <= 20; i++) {
+      assertEquals(i, assertInstanceOf(KvReply.Written.class, probe.receiveMessage()).version());
+    }
+    assertEquals(20, writes.stream().mapToInt(Integer::intValue).sum());
+    assertTrue(writes.stream().allMatch(n -> n <= 3), "at most 3 KiB of values per write: " + writes);
+  }
+}

@@ -1,0 +1,17 @@
+package dev.logshard.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar bench/target/logshard-bench.jar load …}: LogShard's benchmark tools. */
+@Command(
+    name = "logshard-bench",
+    mixinStandardHelpOptions = true,
+    description = "LogShard benchmark tools.",
+    subcommands = {LoadGenerator.class})
+public final class Bench {
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Bench()).execute(args));
+  }
+}

@@ -1,0 +1,258 @@
+package dev.logshard.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import site.ycsb.generator.NumberGenerator;
+import site.ycsb.generator.ScrambledZipfianGenerator;
+import site.ycsb.generator.UniformLongGenerator;
+
+/**
+ * Drives a running node over HTTP with a YCSB-like mix (A = 50/50, B = 95/5, C = 100/0
+ * read/update), Zipfian (0.99) or uniform keys and fixed-size values, and reports throughput and
+ * latency percentiles from HdrHistogram.
+ *
+ * <p>Closed loop: {@code --clients} workers, each sending its next request when the last one
+ * answered. Open loop: requests are scheduled at {@code --rate} per second whatever the answers,
+ * and latency is measured from each request's scheduled time, so a stall is charged to every
+ * request it delayed (no coordinated omission).
+ */
+@Command(name = "load", mixinStandardHelpOptions = true, description = "Run a load against a LogShard node.")
+public final class LoadGenerator implements Callable<Integer> {
+
+  enum Mix {
+    A(0.50), B(0.95), C(1.00);
+
+    final double readFraction;
+
+    Mix(double readFraction) {
+      this.readFraction = readFraction;
+    }
+  }
+
+  enum Distribution { zipfian, uniform }
+
+  enum Mode { closed, open }
+
+  @Option(names = "--url", description = "Node URL (default: ${DEFAULT-VALUE}).")
+  String url = "http://127.0.0.1:8080";
+
+  @Option(names = "--mix", description = "A, B or C (default: ${DEFAULT-VALUE}).")
+  Mix mix = Mix.A;
+
+  @Option(names = "--distribution", description = "zipfian or uniform (default: ${DEFAULT-VALUE}).")
+  Distribution distribution = Distribution.zipfian;
+
+  @Option(names = "--mode", description = "closed or open loop (default: ${DEFAULT-VALUE}).")
+  Mode mode = Mode.closed;
+
+  @Option(names = "--clients", description = "Concurrent clients, closed loop (default: ${DEFAULT-VALUE}).")
+  int clients = 16;
+
+  @Option(names = "--rate", description = "Requests per second, open loop.")
+  int rate = 1000;
+
+  @Option(names = "--max-in-flight", description = "Open loop: most requests outstanding (default: ${DEFAULT-VALUE}).")
+  int maxInFlight = 1024;
+
+  @Option(names = "--records", description = "Distinct keys (default: ${DEFAULT-VALUE}).")
+  int records = 10_000;
+
+  @Option(names = "--value-bytes", description = "Value size (default: ${DEFAULT-VALUE}).")
+  int valueBytes = 1024;
+
+  @Option(names = "--seconds", description = "Measured time (default: ${DEFAULT-VALUE}).")
+  int seconds = 20;
+
+  @Option(names = "--warmup-seconds", description = "Unmeasured warm-up (default: ${DEFAULT-VALUE}).")
+  int warmupSeconds = 5;
+
+  @Option(names = "--preload", description = "Write every key once before the run.")
+  boolean preload;
+
+  @Option(names = "--label", description = "Name for the result line.")
+  String label = "run";
+
+  @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
+  long seed = 1;
+
+  private final Recorder reads = new Recorder(3);
+  private final Recorder updates = new Recorder(3);
+  private final AtomicLong errors = new AtomicLong();
+  private ExecutorService executor;
+  private HttpClient client;
+
+  @Override
+  public Integer call() throws Exception {
+    executor = Executors.newFixedThreadPool(4);
+    client = HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(5)).build();
+    try {
+      if (preload) {
+        preload();
+      }
+      run(warmupSeconds);
+      reads.getIntervalHistogram();
+      updates.getIntervalHistogram();
+      errors.set(0);
+      long start = System.nanoTime();
+      run(seconds);
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      report(reads.getIntervalHistogram(), updates.getIntervalHistogram(), elapsed);
+      return 0;
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+
+  private void preload() throws InterruptedException {
+    Semaphore slots = new Semaphore(64);
+    byte[] value = value(new Random(seed));
+    AtomicLong failed = new AtomicLong();
+    for (int i = 0; i < records; i++) {
+      slots.acquire();
+      client.sendAsync(put(i, value), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+        if (e != null || r.statusCode() / 100 != 2) {
+          failed.incrementAndGet();
+        }
+        slots.release();
+      });
+    }
+    slots.acquire(64);
+    if (failed.get() > 0) {
+      throw new IllegalStateException(failed.get() + " preload writes failed");
+    }
+  }
+
+  private void run(int runSeconds) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(runSeconds);
+    if (mode == Mode.closed) {
+      List<Thread> workers = new ArrayList<>();
+      for (int c = 0; c < clients; c++) {
+        long workerSeed = seed * 1000 + c;
+        Thread t = new Thread(() -> closedLoop(end, workerSeed), "client-" + c);
+        t.start();
+        workers.add(t);
+      }
+      for (Thread t : workers) {
+        t.join();
+      }
+    } else {
+      openLoop(end);
+    }
+  }
+
+  private void closedLoop(long end, long workerSeed) {
+    Random random = new Random(workerSeed);
+    NumberGenerator keys = keyGenerator();
+    byte[] value = value(random);
+    while (System.nanoTime() < end) {
+      boolean read = random.nextDouble() < mix.readFraction;
+      int key = keys.nextValue().intValue();
+      long t0 = System.nanoTime();
+      try {
+        HttpResponse<Void> response = client.send(read ? get(key) : put(key, value), HttpResponse.BodyHandlers.discarding());
+        record(read, response.statusCode(), System.nanoTime() - t0);
+      } catch (Exception e) {
+        errors.incrementAndGet();
+        if (e instanceof InterruptedException) {
+          return;
+        }
+      }
+    }
+  }
+
+  private void openLoop(long end) throws InterruptedException {
+    Random random = new Random(seed);
+    NumberGenerator keys = keyGenerator();
+    byte[] value = value(random);
+    Semaphore inFlight = new Semaphore(maxInFlight);
+    long start = System.nanoTime();
+    double interval = 1e9 / rate;
+    for (long k = 0; ; k++) {
+      long intended = start + (long) (k * interval);
+      if (intended >= end) {
+        break;
+      }
+      long wait = intended - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      boolean read = random.nextDouble() < mix.readFraction;
+      int key = keys.nextValue().intValue();
+      inFlight.acquire();
+      client.sendAsync(read ? get(key) : put(key, value), HttpResponse.BodyHandlers.discarding())
+          .whenComplete((response, failure) -> {
+            if (failure != null) {
+              errors.incrementAndGet();
+            } else {
+              record(read, response.statusCode(), System.nanoTime() - intended);
+            }
+            inFlight.release();
+          });
+    }
+    inFlight.acquire(maxInFlight);
+    inFlight.release(maxInFlight);
+  }
+
+  private void record(boolean read, int status, long nanos) {
+    if (status / 100 != 2) {
+      errors.incrementAndGet();
+      return;
+    }
+    (read ? reads : updates).recordValue(Math.max(1, nanos / 1000));
+  }
+
+  private NumberGenerator keyGenerator() {
+    return distribution == Distribution.zipfian
+        ? new ScrambledZipfianGenerator(records)
+        : new UniformLongGenerator(0, records - 1);
+  }
+
+  private byte[] value(Random random) {
+    byte[] value = new byte[valueBytes];
+    random.nextBytes(value);
+    return value;
+  }
+
+  private HttpRequest get(int key) {
+    return HttpRequest.newBuilder(URI.create(url + "/v1/kv/user:" + key)).timeout(Duration.ofSeconds(30)).GET().build();
+  }
+
+  private HttpRequest put(int key, byte[] value) {
+    return HttpRequest.newBuilder(URI.create(url + "/v1/kv/user:" + key)).timeout(Duration.ofSeconds(30))
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(value)).build();
+  }
+
+  private void report(Histogram readHistogram, Histogram updateHistogram, double elapsed) {
+    Histogram all = readHistogram.copy();
+    all.add(updateHistogram);
+    String load = mode == Mode.closed ? "clients=" + clients : "rate=" + rate;
+    System.out.printf(Locale.ROOT,
+        "RESULT label=%s mode=%s mix=%s dist=%s %s ops=%d ops_per_s=%.0f p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f"
+            + " read_p99_ms=%.2f update_p99_ms=%.2f errors=%d%n",
+        label, mode, mix, distribution, load, all.getTotalCount(), all.getTotalCount() / elapsed,
+        ms(all, 50), ms(all, 99), ms(all, 99.9), all.getMaxValue() / 1000.0,
+        ms(readHistogram, 99), ms(updateHistogram, 99), errors.get());
+  }
+
+  private static double ms(Histogram h, double percentile) {
+    return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
+  }
+}
