@@ -17,8 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * <p>Why: while a RangeShard persists, Pekko stashes every other command, then persists the next
  * one alone, so a range could commit at most one write per journal round trip. The batcher queues
  * the commands that arrive meanwhile and hands them over as one {@link ApplyBatch} (group commit):
- * one batch in flight, applied in arrival order, so reads still see every earlier write. Replies
- * go straight to each command's sender.
+ * one batch in flight, applied in arrival order, so reads still see every earlier write. A read with
+ * nothing queued ahead of it goes straight to the RangeShard. Replies go to each command's sender.
  *
  * <p>Lifecycle: started and passivated by Cluster Sharding with its RangeShard as child; if the
  * child stops (a journal failure), so does the batcher, and sharding starts both on the next
@@ -61,6 +61,12 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onCommand(RangeShardCommand command) {
+    if (command instanceof RangeShardCommand.Get && pending.isEmpty()) {
+      // Nothing queued ahead of it: the child's mailbox orders it after the batch in flight, so
+      // it is answered right after that commit instead of waiting for the next batch's.
+      shard.tell(command);
+      return this;
+    }
     pending.add(command);
     if (inFlight == null) {
       sendBatch();

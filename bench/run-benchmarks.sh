@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Reproduces the foundation numbers in BENCHMARKS.md on this machine, in one run:
+#   1. the load generator: mixes A/B/C x Zipfian/uniform x 16/64 clients (closed loop)
+#   2. the load generator, open loop, mix A at about half of the closed-loop peak
+#   3. YCSB 0.17.0's own client with LogShard's binding: workloads A/B/C at 16 and 64 threads
+#   4. configurations side by side (interleaved, two rounds), measured with wrk
+#   5. JMH: routing cost (hash + range lookup)
+#   6. group commit under skew: batching on/off side by side (interleaved, two rounds), load generator,
+#      mix A, Zipfian keys
+# Every node binds 127.0.0.1 on a free port, with a fresh data directory, and is stopped after.
+# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6").
+# Needs wrk (apt-get install wrk).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+RUN_SECONDS="${RUN_SECONDS:-15}"
+WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
+OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)}"
+NODE_JAR="$ROOT/cluster-config/target/logshard-node.jar"
+BENCH_JAR="$ROOT/bench/target/logshard-bench.jar"
+SECTIONS="${SECTIONS:-1 2 3 4 5 6}"
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
+mkdir -p "$OUT"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+
+echo "building..." >&2
+(cd "$ROOT" && mvn -q -B -Dmaven.test.skip=true package -pl cluster-config,bench -am)
+
+NODE_PID=""
+URL=""
+DATA_DIR=""
+start_node() { # start_node <label> [java options...]
+  local label="$1"; shift
+  DATA_DIR="$(mktemp -d)"
+  java "$@" -jar "$NODE_JAR" start --port 0 --data-dir "$DATA_DIR" > "$OUT/node-$label.log" 2>&1 &
+  NODE_PID=$!
+  for _ in $(seq 1 120); do
+    URL="$(grep -o 'http://127.0.0.1:[0-9]*' "$OUT/node-$label.log" | head -1 || true)"
+    [ -n "$URL" ] && curl -sf "$URL/health/ready" >/dev/null && return 0
+    sleep 0.5
+  done
+  echo "node $label did not start" >&2; exit 1
+}
+stop_node() {
+  [ -n "$NODE_PID" ] && kill "$NODE_PID" 2>/dev/null && wait "$NODE_PID" 2>/dev/null || true
+  NODE_PID=""
+  [ -n "$DATA_DIR" ] && rm -rf "$DATA_DIR"
+  DATA_DIR=""
+}
+trap stop_node EXIT
+
+load() { java -jar "$BENCH_JAR" load --url "$URL" --seconds "$RUN_SECONDS" --warmup-seconds "$WARMUP_SECONDS" "$@"; }
+
+# --- 1 + 2: the load generator -------------------------------------------------------------
+if want 1 || want 2 || want 3; then
+start_node main
+java -jar "$BENCH_JAR" load --url "$URL" --preload --seconds 1 --warmup-seconds 0 --label preload > /dev/null
+for mix in A B C; do
+  for dist in zipfian uniform; do
+    for clients in 16 64; do
+      load --mix "$mix" --distribution "$dist" --clients "$clients" --label "gen" | tee -a "$OUT/generator.txt"
+    done
+  done
+done
+peak=$(awk '/mix=A dist=zipfian clients=64/ {for(i=1;i<=NF;i++) if($i ~ /^ops_per_s=/){split($i,a,"="); print a[2]}}' "$OUT/generator.txt")
+rate=$(( ${peak%.*} / 2 ))
+load --mode open --rate "$rate" --mix A --distribution zipfian --label "open-50pct" | tee -a "$OUT/generator.txt"
+
+# --- 3: YCSB ---------------------------------------------------------------------------------
+ycsb() { java -cp "$BENCH_JAR:$ROOT/bench/target/lib/*" site.ycsb.Client -db dev.logshard.bench.ycsb.LogShardDB \
+  -p logshard.url="$URL" -p recordcount=10000 -p writeallfields=true \
+  -p measurementtype=hdrhistogram -p hdrhistogram.percentiles=50,99,99.9 "$@"; }
+ycsb -load -P "$ROOT/bench/workloads/workloada" -threads 16 > "$OUT/ycsb-load.txt" 2>&1
+for w in a b c; do
+  for threads in 16 64; do
+    ycsb -t -P "$ROOT/bench/workloads/workload$w" -threads "$threads" \
+      -p operationcount=100000000 -p maxexecutiontime="$RUN_SECONDS" > "$OUT/ycsb-$w-$threads.txt" 2>&1
+    awk -v w="$w" -v t="$threads" -F', ' '
+      /^\[OVERALL\], Throughput/ {tp=$3}
+      /^\[(READ|UPDATE)\], 50thPercentileLatency/ {p50[$1]=$3}
+      /^\[(READ|UPDATE)\], 99thPercentileLatency/ {p99[$1]=$3}
+      /^\[(READ|UPDATE)\], 99.9PercentileLatency/ {p999[$1]=$3}
+      /^\[(READ|UPDATE)-FAILED\], Operations/ {failed+=$3}
+      END {printf "YCSB workload=%s threads=%d ops_per_s=%.0f read_p50_ms=%.2f read_p99_ms=%.2f read_p999_ms=%.2f update_p50_ms=%.2f update_p99_ms=%.2f update_p999_ms=%.2f failed=%d\n",
+        toupper(w), t, tp, p50["[READ]"]/1000, p99["[READ]"]/1000, p999["[READ]"]/1000, p50["[UPDATE]"]/1000, p99["[UPDATE]"]/1000, p999["[UPDATE]"]/1000, failed}' \
+      "$OUT/ycsb-$w-$threads.txt" | tee -a "$OUT/ycsb.txt"
+  done
+done
+stop_node
+fi
+
+# --- 4: configurations side by side (wrk, uniform keys, 1 KiB values) -------------------------
+if want 4; then
+declare -A CONFIGS=(
+  [logshard]=""
+  [no-batching]="-Dlogshard.batching.enabled=off"
+  [stock-jdbc]="-Dlogshard.batching.enabled=off -Dlogshard.embedded.journal-write-parallelism=8 -Dlogshard.embedded.h2-url-settings=;DB_CLOSE_ON_EXIT=FALSE"
+)
+for round in 1 2; do
+  for config in logshard no-batching stock-jdbc; do
+    # shellcheck disable=SC2086
+    start_node "$config-$round" ${CONFIGS[$config]}
+    java -jar "$BENCH_JAR" load --url "$URL" --preload --seconds 1 --warmup-seconds 0 --label preload > /dev/null
+    for spec in "A 0.5 16" "A 0.5 64" "write-only 0 16"; do
+      set -- $spec
+      wrk -t2 -c"$3" -d"$RUN_SECONDS"s -s "$ROOT/bench/wrk/ycsb-mix.lua" "$URL" -- "$2" > "$OUT/wrk-$config-$1-$3-$round.txt" 2>&1
+      awk -v c="$config" -v m="$1" -v n="$3" -v r="$round" '
+        /Requests\/sec/ {rps=$2} /^ +Latency/ {lat=$2}
+        /Non-2xx/ {bad=$NF}
+        END {printf "WRK config=%s mix=%s connections=%d round=%d req_per_s=%.0f mean_latency=%s non2xx=%d\n", c, m, n, r, rps, lat, bad}' \
+        "$OUT/wrk-$config-$1-$3-$round.txt" | tee -a "$OUT/configs.txt"
+    done
+    du -sh "$DATA_DIR" | awk -v c="$config" -v r="$round" '{print "DISK config=" c " round=" r " size=" $1}' | tee -a "$OUT/configs.txt"
+    stop_node
+  done
+done
+fi
+
+# --- 5: JMH ----------------------------------------------------------------------------------
+if want 5; then
+java -cp "$BENCH_JAR:$ROOT/bench/target/lib/*" org.openjdk.jmh.Main RoutingBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s \
+  > "$OUT/jmh.txt" 2>&1
+grep -E "^(Benchmark +|RoutingBenchmark\.)" "$OUT/jmh.txt" | tee -a "$OUT/summary.txt"
+fi
+
+# --- 6: group commit under skew ----------------------------------------------------------------
+if want 6; then
+for round in 1 2; do
+  for batching in on off; do
+    start_node "batching-$batching-$round" "-Dlogshard.batching.enabled=$batching"
+    java -jar "$BENCH_JAR" load --url "$URL" --preload --seconds 1 --warmup-seconds 0 --label preload > /dev/null
+    for clients in 16 64; do
+      load --mix A --distribution zipfian --clients "$clients" --label "batching-$batching-round-$round" | tee -a "$OUT/batching.txt"
+    done
+    stop_node
+  done
+done
+fi
+
+cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt >> "$OUT/summary.txt" 2>/dev/null || true
+echo "results in $OUT" >&2
