@@ -270,6 +270,20 @@ class HttpApiTest {
   }
 
   @Test
+  void aRequestThatCannotBeParsedGetsAProblemBodyToo() throws Exception {
+    for (String requestLine : new String[] {"GET /v1/kv/%ZZ HTTP/1.1", "PUT /v1/kv/x HTTP/1.1\r\nContent-Length: abc"}) {
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.httpAddress().getPort())) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write((requestLine + "\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(response.startsWith("HTTP/1.1 400"), response);
+        assertTrue(response.contains("Content-Type: application/problem+json"), response);
+        assertTrue(response.contains("\"status\":400"), response);
+      }
+    }
+  }
+
+  @Test
   void healthEndpointsAnswer() throws Exception {
     assertEquals(200, send(get("/health/alive")).statusCode());
     assertEquals("ready", json(send(get("/health/ready"))).get("status").asText());

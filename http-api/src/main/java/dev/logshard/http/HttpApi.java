@@ -54,7 +54,8 @@ public final class HttpApi extends AllDirectives {
   }
 
   public Route routes() {
-    return handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> concat(
+    return withRequestTimeoutResponse(request -> Problem.unavailable("the request took too long; retry"),
+        () -> handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> concat(
         pathPrefix("v1", () -> concat(
             path("kv:batch", () -> post(this::batch)),
             pathPrefix("kv", () -> concat(
@@ -65,7 +66,7 @@ public final class HttpApi extends AllDirectives {
             path("ranges", () -> get(this::ranges)))),
         pathPrefix("health", () -> concat(
             path("alive", () -> get(() -> complete(KvResponses.json(200, KvResponses.object().put("status", "alive"))))),
-            path("ready", () -> get(this::readiness)))))));
+            path("ready", () -> get(this::readiness))))))));
   }
 
   private Route keyRoutes(String key) {
