@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.stream.Collectors;
 
 /**
  * The embedded durable default: every log instance is an H2 file database under the data
@@ -125,7 +126,7 @@ public final class EmbeddedStorage {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8)
           .lines()
           .filter(line -> !line.stripLeading().startsWith("--"))
-          .reduce("", (a, b) -> a + b + "\n");
+          .collect(Collectors.joining("\n", "", "\n"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
