@@ -87,6 +87,11 @@ public final class ShardMap {
 
   /** The placement whose range holds {@code hash}. */
   public RangePlacement lookup(long hash) {
+    return placements.get(indexOf(hash));
+  }
+
+  /** The ring-order index (into {@link #placements()}) of the range that holds {@code hash}. */
+  public int indexOf(long hash) {
     int lo = 0;
     int hi = starts.length - 1;
     // Find the last start <= hash; starts[0] is 0, so one always exists.
@@ -98,7 +103,7 @@ public final class ShardMap {
         hi = mid - 1;
       }
     }
-    return placements.get(lo);
+    return lo;
   }
 
   public RangePlacement lookup(String key) {

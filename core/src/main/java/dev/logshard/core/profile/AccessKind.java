@@ -1,0 +1,7 @@
+package dev.logshard.core.profile;
+
+/** Whether an access read or wrote its key. */
+public enum AccessKind {
+  READ,
+  WRITE
+}

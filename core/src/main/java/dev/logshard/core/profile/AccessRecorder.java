@@ -1,0 +1,65 @@
+package dev.logshard.core.profile;
+
+import dev.logshard.core.ShardMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+
+/**
+ * What the request path calls on every access: count it for its range and, for one access in
+ * {@code sampleEvery}, append it to the {@link AccessLog}. Lock-free and allocation-free; the
+ * range is found by the ShardMap's binary search. When the map changes, {@link #switchTo} gives
+ * the new ranges fresh counters.
+ */
+public final class AccessRecorder {
+
+  private final AccessLog log;
+  private final int sampleEvery;
+  private final LongSupplier clock;
+  private volatile Ranges ranges;
+
+  private record Ranges(ShardMap map, RangeLoadCounters[] counters) {}
+
+  public AccessRecorder(ShardMap map, AccessLog log, int sampleEvery, LongSupplier clockMillis) {
+    if (sampleEvery < 1) {
+      throw new IllegalArgumentException("sampleEvery must be >= 1, was " + sampleEvery);
+    }
+    this.log = log;
+    this.sampleEvery = sampleEvery;
+    this.clock = clockMillis;
+    this.ranges = countersFor(map);
+  }
+
+  private static Ranges countersFor(ShardMap map) {
+    RangeLoadCounters[] counters = new RangeLoadCounters[map.size()];
+    for (int i = 0; i < counters.length; i++) {
+      counters[i] = new RangeLoadCounters();
+    }
+    return new Ranges(map, counters);
+  }
+
+  /** Starts counting by {@code map}'s ranges (counts under the old map are dropped). */
+  public void switchTo(ShardMap map) {
+    ranges = countersFor(map);
+  }
+
+  public void record(String key, long keyHash, AccessKind kind, int bytes, int clientId) {
+    Ranges current = ranges;
+    current.counters()[current.map().indexOf(keyHash)].record(kind, bytes);
+    if (sampleEvery == 1 || ThreadLocalRandom.current().nextInt(sampleEvery) == 0) {
+      log.append(clock.getAsLong(), key, keyHash, kind, bytes, clientId);
+    }
+  }
+
+  /** The current map and each of its ranges' counters, in ring order. */
+  public ShardMap map() {
+    return ranges.map();
+  }
+
+  public RangeLoadCounters counters(int rangeIndex) {
+    return ranges.counters()[rangeIndex];
+  }
+
+  public AccessLog log() {
+    return log;
+  }
+}
