@@ -7,8 +7,10 @@
 #   5. JMH: routing cost (hash + range lookup)
 #   6. group commit under skew: batching on/off side by side (interleaved, two rounds), load generator,
 #      mix A, Zipfian keys
+#   7. profiler overhead: recording on/off side by side (interleaved, two rounds), YCSB workload A and
+#      the load generator's mix A
 # Every node binds 127.0.0.1 on a free port, with a fresh data directory, and is stopped after.
-# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6").
+# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7").
 # Needs wrk (apt-get install wrk).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,7 +19,7 @@ WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
 OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)}"
 NODE_JAR="$ROOT/cluster-config/target/logshard-node.jar"
 BENCH_JAR="$ROOT/bench/target/logshard-bench.jar"
-SECTIONS="${SECTIONS:-1 2 3 4 5 6}"
+SECTIONS="${SECTIONS:-1 2 3 4 5 6 7}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
@@ -49,6 +51,9 @@ stop_node() {
 trap stop_node EXIT
 
 load() { java -jar "$BENCH_JAR" load --url "$URL" --seconds "$RUN_SECONDS" --warmup-seconds "$WARMUP_SECONDS" "$@"; }
+ycsb() { java -cp "$BENCH_JAR:$ROOT/bench/target/lib/*" site.ycsb.Client -db dev.logshard.bench.ycsb.LogShardDB \
+  -p logshard.url="$URL" -p recordcount=10000 -p writeallfields=true \
+  -p measurementtype=hdrhistogram -p hdrhistogram.percentiles=50,99,99.9 "$@"; }
 
 # --- 1 + 2: the load generator -------------------------------------------------------------
 if want 1 || want 2 || want 3; then
@@ -66,9 +71,6 @@ rate=$(( ${peak%.*} / 2 ))
 load --mode open --rate "$rate" --mix A --distribution zipfian --label "open-50pct" | tee -a "$OUT/generator.txt"
 
 # --- 3: YCSB ---------------------------------------------------------------------------------
-ycsb() { java -cp "$BENCH_JAR:$ROOT/bench/target/lib/*" site.ycsb.Client -db dev.logshard.bench.ycsb.LogShardDB \
-  -p logshard.url="$URL" -p recordcount=10000 -p writeallfields=true \
-  -p measurementtype=hdrhistogram -p hdrhistogram.percentiles=50,99,99.9 "$@"; }
 ycsb -load -P "$ROOT/bench/workloads/workloada" -threads 16 > "$OUT/ycsb-load.txt" 2>&1
 for w in a b c; do
   for threads in 16 64; do
@@ -136,5 +138,26 @@ for round in 1 2; do
 done
 fi
 
-cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt >> "$OUT/summary.txt" 2>/dev/null || true
+# --- 7: profiler overhead ----------------------------------------------------------------------
+if want 7; then
+for round in 1 2; do
+  for profiler in on off; do
+    start_node "profiler-$profiler-$round" "-Dlogshard.profiler.enabled=$profiler"
+    ycsb -load -P "$ROOT/bench/workloads/workloada" -threads 16 > "$OUT/ycsb-load-profiler-$profiler-$round.txt" 2>&1
+    ycsb -t -P "$ROOT/bench/workloads/workloada" -threads 16 \
+      -p operationcount=100000000 -p maxexecutiontime="$RUN_SECONDS" > "$OUT/ycsb-a-profiler-$profiler-$round.txt" 2>&1
+    awk -v p="$profiler" -v r="$round" -F', ' '
+      /^\[OVERALL\], Throughput/ {tp=$3}
+      /^\[READ\], 99thPercentileLatency/ {rp99=$3}
+      /^\[UPDATE\], 99thPercentileLatency/ {up99=$3}
+      END {printf "PROFILER profiler=%s round=%d ycsb_a_ops_per_s=%.0f read_p99_ms=%.2f update_p99_ms=%.2f\n", p, r, tp, rp99/1000, up99/1000}' \
+      "$OUT/ycsb-a-profiler-$profiler-$round.txt" | tee -a "$OUT/profiler.txt"
+    java -jar "$BENCH_JAR" load --url "$URL" --preload --seconds 1 --warmup-seconds 0 --label preload > /dev/null
+    load --mix A --distribution zipfian --clients 64 --label "profiler-$profiler-round-$round" | tee -a "$OUT/profiler.txt"
+    stop_node
+  done
+done
+fi
+
+cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt "$OUT"/profiler.txt >> "$OUT/summary.txt" 2>/dev/null || true
 echo "results in $OUT" >&2

@@ -1,8 +1,11 @@
 package dev.logshard.actors;
 
 import dev.logshard.core.Expectation;
+import dev.logshard.core.KeyHash;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.profile.AccessKind;
+import dev.logshard.core.profile.AccessRecorder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +25,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
  * The per-node entry to the data path: key → hash → range (from the cached ShardMap) → the
- * RangeShard's EntityRef. Not an actor: a request costs a hash, a binary search and one ask.
+ * RangeShard's EntityRef. Not an actor: a request costs a hash, a binary search and one ask, plus,
+ * when the profiler is on, a lock-free {@link AccessRecorder#record} of the access.
  * Also the node's {@link PlacementDirectory}, so a RangeShard starts on the placement the router
  * routes by.
  */
@@ -32,11 +36,14 @@ public final class Router implements KeyValueStore, PlacementDirectory {
   private final Duration askTimeout;
   private final AtomicReference<ShardMap> shardMap;
   private final Map<String, EntityRef<RangeShardCommand>> entityRefs = new ConcurrentHashMap<>();
+  /** Null when the profiler is off: the request path then pays one null check. */
+  private final AccessRecorder recorder;
 
-  public Router(ActorSystem<?> system, ShardMap initial, LogShardSettings settings) {
+  public Router(ActorSystem<?> system, ShardMap initial, LogShardSettings settings, Optional<AccessRecorder> recorder) {
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = settings.askTimeout();
     this.shardMap = new AtomicReference<>(initial);
+    this.recorder = recorder.orElse(null);
   }
 
   @Override
@@ -51,17 +58,17 @@ public final class Router implements KeyValueStore, PlacementDirectory {
 
   @Override
   public CompletionStage<KvReply> get(String key) {
-    return ask(key, replyTo -> new RangeShardCommand.Get(key, replyTo));
+    return ask(key, AccessKind.READ, 0, replyTo -> new RangeShardCommand.Get(key, replyTo));
   }
 
   @Override
   public CompletionStage<KvReply> put(String key, byte[] value, Expectation expect) {
-    return ask(key, replyTo -> new RangeShardCommand.Put(key, value, expect, replyTo));
+    return ask(key, AccessKind.WRITE, value.length, replyTo -> new RangeShardCommand.Put(key, value, expect, replyTo));
   }
 
   @Override
   public CompletionStage<KvReply> delete(String key, Expectation expect) {
-    return ask(key, replyTo -> new RangeShardCommand.Delete(key, expect, replyTo));
+    return ask(key, AccessKind.WRITE, 0, replyTo -> new RangeShardCommand.Delete(key, expect, replyTo));
   }
 
   @Override
@@ -70,7 +77,11 @@ public final class Router implements KeyValueStore, PlacementDirectory {
     // Group by range, keeping each operation's position so results come back in request order.
     Map<RangePlacement, List<Integer>> byRange = new LinkedHashMap<>();
     for (int i = 0; i < operations.size(); i++) {
-      byRange.computeIfAbsent(map.lookup(operations.get(i).key()), p -> new ArrayList<>()).add(i);
+      Operation op = operations.get(i);
+      long hash = KeyHash.of(op.key());
+      byRange.computeIfAbsent(map.lookup(hash), p -> new ArrayList<>()).add(i);
+      record(op.key(), hash, op.kind() == Operation.Kind.GET ? AccessKind.READ : AccessKind.WRITE,
+          op.value() == null ? 0 : op.value().length);
     }
     KvReply[] results = new KvReply[operations.size()];
     CompletableFuture<?>[] parts = new CompletableFuture<?>[byRange.size()];
@@ -89,9 +100,18 @@ public final class Router implements KeyValueStore, PlacementDirectory {
     return CompletableFuture.allOf(parts).thenApply(done -> Arrays.asList(results));
   }
 
-  private CompletionStage<KvReply> ask(String key, Function<ActorRef<KvReply>, RangeShardCommand> command) {
-    RangePlacement placement = shardMap.get().lookup(key);
+  private CompletionStage<KvReply> ask(
+      String key, AccessKind kind, int bytes, Function<ActorRef<KvReply>, RangeShardCommand> command) {
+    long hash = KeyHash.of(key);
+    RangePlacement placement = shardMap.get().lookup(hash);
+    record(key, hash, kind, bytes);
     return Stages.adopt(entityRef(placement).ask(command::apply, askTimeout));
+  }
+
+  private void record(String key, long hash, AccessKind kind, int bytes) {
+    if (recorder != null) {
+      recorder.record(key, hash, kind, bytes, 0);
+    }
   }
 
   private EntityRef<RangeShardCommand> entityRef(RangePlacement placement) {

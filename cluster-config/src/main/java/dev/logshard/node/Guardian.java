@@ -1,13 +1,16 @@
 package dev.logshard.node;
 
 import dev.logshard.actors.LogShardSettings;
+import dev.logshard.actors.ProfilerSettings;
 import dev.logshard.actors.RangeShard;
 import dev.logshard.actors.Router;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.profile.AccessRecorder;
 import dev.logshard.http.HttpApi;
 import dev.logshard.http.HttpServer;
 import dev.logshard.http.HttpSettings;
 import dev.logshard.persistence.LogInstances;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -20,7 +23,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 final class Guardian {
 
   /** What the node hands back once started. */
-  record Started(Router router, ServerBinding binding) {}
+  record Started(Router router, Optional<AccessRecorder> recorder, ServerBinding binding) {}
 
   private Guardian() {}
 
@@ -36,7 +39,8 @@ final class Guardian {
       // Embedded mode: a single-node cluster that joins itself.
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
 
-      Router router = new Router(system, shardMap, settings);
+      Optional<AccessRecorder> recorder = ProfilerSettings.create(system.settings().config()).recorder(shardMap);
+      Router router = new Router(system, shardMap, settings, recorder);
       RangeShard.init(system, router, logInstances, settings);
 
       HttpApi api = new HttpApi(router, settings, httpSettings,
@@ -45,7 +49,7 @@ final class Guardian {
         if (failure != null) {
           started.completeExceptionally(failure);
         } else {
-          started.complete(new Started(router, binding));
+          started.complete(new Started(router, recorder, binding));
         }
       });
       return Behaviors.empty();

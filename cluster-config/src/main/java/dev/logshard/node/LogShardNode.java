@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import dev.logshard.actors.KeyValueStore;
 import dev.logshard.actors.LogShardSettings;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.profile.AccessRecorder;
 import dev.logshard.http.HttpSettings;
 import dev.logshard.persistence.DataDirectoryLock;
 import dev.logshard.persistence.LogInstances;
@@ -11,6 +12,7 @@ import dev.logshard.persistence.ShardMapFile;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +83,11 @@ public final class LogShardNode implements AutoCloseable {
 
   public KeyValueStore store() {
     return started.router();
+  }
+
+  /** The request path's access recorder, when the profiler is on. */
+  public Optional<AccessRecorder> accessRecorder() {
+    return started.recorder();
   }
 
   public InetSocketAddress httpAddress() {

@@ -42,6 +42,7 @@ class HttpApiTest {
   @BeforeAll
   static void start() throws Exception {
     node = LogShardNode.start(ConfigFactory.empty()
+        .withValue("logshard.profiler.sample-every", ConfigValueFactory.fromAnyRef(1))
         .withValue("logshard.http.port", ConfigValueFactory.fromAnyRef(0))
         .withValue("logshard.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString())));
     base = "http://127.0.0.1:" + node.httpAddress().getPort();
@@ -105,10 +106,11 @@ class HttpApiTest {
   void putCreatesThenUpdatesAndGetReturnsValueAndVersion() throws Exception {
     var created = send(put("user:42", "hello"));
     assertEquals(201, created.statusCode());
-    assertEquals("\"1\"", etag(created));
-    assertEquals(1, json(created).get("version").asLong());
+    long version = json(created).get("version").asLong();
+    assertEquals("\"" + version + "\"", etag(created)); // versions count per range, not per key
     var updated = send(put("user:42", "hello again"));
     assertEquals(200, updated.statusCode());
+    assertTrue(json(updated).get("version").asLong() > version);
     var read = send(get(kv("user:42")));
     assertEquals(200, read.statusCode());
     assertEquals(etag(updated), etag(read));
@@ -281,6 +283,37 @@ class HttpApiTest {
         assertTrue(response.contains("\"status\":400"), response);
       }
     }
+  }
+
+  @Test
+  void everyKeyRequestIsRecordedForItsRange() throws Exception {
+    var recorder = node.accessRecorder().orElseThrow();
+    var map = recorder.map();
+    for (int r = 0; r < map.size(); r++) {
+      recorder.counters(r).takeSnapshot(); // forget the other tests' requests
+    }
+    recorder.log().drain(access -> { });
+    long[] reads = new long[map.size()];
+    long[] writes = new long[map.size()];
+    for (int i = 0; i < 40; i++) {
+      String key = "profiled-" + i;
+      int range = map.indexOf(dev.logshard.core.KeyHash.of(key));
+      assertEquals(201, send(put(key, "v" + i)).statusCode());
+      writes[range]++;
+      if (i % 2 == 0) {
+        assertEquals(200, send(get(kv(key))).statusCode());
+        reads[range]++;
+      }
+    }
+    for (int r = 0; r < map.size(); r++) {
+      var counted = recorder.counters(r).takeSnapshot();
+      assertEquals(reads[r], counted.reads(), "reads of range " + r);
+      assertEquals(writes[r], counted.writes(), "writes of range " + r);
+    }
+    java.util.List<String> logged = new java.util.ArrayList<>();
+    recorder.log().drain(access -> logged.add(access.key()));
+    assertEquals(60, logged.size()); // sample-every = 1 in this test
+    assertTrue(logged.contains("profiled-39"));
   }
 
   @Test
