@@ -1,7 +1,9 @@
 package dev.logshard.node;
 
 import dev.logshard.actors.LogShardSettings;
+import dev.logshard.actors.Profiler;
 import dev.logshard.actors.ProfilerSettings;
+import dev.logshard.actors.ProfilerView;
 import dev.logshard.actors.RangeShard;
 import dev.logshard.actors.Router;
 import dev.logshard.core.ShardMap;
@@ -40,11 +42,16 @@ final class Guardian {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
 
       Optional<AccessRecorder> recorder = ProfilerSettings.create(system.settings().config()).recorder(shardMap);
+      // The profiler aggregates what the router records; its views are read over HTTP.
       Router router = new Router(system, shardMap, settings, recorder);
       RangeShard.init(system, router, logInstances, settings);
 
+      ProfilerSettings profilerSettings = ProfilerSettings.create(system.settings().config());
+      Optional<ProfilerView> profiler = recorder.map(r -> new ProfilerView(
+          ctx.spawn(Profiler.create(r, profilerSettings, System::currentTimeMillis), "profiler"),
+          system.scheduler(), settings.askTimeout()));
       HttpApi api = new HttpApi(router, settings, httpSettings,
-          () -> cluster.selfMember().status() == MemberStatus.up());
+          () -> cluster.selfMember().status() == MemberStatus.up(), profiler);
       HttpServer.start(system, api.routes(), httpSettings).whenComplete((binding, failure) -> {
         if (failure != null) {
           started.completeExceptionally(failure);

@@ -43,6 +43,7 @@ class HttpApiTest {
   static void start() throws Exception {
     node = LogShardNode.start(ConfigFactory.empty()
         .withValue("logshard.profiler.sample-every", ConfigValueFactory.fromAnyRef(1))
+        .withValue("logshard.profiler.tick", ConfigValueFactory.fromAnyRef("200ms"))
         .withValue("logshard.http.port", ConfigValueFactory.fromAnyRef(0))
         .withValue("logshard.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString())));
     base = "http://127.0.0.1:" + node.httpAddress().getPort();
@@ -286,34 +287,50 @@ class HttpApiTest {
   }
 
   @Test
-  void everyKeyRequestIsRecordedForItsRange() throws Exception {
-    var recorder = node.accessRecorder().orElseThrow();
-    var map = recorder.map();
-    for (int r = 0; r < map.size(); r++) {
-      recorder.counters(r).takeSnapshot(); // forget the other tests' requests
+  void theProfilersViewsShowTheLoad() throws Exception {
+    String key = "admin-view-key";
+    int rangeIndex = map().indexOf(dev.logshard.core.KeyHash.of(key));
+    String rangeId = map().placements().get(rangeIndex).rangeId();
+    // The writes show up in the key's own range (the profiler ticks every 200 ms in this test).
+    Instant deadline = Instant.now().plusSeconds(15);
+    double writes = 0;
+    while (writes == 0) {
+      assertTrue(Instant.now().isBefore(deadline), "the writes never showed up in /v1/admin/load");
+      send(put(key, "v"));
+      JsonNode load = json(send(get("/v1/admin/load")));
+      assertEquals(16, load.get("ranges").size());
+      JsonNode range = load.get("ranges").get(rangeIndex);
+      assertEquals(rangeId, range.get("rangeId").asText());
+      writes = range.get("writesPerSecond").asDouble();
+      Thread.sleep(100);
     }
-    recorder.log().drain(access -> { });
-    long[] reads = new long[map.size()];
-    long[] writes = new long[map.size()];
-    for (int i = 0; i < 40; i++) {
-      String key = "profiled-" + i;
-      int range = map.indexOf(dev.logshard.core.KeyHash.of(key));
-      assertEquals(201, send(put(key, "v" + i)).statusCode());
-      writes[range]++;
-      if (i % 2 == 0) {
-        assertEquals(200, send(get(kv(key))).statusCode());
-        reads[range]++;
-      }
+    // Written 50 times more, the key is its range's hottest (every access is sampled in this test).
+    for (int i = 0; i < 50; i++) {
+      send(put(key, "v" + i));
     }
-    for (int r = 0; r < map.size(); r++) {
-      var counted = recorder.counters(r).takeSnapshot();
-      assertEquals(reads[r], counted.reads(), "reads of range " + r);
-      assertEquals(writes[r], counted.writes(), "writes of range " + r);
+    deadline = Instant.now().plusSeconds(15);
+    String hottest = null;
+    while (!key.equals(hottest)) {
+      assertTrue(Instant.now().isBefore(deadline), "the hot key never showed up: " + hottest);
+      var hot = send(get("/v1/admin/hotkeys?range=" + rangeId));
+      assertEquals(200, hot.statusCode());
+      JsonNode keys = json(hot).get("hotKeys");
+      hottest = keys.isEmpty() ? null : keys.get(0).get("key").asText();
+      Thread.sleep(100);
     }
-    java.util.List<String> logged = new java.util.ArrayList<>();
-    recorder.log().drain(access -> logged.add(access.key()));
-    assertEquals(60, logged.size()); // sample-every = 1 in this test
-    assertTrue(logged.contains("profiled-39"));
+    expectProblem(send(get("/v1/admin/hotkeys")), 400);
+    expectProblem(send(get("/v1/admin/hotkeys?range=r99")), 404);
+    JsonNode heatmap = json(send(get("/v1/admin/heatmap?resolution=1s")));
+    assertEquals(16, heatmap.get("rangeIds").size());
+    assertEquals(16, heatmap.get("heat").size());
+    assertEquals(600, heatmap.get("heat").get(0).size());
+    assertEquals(1440, json(send(get("/v1/admin/heatmap?resolution=1m"))).get("heat").get(0).size());
+    expectProblem(send(get("/v1/admin/heatmap?resolution=5s")), 400);
+    assertTrue(json(send(get("/v1/admin/anomalies"))).get("anomalies").isArray());
+  }
+
+  private static dev.logshard.core.ShardMap map() {
+    return node.store().shardMap();
   }
 
   @Test

@@ -8,10 +8,12 @@ import dev.logshard.actors.KeyValueStore;
 import dev.logshard.actors.KvReply;
 import dev.logshard.actors.LogShardSettings;
 import dev.logshard.actors.Operation;
+import dev.logshard.actors.ProfilerView;
 import dev.logshard.core.Expectation;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
@@ -45,12 +47,19 @@ public final class HttpApi extends AllDirectives {
   private final Inputs inputs;
   private final HttpSettings settings;
   private final BooleanSupplier ready;
+  private final Optional<ProfilerView> profiler;
 
   public HttpApi(KeyValueStore store, LogShardSettings limits, HttpSettings settings, BooleanSupplier ready) {
+    this(store, limits, settings, ready, Optional.empty());
+  }
+
+  public HttpApi(KeyValueStore store, LogShardSettings limits, HttpSettings settings, BooleanSupplier ready,
+      Optional<ProfilerView> profiler) {
     this.store = store;
     this.inputs = new Inputs(limits);
     this.settings = settings;
     this.ready = ready;
+    this.profiler = profiler;
   }
 
   public Route routes() {
@@ -63,7 +72,8 @@ public final class HttpApi extends AllDirectives {
                 pathPrefix(segment(), key -> extractUnmatchedPath(rest -> rest.isEmpty()
                     ? keyRoutes(key)
                     : complete(Problem.badRequest("a key that contains '/' must be sent with it encoded as %2F")))))),
-            path("ranges", () -> get(this::ranges)))),
+            path("ranges", () -> get(this::ranges)),
+            pathPrefix("admin", this::admin))),
         pathPrefix("health", () -> concat(
             path("alive", () -> get(() -> complete(KvResponses.json(200, KvResponses.object().put("status", "alive"))))),
             path("ready", () -> get(this::readiness))))))));
@@ -135,6 +145,35 @@ public final class HttpApi extends AllDirectives {
           .put("entityId", p.entityId());
     }
     return complete(KvResponses.json(200, body));
+  }
+
+  /** The profiler's views: {@code /v1/admin/load}, {@code hotkeys?range=}, {@code heatmap?resolution=}, {@code anomalies}. */
+  private Route admin() {
+    if (profiler.isEmpty()) {
+      return complete(Problem.notFound("the profiler is off (logshard.profiler.enabled)"));
+    }
+    ProfilerView view = profiler.get();
+    return get(() -> concat(
+        path("load", () -> json(view.load())),
+        path("anomalies", () -> json(view.anomalies())),
+        path("hotkeys", () -> parameterOptional("range", range -> range.isEmpty()
+            ? complete(Problem.badRequest("give the range: /v1/admin/hotkeys?range=<id> (ids in /v1/ranges)"))
+            : completeWithFuture(view.hotKeys(range.get()).handle((hot, failure) -> failure != null
+                ? KvResponses.failure("the profiler", failure)
+                : hot.found() ? KvResponses.json(200, KvResponses.toJson(hot))
+                : Problem.notFound("no range '" + range.get() + "' (ids in /v1/ranges)"))))),
+        path("heatmap", () -> parameterOptional("resolution", resolution -> {
+          int index = ProfilerView.resolutions().indexOf(resolution.orElse(ProfilerView.resolutions().get(0)));
+          return index < 0
+              ? complete(Problem.badRequest("resolution must be one of " + ProfilerView.resolutions()))
+              : json(view.heatmap(index));
+        }))));
+  }
+
+  private Route json(CompletionStage<?> stage) {
+    return completeWithFuture(stage.handle((value, failure) -> failure != null
+        ? KvResponses.failure("the profiler", failure)
+        : KvResponses.json(200, KvResponses.toJson(value))));
   }
 
   private Route readiness() {

@@ -86,6 +86,11 @@ final class KvResponses {
     return JSON.createObjectNode();
   }
 
+  /** Any record as a JSON object (Jackson maps record components to fields). */
+  static ObjectNode toJson(Object value) {
+    return JSON.valueToTree(value);
+  }
+
   private static ETag etag(long version) {
     return ETag.create(EntityTag.create(Long.toString(version), false));
   }

@@ -123,6 +123,11 @@ class HttpApiFailureTest {
   }
 
   @Test
+  void theAdminViewsSay404WhenTheProfilerIsOff() throws Exception {
+    assertProblem(send(HttpRequest.newBuilder(URI.create(base + "/v1/admin/load")).GET()), 404, "profiler is off");
+  }
+
+  @Test
   void aNodeThatIsNotReadySays503() throws Exception {
     assertProblem(send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).GET()), 503, "joined");
     assertEquals(200, send(HttpRequest.newBuilder(URI.create(base + "/health/alive")).GET()).statusCode());

@@ -1,0 +1,42 @@
+package dev.logshard.actors;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/** The node profiler's answers, as the HTTP API asks for them. */
+public final class ProfilerView {
+
+  private final ActorRef<Profiler.Command> profiler;
+  private final Scheduler scheduler;
+  private final Duration timeout;
+
+  public ProfilerView(ActorRef<Profiler.Command> profiler, Scheduler scheduler, Duration timeout) {
+    this.profiler = profiler;
+    this.scheduler = scheduler;
+    this.timeout = timeout;
+  }
+
+  /** Names of the heatmap resolutions, in the order {@link #heatmap} takes them. */
+  public static java.util.List<String> resolutions() {
+    return Profiler.RESOLUTIONS.stream().map(r -> r.name()).toList();
+  }
+
+  public CompletionStage<Profiler.LoadView> load() {
+    return Stages.adopt(AskPattern.ask(profiler, Profiler.GetLoad::new, timeout, scheduler));
+  }
+
+  public CompletionStage<Profiler.HotKeysView> hotKeys(String rangeId) {
+    return Stages.adopt(AskPattern.ask(profiler, r -> new Profiler.GetHotKeys(rangeId, r), timeout, scheduler));
+  }
+
+  public CompletionStage<Profiler.HeatmapView> heatmap(int resolution) {
+    return Stages.adopt(AskPattern.ask(profiler, r -> new Profiler.GetHeatmap(resolution, r), timeout, scheduler));
+  }
+
+  public CompletionStage<Profiler.AnomaliesView> anomalies() {
+    return Stages.adopt(AskPattern.ask(profiler, Profiler.GetAnomalies::new, timeout, scheduler));
+  }
+}

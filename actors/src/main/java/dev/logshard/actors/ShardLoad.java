@@ -1,0 +1,8 @@
+package dev.logshard.actors;
+
+import dev.logshard.core.CborSerializable;
+
+/** One range's load over the last profiler tick, per second. */
+public record ShardLoad(
+    String rangeId, String start, String end, double readsPerSecond, double writesPerSecond,
+    double bytesInPerSecond, double bytesOutPerSecond, double trendSlope) implements CborSerializable {}
