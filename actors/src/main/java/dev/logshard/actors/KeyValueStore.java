@@ -11,14 +11,34 @@ import java.util.concurrent.CompletionStage;
  */
 public interface KeyValueStore {
 
-  CompletionStage<KvReply> get(String key);
+  /** No client id: the profiler does not follow the caller's accesses across ranges. */
+  int ANONYMOUS = 0;
 
-  CompletionStage<KvReply> put(String key, byte[] value, Expectation expect);
+  default CompletionStage<KvReply> get(String key) {
+    return get(key, ANONYMOUS);
+  }
 
-  CompletionStage<KvReply> delete(String key, Expectation expect);
+  default CompletionStage<KvReply> put(String key, byte[] value, Expectation expect) {
+    return put(key, value, expect, ANONYMOUS);
+  }
+
+  default CompletionStage<KvReply> delete(String key, Expectation expect) {
+    return delete(key, expect, ANONYMOUS);
+  }
+
+  default CompletionStage<List<KvReply>> batch(List<Operation> operations) {
+    return batch(operations, ANONYMOUS);
+  }
+
+  /** {@code clientId} names the caller for the profiler's co-access view ({@link #ANONYMOUS}: unknown). */
+  CompletionStage<KvReply> get(String key, int clientId);
+
+  CompletionStage<KvReply> put(String key, byte[] value, Expectation expect, int clientId);
+
+  CompletionStage<KvReply> delete(String key, Expectation expect, int clientId);
 
   /** One reply per operation, in order; operations on one range are applied atomically. */
-  CompletionStage<List<KvReply>> batch(List<Operation> operations);
+  CompletionStage<List<KvReply>> batch(List<Operation> operations, int clientId);
 
   ShardMap shardMap();
 }

@@ -6,6 +6,7 @@ import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.profile.AccessHeatmap;
 import dev.logshard.core.profile.AccessRecorder;
+import dev.logshard.core.profile.CorrelationMatrix;
 import dev.logshard.core.profile.LoadTrend;
 import dev.logshard.core.profile.RangeLoadCounters;
 import dev.logshard.core.profile.RangeProfile;
@@ -23,7 +24,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * The node's profiler: once per tick it turns what the request path recorded (the
  * {@link AccessRecorder}'s counters and sampled AccessLog) into per-range load per second, trends
- * and anomalies, hot keys and split points, and the access heatmap, and answers queries about them.
+ * and anomalies, hot keys and split points, the access heatmap and co-access between ranges, and
+ * answers queries about them.
  * All aggregation happens here, on the actor, never on the request path.
  *
  * <p>Lifecycle: spawned by the node's guardian when {@code logshard.profiler.enabled}; ticks on a
@@ -45,6 +47,8 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
 
   public record GetAnomalies(ActorRef<AnomaliesView> replyTo) implements Command {}
 
+  public record GetCorrelations(ActorRef<CorrelationsView> replyTo) implements Command {}
+
   /** Every range's load over the last tick. */
   public record LoadView(long timeMillis, long epoch, List<ShardLoad> ranges) implements CborSerializable {}
 
@@ -62,17 +66,28 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
 
   public record AnomaliesView(List<Anomaly> anomalies) implements CborSerializable {}
 
+  /**
+   * Two ranges accessed together ({@code coAccess}: how often, by one batch or one client within
+   * the window, fading) and the Pearson correlation of their per-second load over the last 10 min.
+   */
+  public record CorrelatedRanges(String a, String b, double coAccess, double loadCorrelation) implements CborSerializable {}
+
+  public record CorrelationsView(List<CorrelatedRanges> pairs) implements CborSerializable {}
+
   static final List<AccessHeatmap.Resolution> RESOLUTIONS = List.of(
       new AccessHeatmap.Resolution("1s", 1_000, 600), new AccessHeatmap.Resolution("1m", 60_000, 1_440));
   private static final int HEATMAP_CELLS = 1024;
   private static final int MAX_ANOMALIES = 256;
   private static final double HOT_KEY_SHARE = 0.01;
+  private static final int TOP_PAIRS = 50;
 
   private final AccessRecorder recorder;
   private final ProfilerSettings settings;
   private final LongSupplier clock;
   private final AccessHeatmap heatmap = new AccessHeatmap(HEATMAP_CELLS, RESOLUTIONS);
   private final ArrayDeque<Anomaly> anomalies = new ArrayDeque<>();
+  // Co-access within 100 ms by one client or batch; bounded: 10k pairs, 10k clients, 8 recent each.
+  private final CorrelationMatrix correlations = new CorrelationMatrix(100, 10_000, 10_000, 8);
   private ShardMap map;
   private RangeProfile[] profiles;
   private RangeProfile[] completedProfiles;
@@ -130,6 +145,7 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
         .onMessage(GetHotKeys.class, this::onGetHotKeys)
         .onMessage(GetHeatmap.class, this::onGetHeatmap)
         .onMessage(GetAnomalies.class, this::onGetAnomalies)
+        .onMessage(GetCorrelations.class, this::onGetCorrelations)
         .build();
   }
 
@@ -141,7 +157,11 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
     if (current != map) {
       startRanges(current);
     }
-    recorder.log().drain(access -> profiles[map.indexOf(access.keyHash())].add(access));
+    recorder.log().drain(access -> {
+      int index = map.indexOf(access.keyHash());
+      profiles[index].add(access);
+      correlations.recordAccess(access.clientId(), map.placements().get(index).rangeId(), access.timeMillis());
+    });
     List<ShardLoad> loads = new ArrayList<>(map.size());
     for (int i = 0; i < map.size(); i++) {
       RangePlacement p = map.placements().get(i);
@@ -203,6 +223,23 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
         Math.floorDiv(from, resolution.bucketMillis()) * resolution.bucketMillis(),
         map.placements().stream().map(RangePlacement::rangeId).toList(),
         heatmap.matrix(query.resolution(), ranges, from, to)));
+    return this;
+  }
+
+  private Behavior<Command> onGetCorrelations(GetCorrelations query) {
+    List<String> ids = map.placements().stream().map(RangePlacement::rangeId).toList();
+    AccessHeatmap.Resolution seconds = RESOLUTIONS.get(0);
+    double[][] load = heatmap.matrix(0, map.placements().stream().map(RangePlacement::range).toList(),
+        lastTickMillis - seconds.bucketMillis() * (seconds.buckets() - 1), lastTickMillis);
+    List<CorrelatedRanges> pairs = new ArrayList<>();
+    for (CorrelationMatrix.Pair pair : correlations.topPairs(TOP_PAIRS)) {
+      int a = ids.indexOf(pair.a());
+      int b = ids.indexOf(pair.b());
+      if (a >= 0 && b >= 0) {
+        pairs.add(new CorrelatedRanges(pair.a(), pair.b(), pair.strength(), CorrelationMatrix.pearson(load[a], load[b])));
+      }
+    }
+    query.replyTo().tell(new CorrelationsView(List.copyOf(pairs)));
     return this;
   }
 

@@ -36,6 +36,10 @@ public final class ProfilerView {
     return Stages.adopt(AskPattern.ask(profiler, r -> new Profiler.GetHeatmap(resolution, r), timeout, scheduler));
   }
 
+  public CompletionStage<Profiler.CorrelationsView> correlations() {
+    return Stages.adopt(AskPattern.ask(profiler, Profiler.GetCorrelations::new, timeout, scheduler));
+  }
+
   public CompletionStage<Profiler.AnomaliesView> anomalies() {
     return Stages.adopt(AskPattern.ask(profiler, Profiler.GetAnomalies::new, timeout, scheduler));
   }

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -38,6 +39,7 @@ public final class Router implements KeyValueStore, PlacementDirectory {
   private final Map<String, EntityRef<RangeShardCommand>> entityRefs = new ConcurrentHashMap<>();
   /** Null when the profiler is off: the request path then pays one null check. */
   private final AccessRecorder recorder;
+  private final AtomicInteger batchIds = new AtomicInteger();
 
   public Router(ActorSystem<?> system, ShardMap initial, LogShardSettings settings, Optional<AccessRecorder> recorder) {
     this.sharding = ClusterSharding.get(system);
@@ -57,31 +59,37 @@ public final class Router implements KeyValueStore, PlacementDirectory {
   }
 
   @Override
-  public CompletionStage<KvReply> get(String key) {
-    return ask(key, AccessKind.READ, 0, replyTo -> new RangeShardCommand.Get(key, replyTo));
+  public CompletionStage<KvReply> get(String key, int clientId) {
+    return ask(key, AccessKind.READ, 0, clientId, replyTo -> new RangeShardCommand.Get(key, replyTo));
   }
 
   @Override
-  public CompletionStage<KvReply> put(String key, byte[] value, Expectation expect) {
-    return ask(key, AccessKind.WRITE, value.length, replyTo -> new RangeShardCommand.Put(key, value, expect, replyTo));
+  public CompletionStage<KvReply> put(String key, byte[] value, Expectation expect, int clientId) {
+    return ask(key, AccessKind.WRITE, value.length, clientId,
+        replyTo -> new RangeShardCommand.Put(key, value, expect, replyTo));
   }
 
   @Override
-  public CompletionStage<KvReply> delete(String key, Expectation expect) {
-    return ask(key, AccessKind.WRITE, 0, replyTo -> new RangeShardCommand.Delete(key, expect, replyTo));
+  public CompletionStage<KvReply> delete(String key, Expectation expect, int clientId) {
+    return ask(key, AccessKind.WRITE, 0, clientId, replyTo -> new RangeShardCommand.Delete(key, expect, replyTo));
   }
 
   @Override
-  public CompletionStage<List<KvReply>> batch(List<Operation> operations) {
+  public CompletionStage<List<KvReply>> batch(List<Operation> operations, int clientId) {
     ShardMap map = shardMap.get();
+    // A batch is sampled as a whole, under one id, so the profiler sees its ranges co-accessed.
+    boolean sampled = recorder != null && recorder.sampleNext();
+    int batchClient = clientId != ANONYMOUS ? clientId : -1 - (batchIds.getAndIncrement() & Integer.MAX_VALUE);
     // Group by range, keeping each operation's position so results come back in request order.
     Map<RangePlacement, List<Integer>> byRange = new LinkedHashMap<>();
     for (int i = 0; i < operations.size(); i++) {
       Operation op = operations.get(i);
       long hash = KeyHash.of(op.key());
       byRange.computeIfAbsent(map.lookup(hash), p -> new ArrayList<>()).add(i);
-      record(op.key(), hash, op.kind() == Operation.Kind.GET ? AccessKind.READ : AccessKind.WRITE,
-          op.value() == null ? 0 : op.value().length);
+      if (recorder != null) {
+        recorder.record(op.key(), hash, op.kind() == Operation.Kind.GET ? AccessKind.READ : AccessKind.WRITE,
+            op.value() == null ? 0 : op.value().length, batchClient, sampled);
+      }
     }
     KvReply[] results = new KvReply[operations.size()];
     CompletableFuture<?>[] parts = new CompletableFuture<?>[byRange.size()];
@@ -101,17 +109,13 @@ public final class Router implements KeyValueStore, PlacementDirectory {
   }
 
   private CompletionStage<KvReply> ask(
-      String key, AccessKind kind, int bytes, Function<ActorRef<KvReply>, RangeShardCommand> command) {
+      String key, AccessKind kind, int bytes, int clientId, Function<ActorRef<KvReply>, RangeShardCommand> command) {
     long hash = KeyHash.of(key);
     RangePlacement placement = shardMap.get().lookup(hash);
-    record(key, hash, kind, bytes);
-    return Stages.adopt(entityRef(placement).ask(command::apply, askTimeout));
-  }
-
-  private void record(String key, long hash, AccessKind kind, int bytes) {
     if (recorder != null) {
-      recorder.record(key, hash, kind, bytes, 0);
+      recorder.record(key, hash, kind, bytes, clientId);
     }
+    return Stages.adopt(entityRef(placement).ask(command::apply, askTimeout));
   }
 
   private EntityRef<RangeShardCommand> entityRef(RangePlacement placement) {

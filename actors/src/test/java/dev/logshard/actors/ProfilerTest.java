@@ -131,6 +131,24 @@ class ProfilerTest {
   }
 
   @Test
+  void rangesOneClientUsesTogetherAreTheTopPair() {
+    String inR1 = keysOfRange(1, 1).get(0);
+    String inR3 = keysOfRange(3, 1).get(0);
+    for (int i = 0; i < 50; i++) {
+      recorder.record(inR1, KeyHash.of(inR1), AccessKind.READ, 0, 42);
+      recorder.record(inR3, KeyHash.of(inR3), AccessKind.WRITE, 0, 42);
+      String lone = keysOfRange(i % 4, 1).get(0);
+      recorder.record(lone, KeyHash.of(lone), AccessKind.READ, 0, 1000 + i); // one access per client
+    }
+    tick(1_000);
+    TestProbe<Profiler.CorrelationsView> probe = testKit.createTestProbe();
+    profiler.tell(new Profiler.GetCorrelations(probe.getRef()));
+    Profiler.CorrelatedRanges top = probe.receiveMessage().pairs().get(0);
+    assertEquals(List.of("r1", "r3"), List.of(top.a(), top.b()));
+    assertTrue(top.coAccess() >= 50);
+  }
+
+  @Test
   void theHeatmapHoldsEveryTicksAccesses() {
     access(keysOfRange(1, 1).get(0), AccessKind.READ, 40);
     access(keysOfRange(2, 1).get(0), AccessKind.WRITE, 60);

@@ -329,6 +329,34 @@ class HttpApiTest {
     assertTrue(json(send(get("/v1/admin/anomalies"))).get("anomalies").isArray());
   }
 
+  @Test
+  void rangesOneBatchTouchesAreReportedCorrelated() throws Exception {
+    String a = null;
+    String b = null;
+    for (int i = 0; b == null; i++) { // two keys in different, known ranges
+      String key = "pair-" + i;
+      if (a == null) {
+        a = key;
+      } else if (!map().lookup(key).rangeId().equals(map().lookup(a).rangeId())) {
+        b = key;
+      }
+    }
+    String body = "{\"operations\": [{\"op\": \"get\", \"key\": \"" + a + "\"}, {\"op\": \"get\", \"key\": \"" + b + "\"}]}";
+    for (int i = 0; i < 30; i++) {
+      assertEquals(200, send(request("/v1/kv:batch").POST(BodyPublishers.ofString(body))).statusCode());
+    }
+    java.util.List<String> expected = java.util.stream.Stream.of(map().lookup(a).rangeId(), map().lookup(b).rangeId()).sorted().toList();
+    Instant deadline = Instant.now().plusSeconds(15);
+    java.util.List<String> top = java.util.List.of();
+    while (!top.equals(expected)) {
+      assertTrue(Instant.now().isBefore(deadline), "top pair " + top + ", expected " + expected);
+      JsonNode pairs = json(send(get("/v1/admin/correlations"))).get("pairs");
+      top = pairs.isEmpty() ? java.util.List.of()
+          : java.util.stream.Stream.of(pairs.get(0).get("a").asText(), pairs.get(0).get("b").asText()).sorted().toList();
+      Thread.sleep(100);
+    }
+  }
+
   private static dev.logshard.core.ShardMap map() {
     return node.store().shardMap();
   }

@@ -80,10 +80,23 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route keyRoutes(String key) {
-    return validated(() -> inputs.checkKey(key), () -> concat(
-        get(() -> reply(key, store.get(key))),
-        put(() -> withExpectation(expect -> value(bytes -> reply(key, store.put(key, bytes.toArray(), expect))))),
-        delete(() -> withExpectation(expect -> reply(key, store.delete(key, expect))))));
+    return validated(() -> inputs.checkKey(key), () -> withClientId(client -> concat(
+        get(() -> reply(key, store.get(key, client))),
+        put(() -> withExpectation(expect -> value(bytes -> reply(key, store.put(key, bytes.toArray(), expect, client))))),
+        delete(() -> withExpectation(expect -> reply(key, store.delete(key, expect, client)))))));
+  }
+
+  /**
+   * The optional {@code X-Client-Id} header, so the profiler can tell which ranges one client
+   * uses together; any string, reduced to a number.
+   */
+  private Route withClientId(Function<Integer, Route> inner) {
+    return optionalHeaderValueByName("X-Client-Id", id -> inner.apply(id.map(HttpApi::clientNumber).orElse(KeyValueStore.ANONYMOUS)));
+  }
+
+  private static int clientNumber(String id) {
+    int n = id.hashCode() & Integer.MAX_VALUE;
+    return n == KeyValueStore.ANONYMOUS ? 1 : n;
   }
 
   private Route reply(String key, CompletionStage<KvReply> stage) {
@@ -124,10 +137,10 @@ public final class HttpApi extends AllDirectives {
       } catch (BadRequest e) {
         return complete(e.response());
       }
-      return completeWithFuture(store.batch(operations).handle((replies, failure) -> failure != null
+      return withClientId(client -> completeWithFuture(store.batch(operations, client).handle((replies, failure) -> failure != null
           ? KvResponses.failure("the batch", failure)
           : HttpResponse.create().withEntity(
-              ContentTypes.APPLICATION_JSON, BatchJson.render(operations, replies))));
+              ContentTypes.APPLICATION_JSON, BatchJson.render(operations, replies)))));
     });
   }
 
@@ -147,7 +160,7 @@ public final class HttpApi extends AllDirectives {
     return complete(KvResponses.json(200, body));
   }
 
-  /** The profiler's views: {@code /v1/admin/load}, {@code hotkeys?range=}, {@code heatmap?resolution=}, {@code anomalies}. */
+  /** The profiler's views: {@code /v1/admin/load}, {@code hotkeys?range=}, {@code heatmap?resolution=}, {@code anomalies}, {@code correlations}. */
   private Route admin() {
     if (profiler.isEmpty()) {
       return complete(Problem.notFound("the profiler is off (logshard.profiler.enabled)"));
@@ -156,6 +169,7 @@ public final class HttpApi extends AllDirectives {
     return get(() -> concat(
         path("load", () -> json(view.load())),
         path("anomalies", () -> json(view.anomalies())),
+        path("correlations", () -> json(view.correlations())),
         path("hotkeys", () -> parameterOptional("range", range -> range.isEmpty()
             ? complete(Problem.badRequest("give the range: /v1/admin/hotkeys?range=<id> (ids in /v1/ranges)"))
             : completeWithFuture(view.hotKeys(range.get()).handle((hot, failure) -> failure != null

@@ -40,7 +40,7 @@ class HttpApiFailureTest {
   /** Fails every call as a RangeShard that never answers would. */
   private static final class FailingStore implements KeyValueStore {
     @Override
-    public CompletionStage<KvReply> get(String key) {
+    public CompletionStage<KvReply> get(String key, int clientId) {
       if (key.equals("moving")) {
         return CompletableFuture.completedFuture(new KvReply.WrongRange("r1.1"));
       }
@@ -51,17 +51,17 @@ class HttpApiFailureTest {
     }
 
     @Override
-    public CompletionStage<KvReply> put(String key, byte[] value, Expectation expect) {
+    public CompletionStage<KvReply> put(String key, byte[] value, Expectation expect, int clientId) {
       return get(key);
     }
 
     @Override
-    public CompletionStage<KvReply> delete(String key, Expectation expect) {
+    public CompletionStage<KvReply> delete(String key, Expectation expect, int clientId) {
       return get(key);
     }
 
     @Override
-    public CompletionStage<List<KvReply>> batch(List<Operation> operations) {
+    public CompletionStage<List<KvReply>> batch(List<Operation> operations, int clientId) {
       return CompletableFuture.failedFuture(new TimeoutException("Ask timed out"));
     }
 

@@ -43,9 +43,19 @@ public final class AccessRecorder {
   }
 
   public void record(String key, long keyHash, AccessKind kind, int bytes, int clientId) {
+    record(key, keyHash, kind, bytes, clientId, sampleNext());
+  }
+
+  /** Whether the next access (or the next batch, as a whole) goes into the AccessLog. */
+  public boolean sampleNext() {
+    return sampleEvery == 1 || ThreadLocalRandom.current().nextInt(sampleEvery) == 0;
+  }
+
+  /** Counts the access, and appends it to the AccessLog if {@code sampled}. */
+  public void record(String key, long keyHash, AccessKind kind, int bytes, int clientId, boolean sampled) {
     Ranges current = ranges;
     current.counters()[current.map().indexOf(keyHash)].record(kind, bytes);
-    if (sampleEvery == 1 || ThreadLocalRandom.current().nextInt(sampleEvery) == 0) {
+    if (sampled) {
       log.append(clock.getAsLong(), key, keyHash, kind, bytes, clientId);
     }
   }
