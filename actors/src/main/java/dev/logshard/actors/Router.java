@@ -112,10 +112,13 @@ public final class Router implements KeyValueStore, PlacementDirectory {
       String key, AccessKind kind, int bytes, int clientId, Function<ActorRef<KvReply>, RangeShardCommand> command) {
     long hash = KeyHash.of(key);
     RangePlacement placement = shardMap.get().lookup(hash);
+    CompletableFuture<KvReply> reply = Stages.adopt(entityRef(placement).ask(command::apply, askTimeout));
     if (recorder != null) {
       recorder.record(key, hash, kind, bytes, clientId);
+      long start = System.nanoTime();
+      reply.whenComplete((r, failure) -> recorder.recordLatency(hash, (System.nanoTime() - start) / 1_000));
     }
-    return Stages.adopt(entityRef(placement).ask(command::apply, askTimeout));
+    return reply;
   }
 
   private EntityRef<RangeShardCommand> entityRef(RangePlacement placement) {

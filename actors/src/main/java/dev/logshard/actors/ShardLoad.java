@@ -2,7 +2,8 @@ package dev.logshard.actors;
 
 import dev.logshard.core.CborSerializable;
 
-/** One range's load over the last profiler tick, per second. */
+/** One range's load over the last profiler tick: per second, and its requests' latency. */
 public record ShardLoad(
     String rangeId, String start, String end, double readsPerSecond, double writesPerSecond,
-    double bytesInPerSecond, double bytesOutPerSecond, double trendSlope) implements CborSerializable {}
+    double bytesInPerSecond, double bytesOutPerSecond, double p50LatencyMillis, double p99LatencyMillis,
+    double trendSlope) implements CborSerializable {}

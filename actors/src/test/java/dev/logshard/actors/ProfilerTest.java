@@ -79,6 +79,9 @@ class ProfilerTest {
     access(r1.get(0), AccessKind.READ, 300);
     access(r1.get(1), AccessKind.WRITE, 100);
     access(keysOfRange(3, 1).get(0), AccessKind.WRITE, 50);
+    for (int micros = 1_000; micros <= 100_000; micros += 1_000) {
+      recorder.recordLatency(KeyHash.of(r1.get(0)), micros);
+    }
     tick(2_000);
     Profiler.LoadView view = load();
     assertEquals(4, view.ranges().size());
@@ -89,6 +92,9 @@ class ProfilerTest {
     assertEquals(5_000.0, range1.bytesInPerSecond(), 1e-9);
     assertEquals(25.0, view.ranges().get(3).writesPerSecond(), 1e-9);
     assertEquals(0.0, view.ranges().get(0).readsPerSecond(), 1e-9);
+    assertEquals(50.0, range1.p50LatencyMillis(), 0.1);
+    assertEquals(99.0, range1.p99LatencyMillis(), 0.1);
+    assertEquals(0.0, view.ranges().get(3).p99LatencyMillis(), 1e-9);
   }
 
   @Test

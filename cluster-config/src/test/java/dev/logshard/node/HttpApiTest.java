@@ -294,14 +294,16 @@ class HttpApiTest {
     // The writes show up in the key's own range (the profiler ticks every 200 ms in this test).
     Instant deadline = Instant.now().plusSeconds(15);
     double writes = 0;
-    while (writes == 0) {
-      assertTrue(Instant.now().isBefore(deadline), "the writes never showed up in /v1/admin/load");
+    double p99 = 0;
+    while (writes == 0 || p99 == 0) {
+      assertTrue(Instant.now().isBefore(deadline), "the writes and their latency never showed up in /v1/admin/load");
       send(put(key, "v"));
       JsonNode load = json(send(get("/v1/admin/load")));
       assertEquals(16, load.get("ranges").size());
       JsonNode range = load.get("ranges").get(rangeIndex);
       assertEquals(rangeId, range.get("rangeId").asText());
       writes = range.get("writesPerSecond").asDouble();
+      p99 = range.get("p99LatencyMillis").asDouble();
       Thread.sleep(100);
     }
     // Written 50 times more, the key is its range's hottest (every access is sampled in this test).

@@ -60,6 +60,12 @@ public final class AccessRecorder {
     }
   }
 
+  /** How long a request for {@code keyHash} took, from the router's ask to its reply. */
+  public void recordLatency(long keyHash, long micros) {
+    Ranges current = ranges;
+    current.counters()[current.map().indexOf(keyHash)].recordLatency(micros);
+  }
+
   /** The current map and each of its ranges' counters, in ring order. */
   public ShardMap map() {
     return ranges.map();

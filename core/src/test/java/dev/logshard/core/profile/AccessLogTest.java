@@ -102,9 +102,17 @@ class AccessLogTest {
       assertEquals(writes[r], s.writes());
       assertEquals(writes[r] * 100, s.bytesIn());
       assertEquals(reads[r] * 100, s.bytesOut());
-      assertEquals(new RangeLoadCounters.Snapshot(0, 0, 0, 0), recorder.counters(r).takeSnapshot());
+      assertEquals(new RangeLoadCounters.Snapshot(0, 0, 0, 0, 0, 0), recorder.counters(r).takeSnapshot());
     }
     int sampled = recorder.log().drain(r -> assertEquals(42L, r.timeMillis()));
+    long hash = map.placements().get(2).range().start();
+    for (int micros = 1; micros <= 1000; micros++) {
+      recorder.recordLatency(hash, micros);
+    }
+    RangeLoadCounters.Snapshot latency = recorder.counters(2).takeSnapshot();
+    assertEquals(500, latency.p50Micros(), 1);
+    assertEquals(990, latency.p99Micros(), 1);
+    assertEquals(0, recorder.counters(2).takeSnapshot().p99Micros());
     assertTrue(sampled > 1500 && sampled < 2500, "about 1 in 10 sampled: " + sampled);
   }
 }
