@@ -26,38 +26,20 @@ class AccessHeatmapTest {
     List<KeyRange> before = ranges(ShardMap.initial(8, "standard"));
     double[] recorded = new double[30];
     // Ticks 0-9 on 8 ranges.
-    for (int t = 0; t < 10; t++) {
-      for (KeyRange r : before) {
-        double n = random.nextInt(1000);
-        heatmap.record(t * 1000L, r, n);
-        recorded[t] += n;
-      }
-    }
+    recordTicks(heatmap, before, 0, 10, random, recorded);
     // Split range 3 at an arbitrary, unaligned point; ticks 10-19 on 9 ranges.
     List<KeyRange> split = new ArrayList<>(before);
     KeyRange r3 = split.remove(3);
     long cut = r3.start() + 123_456_789_012_345L;
     split.add(3, new KeyRange(r3.start(), cut - 1));
     split.add(4, new KeyRange(cut, r3.last()));
-    for (int t = 10; t < 20; t++) {
-      for (KeyRange r : split) {
-        double n = random.nextInt(1000);
-        heatmap.record(t * 1000L, r, n);
-        recorded[t] += n;
-      }
-    }
+    recordTicks(heatmap, split, 10, 20, random, recorded);
     // Merge ranges 0 and 1; ticks 20-29 on 8 ranges.
     List<KeyRange> merged = new ArrayList<>(split);
     KeyRange r0 = merged.remove(0);
     KeyRange r1 = merged.remove(0);
     merged.add(0, new KeyRange(r0.start(), r1.last()));
-    for (int t = 20; t < 30; t++) {
-      for (KeyRange r : merged) {
-        double n = random.nextInt(1000);
-        heatmap.record(t * 1000L, r, n);
-        recorded[t] += n;
-      }
-    }
+    recordTicks(heatmap, merged, 20, 30, random, recorded);
     // Whatever tiling reads it, every second's total is what was recorded...
     for (List<KeyRange> tiling : List.of(before, split, merged)) {
       double[][] m = heatmap.matrix(0, tiling, 0, 29_000);
@@ -82,6 +64,18 @@ class AccessHeatmapTest {
       minute += n;
     }
     assertEquals(minute, heatmap.heat(1, KeyRange.full(), 0), 1e-6 * minute);
+  }
+
+  /** Records a random count for every range of {@code tiling} in ticks {@code from} to {@code to - 1}. */
+  private static void recordTicks(AccessHeatmap heatmap, List<KeyRange> tiling, int from, int to, Random random,
+      double[] recorded) {
+    for (int t = from; t < to; t++) {
+      for (KeyRange r : tiling) {
+        double n = random.nextInt(1000);
+        heatmap.record(t * 1000L, r, n);
+        recorded[t] += n;
+      }
+    }
   }
 
   @Test
