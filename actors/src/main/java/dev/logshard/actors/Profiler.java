@@ -179,7 +179,8 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
       }
       loads.add(new ShardLoad(p.rangeId(), p.range().startString(), p.range().endString(),
           counted.reads() / seconds, counted.writes() / seconds, counted.bytesIn() / seconds,
-          counted.bytesOut() / seconds, counted.p50Micros() / 1000.0, counted.p99Micros() / 1000.0, o.slope()));
+          counted.bytesOut() / seconds, counted.p50Micros() / 1000.0, counted.p99Micros() / 1000.0,
+          trends[i].movingAverage(), o.slope()));
     }
     latest = new LoadView(now, map.epoch(), List.copyOf(loads));
     if (++ticksInWindow >= settings.profileWindow()) {

@@ -2,8 +2,11 @@ package dev.logshard.actors;
 
 import dev.logshard.core.CborSerializable;
 
-/** One range's load over the last profiler tick: per second, and its requests' latency. */
+/**
+ * One range's load over the last profiler tick (per second, and its requests' latency), with the
+ * moving average of its requests per second and their trend (slope per tick) over the trend window.
+ */
 public record ShardLoad(
     String rangeId, String start, String end, double readsPerSecond, double writesPerSecond,
     double bytesInPerSecond, double bytesOutPerSecond, double p50LatencyMillis, double p99LatencyMillis,
-    double trendSlope) implements CborSerializable {}
+    double averageRequestsPerSecond, double trendSlope) implements CborSerializable {}

@@ -94,6 +94,11 @@ class ProfilerTest {
     assertEquals(0.0, view.ranges().get(0).readsPerSecond(), 1e-9);
     assertEquals(50.0, range1.p50LatencyMillis(), 0.1);
     assertEquals(99.0, range1.p99LatencyMillis(), 0.1);
+    assertEquals(200.0, range1.averageRequestsPerSecond(), 1e-9); // one tick so far: 400 accesses / 2 s
+    tick(1_000); // a quiet second: the last tick is 0, the moving average remembers
+    ShardLoad quiet = load().ranges().get(1);
+    assertEquals(0.0, quiet.readsPerSecond(), 1e-9);
+    assertEquals(100.0, quiet.averageRequestsPerSecond(), 1e-9);
     assertEquals(0.0, view.ranges().get(3).p99LatencyMillis(), 1e-9);
   }
 

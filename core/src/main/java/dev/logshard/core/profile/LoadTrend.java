@@ -56,6 +56,16 @@ public final class LoadTrend {
     return new Observation(value, mean, stdDev, z, anomaly, slope());
   }
 
+  /** Mean of the window's values, the newest included; 0 before any. */
+  public double movingAverage() {
+    int n = Math.min(count, window.length);
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += window[i];
+    }
+    return n == 0 ? 0 : sum / n;
+  }
+
   /** Least-squares slope of the window's values against their tick, oldest first. */
   public double slope() {
     int n = Math.min(count, window.length);

@@ -62,6 +62,7 @@ class LoadTrendTest {
       last = trend.add(50 + 2.5 * tick + random.nextGaussian());
     }
     assertEquals(2.5, last.slope(), 0.1);
+    assertEquals(50 + 2.5 * (140 + 199) / 2.0, trend.movingAverage(), 1.0); // mean of the last 60 ticks
     assertEquals(2.5, trend.slope(), 0.1);
     LoadTrend flat = trend();
     for (int tick = 0; tick < 200; tick++) {
