@@ -14,6 +14,9 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.stream.Collectors;
+import org.h2.mvstore.MVStoreTool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded durable default: every log instance is an H2 file database under the data
@@ -24,20 +27,23 @@ import java.util.stream.Collectors;
 public final class EmbeddedStorage {
 
   private static final String SCHEMA_RESOURCE = "/logshard-h2-schema.sql";
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedStorage.class);
 
   private final Path dataDir;
   private final LogInstances instances;
   private final int maxConnections;
   private final int writeParallelism;
   private final String urlSettings;
+  private final long compactAbove;
 
-  private EmbeddedStorage(
-      Path dataDir, LogInstances instances, int maxConnections, int writeParallelism, String urlSettings) {
+  private EmbeddedStorage(Path dataDir, LogInstances instances, int maxConnections, int writeParallelism,
+      String urlSettings, long compactAbove) {
     this.dataDir = dataDir.toAbsolutePath().normalize();
     this.instances = instances;
     this.maxConnections = maxConnections;
     this.writeParallelism = writeParallelism;
     this.urlSettings = urlSettings;
+    this.compactAbove = compactAbove;
   }
 
   /** Reads {@code logshard.embedded}; {@code dataDir} is where the databases live. */
@@ -47,7 +53,8 @@ public final class EmbeddedStorage {
         LogInstances.fromConfig(config),
         config.getInt("logshard.embedded.max-connections"),
         config.getInt("logshard.embedded.journal-write-parallelism"),
-        config.getString("logshard.embedded.h2-url-settings"));
+        config.getString("logshard.embedded.h2-url-settings"),
+        config.getBytes("logshard.embedded.compact-on-start-above"));
   }
 
   public Path dataDir() {
@@ -58,12 +65,19 @@ public final class EmbeddedStorage {
     return "jdbc:h2:file:" + dataDir.resolve(instance.name()) + urlSettings;
   }
 
-  /** Creates the data directory and every instance's tables; safe to run on every start. */
+  /**
+   * Creates the data directory, compacts files above the threshold, and creates every instance's
+   * tables; safe to run on every start. Call it while holding the {@link DataDirectoryLock} and
+   * before anything opens the databases.
+   */
   public void prepare() {
     try {
       Files.createDirectories(dataDir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create data directory " + dataDir, e);
+    }
+    for (LogInstance instance : instances.all()) {
+      compactIfLarge(instance);
     }
     String schema = readSchema();
     for (LogInstance instance : instances.all()) {
@@ -79,6 +93,29 @@ public final class EmbeddedStorage {
             "cannot prepare log instance '" + instance.name() + "' at " + jdbcUrl(instance)
                 + ": " + e.getMessage(), e);
       }
+    }
+  }
+
+  /** The H2 file of an instance. */
+  public Path file(LogInstance instance) {
+    return dataDir.resolve(instance.name() + ".mv.db");
+  }
+
+  private void compactIfLarge(LogInstance instance) {
+    String file = file(instance).toString();
+    // Finishes (or rolls back) a compaction that a crash interrupted, before anything else.
+    MVStoreTool.compactCleanUp(file);
+    try {
+      long before = Files.exists(file(instance)) ? Files.size(file(instance)) : 0;
+      if (before == 0 || before <= compactAbove) {
+        return;
+      }
+      long start = System.nanoTime();
+      MVStoreTool.compact(file, false);
+      LOG.info("Compacted log instance [{}]: {} MB -> {} MB in {} ms", instance.name(), before >> 20,
+          Files.size(file(instance)) >> 20, (System.nanoTime() - start) / 1_000_000);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot compact log instance '" + instance.name() + "' at " + file, e);
     }
   }
 

@@ -59,6 +59,33 @@ class EmbeddedStorageTest {
   }
 
   @Test
+  void aLargeFileIsCompactedOnStartAndKeepsItsData(@TempDir Path dir) throws Exception {
+    Config compactAlways = ConfigFactory.parseString("logshard.embedded.compact-on-start-above = 0").withFallback(config);
+    EmbeddedStorage storage = EmbeddedStorage.create(compactAlways, dir);
+    storage.prepare();
+    LogInstance standard = LogInstances.fromConfig(config).get("standard");
+    // Many small commits (as the journal makes with WRITE_DELAY=0) over few live rows: a sparse file.
+    try (Connection c = DriverManager.getConnection(storage.jdbcUrl(standard), "sa", "")) {
+      c.createStatement().execute("CREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, v VARBINARY(2048))");
+      var upsert = c.prepareStatement("MERGE INTO t KEY (id) VALUES (?, ?)");
+      for (int i = 0; i < 4000; i++) {
+        upsert.setInt(1, i % 50);
+        upsert.setBytes(2, new byte[1024]);
+        upsert.executeUpdate();
+      }
+    }
+    long sparse = Files.size(storage.file(standard));
+    storage.prepare(); // the next start
+    long compacted = Files.size(storage.file(standard));
+    assertTrue(compacted < sparse / 2, "compacted " + sparse + " -> " + compacted);
+    try (Connection c = DriverManager.getConnection(storage.jdbcUrl(standard), "sa", "");
+        ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM t")) {
+      rs.next();
+      assertEquals(50, rs.getInt(1));
+    }
+  }
+
+  @Test
   void unknownInitialInstanceIsAClearError() {
     Config bad = ConfigFactory.parseString("logshard.initial-log-instance = nowhere").withFallback(config);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LogInstances.fromConfig(bad));
