@@ -10,6 +10,7 @@ import dev.logshard.core.profile.CorrelationMatrix;
 import dev.logshard.core.profile.LoadTrend;
 import dev.logshard.core.profile.RangeLoadCounters;
 import dev.logshard.core.profile.RangeProfile;
+import dev.logshard.core.profile.RangeSizes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +83,7 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
   private static final int TOP_PAIRS = 50;
 
   private final AccessRecorder recorder;
+  private final RangeSizes sizes;
   private final ProfilerSettings settings;
   private final LongSupplier clock;
   private final AccessHeatmap heatmap = new AccessHeatmap(HEATMAP_CELLS, RESOLUTIONS);
@@ -96,21 +98,25 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
   private long lastTickMillis;
   private LoadView latest;
 
-  public static Behavior<Command> create(AccessRecorder recorder, ProfilerSettings settings, LongSupplier clockMillis) {
+  public static Behavior<Command> create(
+      AccessRecorder recorder, RangeSizes sizes, ProfilerSettings settings, LongSupplier clockMillis) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
-      return new Profiler(ctx, recorder, settings, clockMillis);
+      return new Profiler(ctx, recorder, sizes, settings, clockMillis);
     }));
   }
 
   /** Without its timer: ticks only when sent {@link Tick} (deterministic tests). */
-  static Behavior<Command> createUnscheduled(AccessRecorder recorder, ProfilerSettings settings, LongSupplier clockMillis) {
-    return Behaviors.setup(ctx -> new Profiler(ctx, recorder, settings, clockMillis));
+  static Behavior<Command> createUnscheduled(
+      AccessRecorder recorder, RangeSizes sizes, ProfilerSettings settings, LongSupplier clockMillis) {
+    return Behaviors.setup(ctx -> new Profiler(ctx, recorder, sizes, settings, clockMillis));
   }
 
-  private Profiler(ActorContext<Command> ctx, AccessRecorder recorder, ProfilerSettings settings, LongSupplier clock) {
+  private Profiler(ActorContext<Command> ctx, AccessRecorder recorder, RangeSizes sizes, ProfilerSettings settings,
+      LongSupplier clock) {
     super(ctx);
     this.recorder = recorder;
+    this.sizes = sizes;
     this.settings = settings;
     this.clock = clock;
     this.lastTickMillis = clock.getAsLong();
@@ -166,6 +172,7 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
     for (int i = 0; i < map.size(); i++) {
       RangePlacement p = map.placements().get(i);
       RangeLoadCounters.Snapshot counted = recorder.counters(i).takeSnapshot();
+      RangeSizes.Size size = sizes.find(p.entityId());
       long accesses = counted.reads() + counted.writes();
       LoadTrend.Observation o = trends[i].add(accesses / seconds);
       if (o.anomaly()) {
@@ -180,7 +187,8 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
       loads.add(new ShardLoad(p.rangeId(), p.range().startString(), p.range().endString(),
           counted.reads() / seconds, counted.writes() / seconds, counted.bytesIn() / seconds,
           counted.bytesOut() / seconds, counted.p50Micros() / 1000.0, counted.p99Micros() / 1000.0,
-          trends[i].movingAverage(), o.slope()));
+          trends[i].movingAverage(), o.slope(),
+          size == null ? null : size.keys(), size == null ? null : size.bytes()));
     }
     latest = new LoadView(now, map.epoch(), List.copyOf(loads));
     if (++ticksInWindow >= settings.profileWindow()) {

@@ -5,6 +5,7 @@ import dev.logshard.actors.RangeShardCommand.Delete;
 import dev.logshard.actors.RangeShardCommand.Get;
 import dev.logshard.actors.RangeShardCommand.Put;
 import dev.logshard.core.RangePlacement;
+import dev.logshard.core.profile.RangeSizes;
 import dev.logshard.persistence.LogInstances;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -17,12 +18,14 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * The persistent entity that owns one range generation ({@code rangeId.generation}): its keys,
@@ -43,6 +46,7 @@ public final class RangeShard
   private final String journalPluginId;
   private final String snapshotPluginId;
   private final LogShardSettings settings;
+  private final RangeSizes.Size size;
   private long bytesSinceSnapshot;
 
   /** Registers the entity type with Cluster Sharding on this node. */
@@ -50,9 +54,10 @@ public final class RangeShard
       ActorSystem<?> system,
       PlacementDirectory directory,
       LogInstances logInstances,
-      LogShardSettings settings) {
+      LogShardSettings settings,
+      RangeSizes sizes) {
     ClusterSharding.get(system).init(
-        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), directory, logInstances, settings))
+        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), directory, logInstances, settings, sizes))
             .withMessageExtractor(new OneEntityPerShard()));
   }
 
@@ -64,11 +69,13 @@ public final class RangeShard
       String entityId,
       PlacementDirectory directory,
       LogInstances logInstances,
-      LogShardSettings settings) {
+      LogShardSettings settings,
+      RangeSizes sizes) {
     return Behaviors.setup(ctx -> directory.placementOf(entityId)
         .<Behavior<RangeShardCommand>>map(placement -> {
           var instance = logInstances.get(placement.logInstance());
-          var shard = new RangeShard(placement, instance.journalPluginId(), instance.snapshotPluginId(), settings);
+          var shard = new RangeShard(placement, instance.journalPluginId(), instance.snapshotPluginId(), settings,
+              sizes.of(placement.entityId()));
           return settings.batching() ? RangeShardBatcher.create(shard, settings) : shard;
         })
         .orElseGet(() -> {
@@ -79,7 +86,12 @@ public final class RangeShard
 
   /** A RangeShard on the default journal and snapshot plugins, without batcher (tests, embedding). */
   public static Behavior<RangeShardCommand> create(RangePlacement placement, LogShardSettings settings) {
-    return new RangeShard(placement, "", "", settings);
+    return create(placement, settings, new RangeSizes());
+  }
+
+  /** The same, reporting its size to {@code sizes}. */
+  public static Behavior<RangeShardCommand> create(RangePlacement placement, LogShardSettings settings, RangeSizes sizes) {
+    return new RangeShard(placement, "", "", settings, sizes.of(placement.entityId()));
   }
 
   /** The same behind its batcher, as sharding runs it. */
@@ -87,13 +99,14 @@ public final class RangeShard
     return RangeShardBatcher.create(create(placement, settings), settings);
   }
 
-  private RangeShard(
-      RangePlacement placement, String journalPluginId, String snapshotPluginId, LogShardSettings settings) {
+  private RangeShard(RangePlacement placement, String journalPluginId, String snapshotPluginId,
+      LogShardSettings settings, RangeSizes.Size size) {
     super(PersistenceId.of(ENTITY_KEY.name(), placement.entityId()));
     this.placement = placement;
     this.journalPluginId = journalPluginId;
     this.snapshotPluginId = snapshotPluginId;
     this.settings = settings;
+    this.size = size;
   }
 
   @Override
@@ -152,7 +165,17 @@ public final class RangeShard
     if (events.isEmpty()) {
       return Effect().reply(replyTo, reply);
     }
-    return Effect().persist(events).thenReply(replyTo, newState -> reply);
+    return Effect().persist(events)
+        .thenRun(newState -> size.update(newState.keyCount(), newState.storedBytes()))
+        .thenReply(replyTo, newState -> reply);
+  }
+
+  /** Reports the recovered size, so the profiler knows it before the first write. */
+  @Override
+  public SignalHandler<RangeShardState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> size.update(state.keyCount(), state.storedBytes()))
+        .build();
   }
 
   @Override

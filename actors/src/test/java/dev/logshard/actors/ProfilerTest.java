@@ -33,11 +33,12 @@ class ProfilerTest {
 
   private final AtomicLong clock = new AtomicLong(1_000_000);
   private final AccessRecorder recorder = new AccessRecorder(MAP, new AccessLog(1 << 16), 1, clock::get);
+  private final dev.logshard.core.profile.RangeSizes sizes = new dev.logshard.core.profile.RangeSizes();
   private final ActorRef<Profiler.Command> profiler = started();
 
   /** Spawned and set up: it read the clock before the test moves it. */
   private ActorRef<Profiler.Command> started() {
-    ActorRef<Profiler.Command> ref = testKit.spawn(Profiler.createUnscheduled(recorder, SETTINGS, clock::get));
+    ActorRef<Profiler.Command> ref = testKit.spawn(Profiler.createUnscheduled(recorder, sizes, SETTINGS, clock::get));
     TestProbe<Profiler.LoadView> probe = testKit.createTestProbe();
     ref.tell(new Profiler.GetLoad(probe.getRef()));
     probe.receiveMessage();
@@ -79,6 +80,7 @@ class ProfilerTest {
     access(r1.get(0), AccessKind.READ, 300);
     access(r1.get(1), AccessKind.WRITE, 100);
     access(keysOfRange(3, 1).get(0), AccessKind.WRITE, 50);
+    sizes.of("r1.1").update(7, 700);
     for (int micros = 1_000; micros <= 100_000; micros += 1_000) {
       recorder.recordLatency(KeyHash.of(r1.get(0)), micros);
     }
@@ -100,6 +102,9 @@ class ProfilerTest {
     assertEquals(0.0, quiet.readsPerSecond(), 1e-9);
     assertEquals(100.0, quiet.averageRequestsPerSecond(), 1e-9);
     assertEquals(0.0, view.ranges().get(3).p99LatencyMillis(), 1e-9);
+    assertEquals(7L, range1.keyCount());
+    assertEquals(700L, range1.storedBytes());
+    assertEquals(null, view.ranges().get(0).keyCount(), "r0 has not run on this node");
   }
 
   @Test

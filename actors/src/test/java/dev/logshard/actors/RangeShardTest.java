@@ -209,6 +209,26 @@ class RangeShardTest {
   }
 
   @Test
+  void itReportsItsSizeAfterWritesAndAfterRecovery() {
+    dev.logshard.core.profile.RangeSizes sizes = new dev.logshard.core.profile.RangeSizes();
+    LogShardSettings settings = LogShardSettings.create(CONFIG);
+    var kit = EventSourcedBehaviorTestKit.<RangeShardCommand, RangeShardEvent, RangeShardState>create(
+        testKit.system(), RangeShard.create(R1, settings, sizes),
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
+    kit.clear();
+    List<String> keys = keysIn(R1, 3);
+    for (String key : keys) {
+      put(kit, key, "0123456789", Expectation.any());
+    }
+    var size = sizes.find("r1.1");
+    assertEquals(3, size.keys());
+    assertEquals(keys.stream().mapToLong(k -> k.length() + 10).sum(), size.bytes());
+    size.update(0, 0);
+    kit.restart();
+    assertEquals(3, sizes.find("r1.1").keys(), "recovery reports the size again");
+  }
+
+  @Test
   void snapshotsByEventCountAreUsedOnRecovery() {
     var kit = shard(R1, "logshard.snapshot.every-events = 10");
     List<String> keys = keysIn(R1, 25);
@@ -249,7 +269,7 @@ class RangeShardTest {
     LogShardSettings settings = LogShardSettings.create(CONFIG);
     LogInstances instances = LogInstances.fromConfig(CONFIG);
     ActorRef<RangeShardCommand> ref = testKit.spawn(
-        RangeShard.create("r1.9", id -> Optional.empty(), instances, settings));
+        RangeShard.create("r1.9", id -> Optional.empty(), instances, settings, new dev.logshard.core.profile.RangeSizes()));
     TestProbe<KvReply> probe = testKit.createTestProbe();
     ref.tell(new RangeShardCommand.Put("k", bytes("v"), Expectation.any(), probe.getRef()));
     assertEquals(new KvReply.WrongRange("r1.9"), probe.receiveMessage());

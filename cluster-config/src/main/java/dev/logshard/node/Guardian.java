@@ -8,6 +8,7 @@ import dev.logshard.actors.RangeShard;
 import dev.logshard.actors.Router;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.profile.AccessRecorder;
+import dev.logshard.core.profile.RangeSizes;
 import dev.logshard.http.HttpApi;
 import dev.logshard.http.HttpServer;
 import dev.logshard.http.HttpSettings;
@@ -44,11 +45,12 @@ final class Guardian {
       Optional<AccessRecorder> recorder = ProfilerSettings.create(system.settings().config()).recorder(shardMap);
       // The profiler aggregates what the router records; its views are read over HTTP.
       Router router = new Router(system, shardMap, settings, recorder);
-      RangeShard.init(system, router, logInstances, settings);
+      RangeSizes sizes = new RangeSizes();
+      RangeShard.init(system, router, logInstances, settings, sizes);
 
       ProfilerSettings profilerSettings = ProfilerSettings.create(system.settings().config());
       Optional<ProfilerView> profiler = recorder.map(r -> new ProfilerView(
-          ctx.spawn(Profiler.create(r, profilerSettings, System::currentTimeMillis), "profiler"),
+          ctx.spawn(Profiler.create(r, sizes, profilerSettings, System::currentTimeMillis), "profiler"),
           system.scheduler(), settings.askTimeout()));
       HttpApi api = new HttpApi(router, settings, httpSettings,
           () -> cluster.selfMember().status() == MemberStatus.up(), profiler);

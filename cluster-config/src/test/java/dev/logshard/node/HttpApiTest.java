@@ -295,7 +295,8 @@ class HttpApiTest {
     Instant deadline = Instant.now().plusSeconds(15);
     double writes = 0;
     double p99 = 0;
-    while (writes == 0 || p99 == 0) {
+    long keyCount = 0;
+    while (writes == 0 || p99 == 0 || keyCount == 0) {
       assertTrue(Instant.now().isBefore(deadline), "the writes and their latency never showed up in /v1/admin/load");
       send(put(key, "v"));
       JsonNode load = json(send(get("/v1/admin/load")));
@@ -304,6 +305,7 @@ class HttpApiTest {
       assertEquals(rangeId, range.get("rangeId").asText());
       writes = range.get("writesPerSecond").asDouble();
       p99 = range.get("p99LatencyMillis").asDouble();
+      keyCount = range.get("keyCount").asLong(); // null (0 here) until the range reported its size
       Thread.sleep(100);
     }
     // Written 50 times more, the key is its range's hottest (every access is sampled in this test).
