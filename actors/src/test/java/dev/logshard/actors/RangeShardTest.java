@@ -237,9 +237,9 @@ class RangeShardTest {
     }
     var snapshots = kit.snapshotTestKit().orElseThrow();
     // Snapshots at seqNr 10 and 20; the snapshot form went through Jackson CBOR.
-    RangeShardSnapshot latest = (RangeShardSnapshot) snapshots.expectNextPersistedClass("RangeShard|r1.1", RangeShardSnapshot.class);
+    RangeShardSnapshot latest = snapshots.expectNextPersistedClass("RangeShard|r1.1", RangeShardSnapshot.class);
     assertEquals(10, latest.lastVersion());
-    latest = (RangeShardSnapshot) snapshots.expectNextPersistedClass("RangeShard|r1.1", RangeShardSnapshot.class);
+    latest = snapshots.expectNextPersistedClass("RangeShard|r1.1", RangeShardSnapshot.class);
     assertEquals(20, latest.entries().size());
     RangeShardState recovered = kit.restart().state();
     assertEquals(25, recovered.keyCount());
@@ -258,7 +258,7 @@ class RangeShardTest {
       kit.<KvReply>runCommand(r -> new RangeShardCommand.Put(key, kib, Expectation.any(), r));
     }
     var snapshots = kit.snapshotTestKit().orElseThrow();
-    RangeShardSnapshot snapshot = (RangeShardSnapshot) snapshots.expectNextPersistedClass("RangeShard|r1.1", RangeShardSnapshot.class);
+    RangeShardSnapshot snapshot = snapshots.expectNextPersistedClass("RangeShard|r1.1", RangeShardSnapshot.class);
     assertEquals(4, snapshot.lastVersion());
     snapshots.expectNothingPersisted("RangeShard|r1.1");
     assertEquals(5, kit.restart().state().lastVersion());

@@ -39,7 +39,7 @@ final class Problem {
   }
 
   static HttpResponse tooLarge(String detail) {
-    return of(StatusCodes.PAYLOAD_TOO_LARGE, "too-large", "Payload too large", detail);
+    return of(StatusCodes.CONTENT_TOO_LARGE, "too-large", "Content too large", detail);
   }
 
   static HttpResponse notFound(String detail) {

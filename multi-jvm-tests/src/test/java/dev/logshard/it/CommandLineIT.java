@@ -65,9 +65,11 @@ class CommandLineIT {
   }
 
   @Test
+  @SuppressWarnings("try") // the first node only has to hold the directory
   void aSecondNodeOnTheSameDataDirectoryIsRefusedClearly() throws Exception {
     Path data = work.resolve("shared");
-    try (NodeProcess node = NodeProcess.start(data)) {
+    try (NodeProcess first = NodeProcess.start(data)) {
+      // While the first node holds the directory:
       Result second = cli("start", "--port", "0", "--data-dir", data.toString());
       assertEquals(1, second.exitCode());
       assertTrue(second.stderr().contains("logshard:"), second.stderr());
