@@ -37,8 +37,11 @@ public sealed interface KvReply extends CborSerializable {
   /** The expectation did not hold; the key is at {@code currentVersion} (0: missing). */
   record PreconditionFailed(long currentVersion) implements KvReply {}
 
-  /** The entity does not own the key (or any range): the sender's shard map is stale. */
-  record WrongRange(String entityId) implements KvReply {}
+  /**
+   * The entity does not own the key (or any range, or no longer: it handed off at {@code epoch}):
+   * the sender's shard map is older than {@code epoch} (0: unknown). Routers refresh and retry.
+   */
+  record WrongRange(String entityId, long epoch) implements KvReply {}
 
   /** One reply per operation of a batch, in order. */
   record Batch(List<KvReply> results) implements KvReply {}

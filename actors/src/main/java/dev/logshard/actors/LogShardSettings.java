@@ -15,7 +15,8 @@ public record LogShardSettings(
     int snapshotsKept,
     boolean batching,
     int batchMaxOperations,
-    long batchMaxBytes) {
+    long batchMaxBytes,
+    int startStashCapacity) {
 
   public static LogShardSettings create(Config config) {
     Config c = config.getConfig("logshard");
@@ -30,6 +31,7 @@ public record LogShardSettings(
         c.getInt("snapshot.keep"),
         c.getBoolean("batching.enabled"),
         c.getInt("batching.max-operations"),
-        c.getBytes("batching.max-bytes"));
+        c.getBytes("batching.max-bytes"),
+        c.getInt("start-stash-capacity"));
   }
 }

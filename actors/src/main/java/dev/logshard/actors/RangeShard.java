@@ -1,14 +1,42 @@
 package dev.logshard.actors;
 
 import dev.logshard.actors.RangeShardCommand.ApplyBatch;
+import dev.logshard.actors.RangeShardCommand.ApplyChanges;
 import dev.logshard.actors.RangeShardCommand.Delete;
+import dev.logshard.actors.RangeShardCommand.DescribeLog;
+import dev.logshard.actors.RangeShardCommand.Discard;
+import dev.logshard.actors.RangeShardCommand.Fence;
+import dev.logshard.actors.RangeShardCommand.Follow;
 import dev.logshard.actors.RangeShardCommand.Get;
+import dev.logshard.actors.RangeShardCommand.HandOff;
+import dev.logshard.actors.RangeShardCommand.KvCommand;
+import dev.logshard.actors.RangeShardCommand.OpenExport;
+import dev.logshard.actors.RangeShardCommand.PlacementResolved;
 import dev.logshard.actors.RangeShardCommand.Put;
+import dev.logshard.actors.RangeShardCommand.ReadAt;
+import dev.logshard.actors.RangeShardCommand.ReadExport;
+import dev.logshard.actors.RangeShardCommand.ReadLocal;
+import dev.logshard.actors.RangeShardCommand.RedirectReads;
+import dev.logshard.actors.RangeShardCommand.ResolveAgain;
+import dev.logshard.actors.RangeShardCommand.TransferCommand;
+import dev.logshard.actors.RangeShardCommand.Unfence;
+import dev.logshard.actors.RangeShardEvent.Change;
+import dev.logshard.actors.RangeShardEvent.ChangesApplied;
+import dev.logshard.actors.RangeShardEvent.FollowingStarted;
+import dev.logshard.actors.RangeShardEvent.SourceFenced;
+import dev.logshard.actors.RangeShardEvent.SourceHandedOff;
+import dev.logshard.actors.RangeShardEvent.SourceUnfenced;
+import dev.logshard.core.KeyHash;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.profile.RangeSizes;
 import dev.logshard.persistence.LogInstances;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -42,12 +70,27 @@ public final class RangeShard
   public static final EntityTypeKey<RangeShardCommand> ENTITY_KEY =
       EntityTypeKey.create(RangeShardCommand.class, "RangeShard");
 
+  private final ActorContext<RangeShardCommand> ctx;
   private final RangePlacement placement;
   private final String journalPluginId;
   private final String snapshotPluginId;
   private final LogShardSettings settings;
   private final RangeSizes.Size size;
+  private final Function<String, RecipientRef<RangeShardCommand>> peers;
+  private final SplittableRandom random = new SplittableRandom();
   private long bytesSinceSnapshot;
+  // Transfer state that is not persisted: a crash ends the export and the redirection, and the
+  // saga starts them again (or rolls back).
+  private Export export;
+  private Redirect redirect;
+  private long reads;
+  private long redirectedReads;
+
+  /** A point-in-time copy of the entries, read in chunks by a Transfer. */
+  private record Export(String transferId, List<RangeShardSnapshot.Entry> entries) {}
+
+  /** The fraction of single-key reads sent on to the destinations of a transfer. */
+  private record Redirect(String transferId, double fraction, List<RangePlacement> destinations) {}
 
   /** Registers the entity type with Cluster Sharding on this node. */
   public static void init(
@@ -62,8 +105,9 @@ public final class RangeShard
   }
 
   /**
-   * The sharded entity for {@code entityId}: its placement's RangeShard behind a
-   * {@link RangeShardBatcher}; an unplaced id only answers WrongRange.
+   * The sharded entity for {@code entityId}: it asks the directory for its placement (holding
+   * commands meanwhile), then runs its RangeShard behind a {@link RangeShardBatcher}; an unplaced
+   * id only answers WrongRange.
    */
   public static Behavior<RangeShardCommand> create(
       String entityId,
@@ -71,17 +115,38 @@ public final class RangeShard
       LogInstances logInstances,
       LogShardSettings settings,
       RangeSizes sizes) {
-    return Behaviors.setup(ctx -> directory.placementOf(entityId)
-        .<Behavior<RangeShardCommand>>map(placement -> {
-          var instance = logInstances.get(placement.logInstance());
-          var shard = new RangeShard(placement, instance.journalPluginId(), instance.snapshotPluginId(), settings,
-              sizes.of(placement.entityId()));
-          return settings.batching() ? RangeShardBatcher.create(shard, settings) : shard;
-        })
-        .orElseGet(() -> {
-          ctx.getLog().warn("No placement for RangeShard [{}]: answering WrongRange", entityId);
-          return unplaced(entityId);
-        }));
+    return Behaviors.setup(ctx -> Behaviors.withStash(settings.startStashCapacity(), stash ->
+        Behaviors.withTimers(timers -> {
+          ActorRef<PlacementDirectory.Placement> adapter =
+              ctx.messageAdapter(PlacementDirectory.Placement.class, PlacementResolved::new);
+          directory.resolve(entityId, adapter);
+          // The coordinator may be moving to another node: ask again until it answers.
+          timers.startTimerWithFixedDelay(ResolveAgain.INSTANCE, settings.askTimeout());
+          return Behaviors.receive(RangeShardCommand.class)
+              .onMessage(PlacementResolved.class, resolved -> {
+                timers.cancelAll();
+                RangePlacement placement = resolved.placement().placement();
+                if (placement == null || !placement.entityId().equals(entityId)) {
+                  ctx.getLog().info("RangeShard [{}] is not placed at epoch {}: answering WrongRange",
+                      entityId, resolved.placement().epoch());
+                  return stash.unstashAll(unplaced(entityId, resolved.placement().epoch()));
+                }
+                var instance = logInstances.get(placement.logInstance());
+                Behavior<RangeShardCommand> shard = Behaviors.setup(shardCtx -> new RangeShard(shardCtx, placement,
+                    instance.journalPluginId(), instance.snapshotPluginId(), settings, sizes.of(placement.entityId()),
+                    shardingPeers(shardCtx)));
+                return stash.unstashAll(settings.batching() ? RangeShardBatcher.create(shard, settings) : shard);
+              })
+              .onMessageEquals(ResolveAgain.INSTANCE, () -> {
+                directory.resolve(entityId, adapter);
+                return Behaviors.same();
+              })
+              .onAnyMessage(command -> {
+                stash.stash(command);
+                return Behaviors.same();
+              })
+              .build();
+        })));
   }
 
   /** A RangeShard on the default journal and snapshot plugins, without batcher (tests, embedding). */
@@ -91,7 +156,8 @@ public final class RangeShard
 
   /** The same, reporting its size to {@code sizes}. */
   public static Behavior<RangeShardCommand> create(RangePlacement placement, LogShardSettings settings, RangeSizes sizes) {
-    return new RangeShard(placement, "", "", settings, sizes.of(placement.entityId()));
+    return Behaviors.setup(ctx ->
+        new RangeShard(ctx, placement, "", "", settings, sizes.of(placement.entityId()), shardingPeers(ctx)));
   }
 
   /** The same behind its batcher, as sharding runs it. */
@@ -99,14 +165,21 @@ public final class RangeShard
     return RangeShardBatcher.create(create(placement, settings), settings);
   }
 
-  private RangeShard(RangePlacement placement, String journalPluginId, String snapshotPluginId,
-      LogShardSettings settings, RangeSizes.Size size) {
+  private static Function<String, RecipientRef<RangeShardCommand>> shardingPeers(ActorContext<?> ctx) {
+    return entityId -> ClusterSharding.get(ctx.getSystem()).entityRefFor(ENTITY_KEY, entityId);
+  }
+
+  private RangeShard(ActorContext<RangeShardCommand> ctx, RangePlacement placement, String journalPluginId,
+      String snapshotPluginId, LogShardSettings settings, RangeSizes.Size size,
+      Function<String, RecipientRef<RangeShardCommand>> peers) {
     super(PersistenceId.of(ENTITY_KEY.name(), placement.entityId()));
+    this.ctx = ctx;
     this.placement = placement;
     this.journalPluginId = journalPluginId;
     this.snapshotPluginId = snapshotPluginId;
     this.settings = settings;
     this.size = size;
+    this.peers = peers;
   }
 
   @Override
@@ -129,28 +202,204 @@ public final class RangeShard
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Get.class, this::onGet)
-        .onCommand(Put.class, this::onPut)
-        .onCommand(Delete.class, this::onDelete)
+        .onCommand(ReadLocal.class, (state, cmd) -> decide(state, Operation.get(cmd.key()), cmd.replyTo()))
+        .onCommand(ReadAt.class, this::onReadAt)
+        .onCommand(Put.class, (state, cmd) ->
+            write(state, Operation.put(cmd.key(), cmd.value(), cmd.expect()), cmd.replyTo()))
+        .onCommand(Delete.class, (state, cmd) ->
+            write(state, Operation.delete(cmd.key(), cmd.expect()), cmd.replyTo()))
         .onCommand(ApplyBatch.class, this::onApplyBatch)
+        .onCommand(OpenExport.class, this::onOpenExport)
+        .onCommand(ReadExport.class, this::onReadExport)
+        .onCommand(DescribeLog.class, this::onDescribeLog)
+        .onCommand(RedirectReads.class, this::onRedirectReads)
+        .onCommand(Fence.class, this::onFence)
+        .onCommand(Unfence.class, this::onUnfence)
+        .onCommand(HandOff.class, this::onHandOff)
+        .onCommand(Follow.class, this::onFollow)
+        .onCommand(ApplyChanges.class, this::onApplyChanges)
+        .onCommand(Discard.class, this::onDiscard)
+        .onCommand(PlacementResolved.class, (state, cmd) -> Effect().noReply())
+        .onCommand(ResolveAgain.class, (state, cmd) -> Effect().noReply())
         .build();
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onGet(RangeShardState state, Get cmd) {
+    reads++;
+    if (redirect != null && state.handedOffEpoch() == 0 && random.nextDouble() < redirect.fraction()) {
+      long hash = KeyHash.of(cmd.key());
+      for (RangePlacement destination : redirect.destinations()) {
+        if (destination.range().contains(hash)) {
+          // Served there only once it has applied everything acknowledged here (read-your-writes).
+          redirectedReads++;
+          peers.apply(destination.entityId()).tell(new ReadAt(cmd.key(), placement.entityId(),
+              lastSequenceNumber(ctx), ctx.getSelf(), cmd.replyTo()));
+          return Effect().noReply();
+        }
+      }
+    }
     return decide(state, Operation.get(cmd.key()), cmd.replyTo());
   }
 
-  private ReplyEffect<RangeShardEvent, RangeShardState> onPut(RangeShardState state, Put cmd) {
-    return decide(state, Operation.put(cmd.key(), cmd.value(), cmd.expect()), cmd.replyTo());
-  }
-
-  private ReplyEffect<RangeShardEvent, RangeShardState> onDelete(RangeShardState state, Delete cmd) {
-    return decide(state, Operation.delete(cmd.key(), cmd.expect()), cmd.replyTo());
+  private ReplyEffect<RangeShardEvent, RangeShardState> onReadAt(RangeShardState state, ReadAt cmd) {
+    if (state.appliedFrom(cmd.sourceEntityId()) < cmd.minSeqNr()) {
+      cmd.source().tell(new ReadLocal(cmd.key(), cmd.replyTo())); // lagging: the source answers
+      return Effect().noReply();
+    }
+    return decide(state, Operation.get(cmd.key()), cmd.replyTo());
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onApplyBatch(RangeShardState state, ApplyBatch cmd) {
+    if (state.handedOffEpoch() > 0) {
+      return Effect().reply(cmd.replyTo(), wrongRange(state));
+    }
+    if (state.fencedBy() != null && cmd.operations().stream().anyMatch(op -> op.kind() != Operation.Kind.GET)) {
+      return Effect().stash();
+    }
     RangeShardDraft draft = new RangeShardDraft(state, placement.range(), placement.entityId());
     List<KvReply> results = cmd.operations().stream().map(draft::apply).toList();
     return persistAndReply(draft, cmd.replyTo(), new KvReply.Batch(results));
+  }
+
+  /** A write: refused once handed off, held while fenced (a fence is short; clients see latency). */
+  private ReplyEffect<RangeShardEvent, RangeShardState> write(
+      RangeShardState state, Operation op, ActorRef<KvReply> replyTo) {
+    if (state.handedOffEpoch() > 0) {
+      return Effect().reply(replyTo, wrongRange(state));
+    }
+    if (state.fencedBy() != null) {
+      return Effect().stash();
+    }
+    return decide(state, op, replyTo);
+  }
+
+  private KvReply wrongRange(RangeShardState state) {
+    return new KvReply.WrongRange(placement.entityId(), state.handedOffEpoch());
+  }
+
+  // --- source side of a Transfer
+
+  private ReplyEffect<RangeShardEvent, RangeShardState> onOpenExport(RangeShardState state, OpenExport cmd) {
+    if (state.handedOffEpoch() > 0) {
+      return Effect().reply(cmd.replyTo(), refused("handed off at epoch " + state.handedOffEpoch()));
+    }
+    export = new Export(cmd.transferId(), state.exportEntries());
+    return Effect().reply(cmd.replyTo(), new TransferReply.ExportOpened(placement.entityId(),
+        lastSequenceNumber(ctx), state.keyCount(), state.storedBytes(), state.lastVersion()));
+  }
+
+  private ReplyEffect<RangeShardEvent, RangeShardState> onReadExport(RangeShardState state, ReadExport cmd) {
+    if (export == null || !export.transferId().equals(cmd.transferId())) {
+      return Effect().reply(cmd.replyTo(), refused("no open export for transfer " + cmd.transferId()));
+    }
+    List<RangeShardSnapshot.Entry> entries = export.entries();
+    List<Change> chunk = new ArrayList<>();
+    long bytes = 0;
+    int next = cmd.from();
+    while (next < entries.size() && (chunk.isEmpty() || bytes < cmd.maxBytes())) {
+      RangeShardSnapshot.Entry e = entries.get(next++);
+      chunk.add(new Change(e.key(), e.value(), e.version(), 0));
+      bytes += e.key().length() + e.value().length;
+    }
+    return Effect().reply(cmd.replyTo(),
+        new TransferReply.ExportChunk(placement.entityId(), chunk, next, next >= entries.size()));
+  }
+
+  private ReplyEffect<RangeShardEvent, RangeShardState> onDescribeLog(RangeShardState state, DescribeLog cmd) {
+    return Effect().reply(cmd.replyTo(), position());
+  }
+
+  private TransferReply position() {
+    return new TransferReply.LogPosition(placement.entityId(), lastSequenceNumber(ctx), redirectedReads, reads);
+  }
+
+  private TransferReply fenced() {
+    return new TransferReply.Fenced(placement.entityId(), lastSequenceNumber(ctx));
+  }
+
+  private ReplyEffect<RangeShardEvent, RangeShardState> onRedirectReads(RangeShardState state, RedirectReads cmd) {
+    redirect = cmd.fraction() > 0 && state.handedOffEpoch() == 0
+        ? new Redirect(cmd.transferId(), Math.min(1.0, cmd.fraction()), cmd.destinations())
+        : null;
+    return Effect().reply(cmd.replyTo(), position());
+  }
+
+  private ReplyEffect<RangeShardEvent, RangeShardState> onFence(RangeShardState state, Fence cmd) {
+    if (state.handedOffEpoch() > 0) {
+      return Effect().reply(cmd.replyTo(), refused("handed off at epoch " + state.handedOffEpoch()));
+    }
+    if (cmd.transferId().equals(state.fencedBy())) {
+      return Effect().reply(cmd.replyTo(), fenced()); // nothing was written since: still final
+    }
+    if (state.fencedBy() != null) {
+      return Effect().reply(cmd.replyTo(), refused("fenced by transfer " + state.fencedBy()));
+    }
+    export = null;
+    return Effect().persist(new SourceFenced(cmd.transferId()))
+        .thenReply(cmd.replyTo(), newState -> fenced());
+  }
+
+  private ReplyEffect<RangeShardEvent, RangeShardState> onUnfence(RangeShardState state, Unfence cmd) {
+    redirect = null;
+    export = null;
+    if (!cmd.transferId().equals(state.fencedBy())) {
+      return Effect().reply(cmd.replyTo(), done());
+    }
+    return Effect().persist(new SourceUnfenced(cmd.transferId()))
+        .thenReply(cmd.replyTo(), newState -> done())
+        .thenUnstashAll();
+  }
+
+  private ReplyEffect<RangeShardEvent, RangeShardState> onHandOff(RangeShardState state, HandOff cmd) {
+    redirect = null;
+    export = null;
+    if (state.handedOffEpoch() > 0) {
+      return Effect().reply(cmd.replyTo(), done());
+    }
+    // The commit is persisted by the coordinator already: the held writes now get WrongRange,
+    // and their routers re-send them to the new generation.
+    return Effect().persist(new SourceHandedOff(cmd.transferId(), cmd.epoch()))
+        .thenReply(cmd.replyTo(), newState -> done())
+        .thenUnstashAll();
+  }
+
+  // --- destination side of a Transfer
+
+  private ReplyEffect<RangeShardEvent, RangeShardState> onFollow(RangeShardState state, Follow cmd) {
+    return Effect().persist(new FollowingStarted(cmd.transferId(), cmd.sourceEntityIds()))
+        .thenRun(newState -> size.update(newState.keyCount(), newState.storedBytes()))
+        .thenReply(cmd.replyTo(), newState -> done());
+  }
+
+  private ReplyEffect<RangeShardEvent, RangeShardState> onApplyChanges(RangeShardState state, ApplyChanges cmd) {
+    if (!cmd.transferId().equals(state.followingTransfer())) {
+      return Effect().reply(cmd.replyTo(), refused("not following transfer " + cmd.transferId()));
+    }
+    long applied = state.appliedFrom(cmd.sourceEntityId());
+    if (cmd.upToSeqNr() > 0 && cmd.upToSeqNr() <= applied) {
+      return Effect().reply(cmd.replyTo(), new TransferReply.Applied(placement.entityId(), cmd.sourceEntityId(), applied));
+    }
+    // Idempotent by source sequence number; a split's destination keeps only its own keys.
+    List<Change> changes = cmd.changes().stream()
+        .filter(c -> c.sourceSeqNr() == 0 || c.sourceSeqNr() > applied)
+        .filter(c -> placement.range().contains(c.key()))
+        .toList();
+    return Effect().persist(new ChangesApplied(cmd.sourceEntityId(), cmd.upToSeqNr(), changes, cmd.sourceLastVersion()))
+        .thenRun(newState -> size.update(newState.keyCount(), newState.storedBytes()))
+        .thenReply(cmd.replyTo(), newState ->
+            new TransferReply.Applied(placement.entityId(), cmd.sourceEntityId(), newState.appliedFrom(cmd.sourceEntityId())));
+  }
+
+  private ReplyEffect<RangeShardEvent, RangeShardState> onDiscard(RangeShardState state, Discard cmd) {
+    return Effect().stop().thenReply(cmd.replyTo(), newState -> done());
+  }
+
+  private TransferReply done() {
+    return new TransferReply.Done(placement.entityId());
+  }
+
+  private TransferReply refused(String reason) {
+    return new TransferReply.Refused(placement.entityId(), reason);
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> decide(
@@ -218,10 +467,23 @@ public final class RangeShard
     };
   }
 
-  private static Behavior<RangeShardCommand> unplaced(String entityId) {
-    KvReply wrongRange = new KvReply.WrongRange(entityId);
+  /**
+   * A generation the directory does not place (retired, rolled back, or never created): it never
+   * recovers or writes; commands get WrongRange, reads sent on by a source go back to it, and
+   * Transfer steps that undo or end something are done (there is nothing to undo).
+   */
+  static Behavior<RangeShardCommand> unplaced(String entityId, long epoch) {
+    KvReply wrongRange = new KvReply.WrongRange(entityId, epoch);
     return Behaviors.receiveMessage(cmd -> {
-      cmd.replyTo().tell(wrongRange);
+      if (cmd instanceof ReadAt readAt) {
+        readAt.source().tell(new ReadLocal(readAt.key(), readAt.replyTo()));
+      } else if (cmd instanceof KvCommand kv) {
+        kv.replyTo().tell(wrongRange);
+      } else if (cmd instanceof Unfence || cmd instanceof HandOff || cmd instanceof Discard) {
+        ((TransferCommand) cmd).replyTo().tell(new TransferReply.Done(entityId));
+      } else if (cmd instanceof TransferCommand step) {
+        step.replyTo().tell(new TransferReply.Refused(entityId, "not placed at epoch " + epoch));
+      }
       return Behaviors.same();
     });
   }

@@ -32,9 +32,9 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
   private final ActorRef<RangeShardCommand> shard;
   private final ActorRef<KvReply> batchReplies;
   private final LogShardSettings settings;
-  private List<RangeShardCommand> pending = new ArrayList<>();
+  private List<RangeShardCommand.KvCommand> pending = new ArrayList<>();
   /** The commands of the batch the child is applying; null when none is. */
-  private List<RangeShardCommand> inFlight;
+  private List<RangeShardCommand.KvCommand> inFlight;
 
   static Behavior<RangeShardCommand> create(Behavior<RangeShardCommand> rangeShard, LogShardSettings settings) {
     return Behaviors.<Object>setup(ctx -> new RangeShardBatcher(ctx, rangeShard, settings)).narrow();
@@ -61,13 +61,17 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onCommand(RangeShardCommand command) {
+    if (!batchable(command)) {
+      shard.tell(command); // Transfer steps and reads routed by a Transfer are not batched
+      return this;
+    }
     if (command instanceof RangeShardCommand.Get && pending.isEmpty()) {
       // Nothing queued ahead of it: the child's mailbox orders it after the batch in flight, so
       // it is answered right after that commit instead of waiting for the next batch's.
       shard.tell(command);
       return this;
     }
-    pending.add(command);
+    pending.add((RangeShardCommand.KvCommand) command);
     if (inFlight == null) {
       sendBatch();
     }
@@ -91,11 +95,11 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
 
   /** Sends the queue's head, up to the batch limits (a single command always goes). */
   private void sendBatch() {
-    List<RangeShardCommand> batch = new ArrayList<>();
+    List<RangeShardCommand.KvCommand> batch = new ArrayList<>();
     List<Operation> operations = new ArrayList<>();
     long bytes = 0;
     int taken = 0;
-    for (RangeShardCommand command : pending) {
+    for (RangeShardCommand.KvCommand command : pending) {
       List<Operation> ops = operations(command);
       long commandBytes = ops.stream().mapToLong(op -> op.value() == null ? 0 : op.value().length).sum();
       if (!batch.isEmpty() && (operations.size() + ops.size() > settings.batchMaxOperations()
@@ -112,6 +116,11 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
     shard.tell(new ApplyBatch(List.copyOf(operations), batchReplies));
   }
 
+  private static boolean batchable(RangeShardCommand command) {
+    return command instanceof RangeShardCommand.Get || command instanceof RangeShardCommand.Put
+        || command instanceof RangeShardCommand.Delete || command instanceof ApplyBatch;
+  }
+
   private static List<Operation> operations(RangeShardCommand command) {
     if (command instanceof RangeShardCommand.Get get) {
       return List.of(Operation.get(get.key()));
@@ -126,13 +135,13 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
   }
 
   /** Splits the batch's results back to the commands, in order. */
-  private static void reply(List<RangeShardCommand> commands, KvReply reply) {
+  private static void reply(List<RangeShardCommand.KvCommand> commands, KvReply reply) {
     if (!(reply instanceof KvReply.Batch batch)) {
       commands.forEach(c -> c.replyTo().tell(reply)); // WrongRange for the whole batch
       return;
     }
     int next = 0;
-    for (RangeShardCommand command : commands) {
+    for (RangeShardCommand.KvCommand command : commands) {
       if (command instanceof ApplyBatch own) {
         int n = own.operations().size();
         command.replyTo().tell(new KvReply.Batch(List.copyOf(batch.results().subList(next, next + n))));

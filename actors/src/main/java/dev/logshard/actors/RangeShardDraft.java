@@ -37,7 +37,7 @@ final class RangeShardDraft {
 
   KvReply apply(Operation op) {
     if (!range.contains(op.key())) {
-      return new KvReply.WrongRange(entityId);
+      return new KvReply.WrongRange(entityId, 0);
     }
     RangeShardState.Versioned current = current(op.key());
     long currentVersion = current == null ? 0 : current.version();

@@ -1,8 +1,13 @@
 package dev.logshard.actors;
 
 import dev.logshard.core.CborSerializable;
+import java.util.List;
 
-/** What a RangeShard journals. Versions come from the range's own counter, so they only grow. */
+/**
+ * What a RangeShard journals. Versions come from the range's own counter, so they only grow; the
+ * Transfer events carry version 0 (they change no key) except {@link ChangesApplied}, which
+ * carries the source's counter so the destination's versions keep growing.
+ */
 public sealed interface RangeShardEvent extends CborSerializable {
 
   long version();
@@ -10,4 +15,46 @@ public sealed interface RangeShardEvent extends CborSerializable {
   record ValuePut(String key, byte[] value, long version) implements RangeShardEvent {}
 
   record ValueDeleted(String key, long version) implements RangeShardEvent {}
+
+  /**
+   * A key's change as a Transfer copies it: a value, or a delete when {@code value} is null;
+   * {@code sourceSeqNr} is the source event's sequence number (0 for snapshot entries).
+   */
+  record Change(String key, byte[] value, long version, long sourceSeqNr) {}
+
+  /** Source: writes are held for this transfer. */
+  record SourceFenced(String transferId) implements RangeShardEvent {
+    @Override
+    public long version() {
+      return 0;
+    }
+  }
+
+  /** Source: the transfer rolled back; writes are accepted again. */
+  record SourceUnfenced(String transferId) implements RangeShardEvent {
+    @Override
+    public long version() {
+      return 0;
+    }
+  }
+
+  /** Source: the transfer committed at {@code epoch}; this generation never writes again. */
+  record SourceHandedOff(String transferId, long epoch) implements RangeShardEvent {
+    @Override
+    public long version() {
+      return 0;
+    }
+  }
+
+  /** Destination: following the sources of a transfer from an empty state. */
+  record FollowingStarted(String transferId, List<String> sourceEntityIds) implements RangeShardEvent {
+    @Override
+    public long version() {
+      return 0;
+    }
+  }
+
+  /** Destination: changes of a source applied; the source is applied up to {@code upToSeqNr} (0: unchanged). */
+  record ChangesApplied(String sourceEntityId, long upToSeqNr, List<Change> changes, long version)
+      implements RangeShardEvent {}
 }

@@ -1,5 +1,11 @@
 package dev.logshard.actors;
 
+import dev.logshard.actors.RangeShardEvent.Change;
+import dev.logshard.actors.RangeShardEvent.ChangesApplied;
+import dev.logshard.actors.RangeShardEvent.FollowingStarted;
+import dev.logshard.actors.RangeShardEvent.SourceFenced;
+import dev.logshard.actors.RangeShardEvent.SourceHandedOff;
+import dev.logshard.actors.RangeShardEvent.SourceUnfenced;
 import dev.logshard.actors.RangeShardEvent.ValueDeleted;
 import dev.logshard.actors.RangeShardEvent.ValuePut;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +21,10 @@ import java.util.Map;
  * event would cost O(n) per write. Pekko applies events on the actor's thread and builds a fresh
  * state on every recovery, so no one else sees it change. It never leaves the actor as is: a
  * snapshot is an immutable {@link RangeShardSnapshot} copy, made on the actor's thread.
+ *
+ * <p>Transfers add: as a source, the transfer that fences it (writes are held) and the epoch at
+ * which it handed off (it never writes again); as a destination, the transfer it follows and, per
+ * source, the last source sequence number applied, so a change is never applied twice.
  */
 public final class RangeShardState {
 
@@ -24,6 +34,10 @@ public final class RangeShardState {
   private final Map<String, Versioned> entries;
   private long lastVersion;
   private long storedBytes;
+  private String fencedBy;
+  private long handedOffEpoch;
+  private String followingTransfer;
+  private final Map<String, Long> appliedBySource = new HashMap<>();
 
   public RangeShardState() {
     this(new HashMap<>(), 0);
@@ -42,13 +56,46 @@ public final class RangeShardState {
     for (RangeShardSnapshot.Entry e : snapshot.entries()) {
       entries.put(e.key(), new Versioned(e.value(), e.version()));
     }
-    return new RangeShardState(entries, snapshot.lastVersion());
+    RangeShardState state = new RangeShardState(entries, snapshot.lastVersion());
+    state.fencedBy = snapshot.fencedBy();
+    state.handedOffEpoch = snapshot.handedOffEpoch();
+    state.followingTransfer = snapshot.followingTransfer();
+    if (snapshot.appliedBySource() != null) {
+      state.appliedBySource.putAll(snapshot.appliedBySource());
+    }
+    return state;
   }
 
   public RangeShardSnapshot toSnapshot() {
+    return new RangeShardSnapshot(List.copyOf(exportEntries()), lastVersion, fencedBy, handedOffEpoch,
+        followingTransfer, Map.copyOf(appliedBySource));
+  }
+
+  /** A point-in-time copy of the entries (values are never changed in place, so they are shared). */
+  List<RangeShardSnapshot.Entry> exportEntries() {
     List<RangeShardSnapshot.Entry> list = new ArrayList<>(entries.size());
     entries.forEach((k, v) -> list.add(new RangeShardSnapshot.Entry(k, v.value(), v.version())));
-    return new RangeShardSnapshot(List.copyOf(list), lastVersion);
+    return list;
+  }
+
+  /** The transfer whose fence holds this range's writes, or null. */
+  public String fencedBy() {
+    return fencedBy;
+  }
+
+  /** The epoch at which this generation handed off to its successors; 0 while it owns its range. */
+  public long handedOffEpoch() {
+    return handedOffEpoch;
+  }
+
+  /** The transfer this destination follows, or null. */
+  public String followingTransfer() {
+    return followingTransfer;
+  }
+
+  /** The last sequence number of {@code sourceEntityId} this destination applied (0: none). */
+  public long appliedFrom(String sourceEntityId) {
+    return appliedBySource.getOrDefault(sourceEntityId, 0L);
   }
 
   /** The key's value and version, or null. */
@@ -72,19 +119,50 @@ public final class RangeShardState {
 
   RangeShardState apply(RangeShardEvent event) {
     if (event instanceof ValuePut put) {
-      Versioned previous = entries.put(put.key(), new Versioned(put.value(), put.version()));
-      storedBytes += entryBytes(put.key(), put.value());
-      if (previous != null) {
-        storedBytes -= entryBytes(put.key(), previous.value());
-      }
+      put(put.key(), new Versioned(put.value(), put.version()));
     } else if (event instanceof ValueDeleted deleted) {
-      Versioned previous = entries.remove(deleted.key());
-      if (previous != null) {
-        storedBytes -= entryBytes(deleted.key(), previous.value());
+      remove(deleted.key());
+    } else if (event instanceof ChangesApplied applied) {
+      for (Change change : applied.changes()) {
+        if (change.value() == null) {
+          remove(change.key());
+        } else {
+          put(change.key(), new Versioned(change.value(), change.version()));
+        }
+        lastVersion = Math.max(lastVersion, change.version());
       }
+      if (applied.upToSeqNr() > 0) {
+        appliedBySource.merge(applied.sourceEntityId(), applied.upToSeqNr(), Math::max);
+      }
+    } else if (event instanceof SourceFenced fenced) {
+      fencedBy = fenced.transferId();
+    } else if (event instanceof SourceUnfenced) {
+      fencedBy = null;
+    } else if (event instanceof SourceHandedOff handedOff) {
+      handedOffEpoch = handedOff.epoch();
+    } else if (event instanceof FollowingStarted following) {
+      entries.clear();
+      storedBytes = 0;
+      appliedBySource.clear();
+      followingTransfer = following.transferId();
     }
     lastVersion = Math.max(lastVersion, event.version());
     return this;
+  }
+
+  private void put(String key, Versioned value) {
+    Versioned previous = entries.put(key, value);
+    storedBytes += entryBytes(key, value.value());
+    if (previous != null) {
+      storedBytes -= entryBytes(key, previous.value());
+    }
+  }
+
+  private void remove(String key) {
+    Versioned previous = entries.remove(key);
+    if (previous != null) {
+      storedBytes -= entryBytes(key, previous.value());
+    }
   }
 
   private static long entryBytes(String key, byte[] value) {

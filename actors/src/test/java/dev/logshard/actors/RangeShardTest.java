@@ -157,9 +157,9 @@ class RangeShardTest {
     var kit = shard();
     String outside = keyOutside(R1);
     var result = kit.<KvReply>runCommand(r -> new RangeShardCommand.Put(outside, bytes("x"), Expectation.any(), r));
-    assertEquals(new KvReply.WrongRange("r1.1"), result.reply());
+    assertEquals(new KvReply.WrongRange("r1.1", 0), result.reply());
     assertTrue(result.hasNoEvents());
-    assertEquals(new KvReply.WrongRange("r1.1"), get(kit, outside));
+    assertEquals(new KvReply.WrongRange("r1.1", 0), get(kit, outside));
     assertEquals(0, kit.getState().keyCount());
   }
 
@@ -269,11 +269,11 @@ class RangeShardTest {
     LogShardSettings settings = LogShardSettings.create(CONFIG);
     LogInstances instances = LogInstances.fromConfig(CONFIG);
     ActorRef<RangeShardCommand> ref = testKit.spawn(
-        RangeShard.create("r1.9", id -> Optional.empty(), instances, settings, new dev.logshard.core.profile.RangeSizes()));
+        RangeShard.create("r1.9", (id, replyTo) -> replyTo.tell(new PlacementDirectory.Placement(null, 7)), instances, settings, new dev.logshard.core.profile.RangeSizes()));
     TestProbe<KvReply> probe = testKit.createTestProbe();
     ref.tell(new RangeShardCommand.Put("k", bytes("v"), Expectation.any(), probe.getRef()));
-    assertEquals(new KvReply.WrongRange("r1.9"), probe.receiveMessage());
+    assertEquals(new KvReply.WrongRange("r1.9", 7), probe.receiveMessage());
     ref.tell(new RangeShardCommand.Get("k", probe.getRef()));
-    assertEquals(new KvReply.WrongRange("r1.9"), probe.receiveMessage());
+    assertEquals(new KvReply.WrongRange("r1.9", 7), probe.receiveMessage());
   }
 }

@@ -1,11 +1,19 @@
 package dev.logshard.node;
 
+import dev.logshard.actors.Coordinator;
+import dev.logshard.actors.CoordinatorCommand;
+import dev.logshard.actors.CoordinatorCommand.CurrentShardMap;
 import dev.logshard.actors.LogShardSettings;
 import dev.logshard.actors.Profiler;
 import dev.logshard.actors.ProfilerSettings;
 import dev.logshard.actors.ProfilerView;
 import dev.logshard.actors.RangeShard;
 import dev.logshard.actors.Router;
+import dev.logshard.actors.ShardMapSubscriber;
+import dev.logshard.actors.Stages;
+import dev.logshard.actors.TransferSaga;
+import dev.logshard.actors.TransferSettings;
+import dev.logshard.actors.Transfers;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.profile.AccessRecorder;
 import dev.logshard.core.profile.RangeSizes;
@@ -15,14 +23,19 @@ import dev.logshard.http.HttpSettings;
 import dev.logshard.persistence.LogInstances;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
-/** The node's guardian: joins the cluster, wires sharding and the router, binds the HTTP API. */
+/**
+ * The node's guardian: joins the cluster, starts the Coordinator singleton, waits for the map,
+ * then wires sharding, the router, the profiler and the HTTP API.
+ */
 final class Guardian {
 
   /** What the node hands back once started. */
@@ -31,37 +44,59 @@ final class Guardian {
   private Guardian() {}
 
   static Behavior<Void> create(
-      ShardMap shardMap,
+      ShardMap seed,
       LogInstances logInstances,
       LogShardSettings settings,
       HttpSettings httpSettings,
       CompletableFuture<Started> started) {
-    return Behaviors.setup(ctx -> {
+    return Behaviors.<Object>setup(ctx -> {
       var system = ctx.getSystem();
       Cluster cluster = Cluster.get(system);
       // Embedded mode: a single-node cluster that joins itself.
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
 
-      Optional<AccessRecorder> recorder = ProfilerSettings.create(system.settings().config()).recorder(shardMap);
-      // The profiler aggregates what the router records; its views are read over HTTP.
-      Router router = new Router(system, shardMap, settings, recorder);
-      RangeSizes sizes = new RangeSizes();
-      RangeShard.init(system, router, logInstances, settings, sizes);
+      TransferSettings transferSettings = TransferSettings.create(system.settings().config());
+      var coordinatorLog = logInstances.coordinator();
+      ActorRef<CoordinatorCommand> coordinator = Coordinator.init(system, Coordinator.create(seed,
+          coordinatorLog.journalPluginId(), coordinatorLog.snapshotPluginId(),
+          (start, self) -> TransferSaga.create(start, self, logInstances, transferSettings, System::currentTimeMillis),
+          System::currentTimeMillis));
+      Router.ShardMapSource mapSource = () -> Stages.adopt(AskPattern.<CoordinatorCommand, CurrentShardMap>ask(
+              coordinator, CoordinatorCommand.GetShardMap::new, settings.askTimeout(), system.scheduler()))
+          .thenApply(CurrentShardMap::toShardMap);
+      // The router starts with the Coordinator's map; the singleton runs once the node is Up.
+      coordinator.tell(new CoordinatorCommand.GetShardMap(ctx.messageAdapter(CurrentShardMap.class, m -> m)));
 
-      ProfilerSettings profilerSettings = ProfilerSettings.create(system.settings().config());
-      Optional<ProfilerView> profiler = recorder.map(r -> new ProfilerView(
-          ctx.spawn(Profiler.create(r, sizes, profilerSettings, System::currentTimeMillis), "profiler"),
-          system.scheduler(), settings.askTimeout()));
-      HttpApi api = new HttpApi(router, settings, httpSettings,
-          () -> cluster.selfMember().status() == MemberStatus.up(), profiler);
-      HttpServer.start(system, api.routes(), httpSettings).whenComplete((binding, failure) -> {
-        if (failure != null) {
-          started.completeExceptionally(failure);
-        } else {
-          started.complete(new Started(router, recorder, binding));
-        }
-      });
-      return Behaviors.empty();
-    });
+      return Behaviors.receive(Object.class)
+          .onMessage(CurrentShardMap.class, current -> {
+            ShardMap shardMap = current.toShardMap();
+            ProfilerSettings profilerSettings = ProfilerSettings.create(system.settings().config());
+            Optional<AccessRecorder> recorder = profilerSettings.recorder(shardMap);
+            Router router = new Router(system, shardMap, mapSource, settings, recorder);
+            ctx.spawn(ShardMapSubscriber.create(router), "shard-map-subscriber");
+            RangeSizes sizes = new RangeSizes();
+            RangeShard.init(system,
+                (entityId, replyTo) -> coordinator.tell(new CoordinatorCommand.ResolvePlacement(entityId, replyTo)),
+                logInstances, settings, sizes);
+            // The profiler aggregates what the router records; its views are read over HTTP.
+            Optional<ProfilerView> profiler = recorder.map(r -> new ProfilerView(
+                ctx.spawn(Profiler.create(r, sizes, profilerSettings, System::currentTimeMillis), "profiler"),
+                system.scheduler(), settings.askTimeout()));
+            Transfers transfers = new Transfers(coordinator, system.scheduler(), settings.askTimeout(),
+                logInstances.all().stream().map(i -> i.name()).collect(java.util.stream.Collectors.toSet()),
+                transferSettings.faultInjection());
+            HttpApi api = new HttpApi(router, settings, httpSettings,
+                () -> cluster.selfMember().status() == MemberStatus.up(), profiler, Optional.of(transfers));
+            HttpServer.start(system, api.routes(), httpSettings).whenComplete((binding, failure) -> {
+              if (failure != null) {
+                started.completeExceptionally(failure);
+              } else {
+                started.complete(new Started(router, recorder, binding));
+              }
+            });
+            return Behaviors.empty();
+          })
+          .build();
+    }).narrow();
   }
 }

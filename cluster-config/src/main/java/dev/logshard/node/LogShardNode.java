@@ -32,11 +32,13 @@ public final class LogShardNode implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final Guardian.Started started;
   private final Path dataDir;
+  private final DataDirectoryLock lock;
 
-  private LogShardNode(ActorSystem<Void> system, Guardian.Started started, Path dataDir) {
+  private LogShardNode(ActorSystem<Void> system, Guardian.Started started, Path dataDir, DataDirectoryLock lock) {
     this.system = system;
     this.started = started;
     this.dataDir = dataDir;
+    this.lock = lock;
   }
 
   /** Starts a node and waits until its HTTP API is bound; {@code overrides} win over all config. */
@@ -55,8 +57,12 @@ public final class LogShardNode implements AutoCloseable {
     LogShardSettings settings = LogShardSettings.create(config);
     LogInstances logInstances = LogInstances.fromConfig(config);
     Path dataDir = Path.of(config.getString("logshard.data-dir"));
-    ShardMap shardMap = new ShardMapFile(dataDir)
-        .loadOrCreate(() -> ShardMap.initial(settings.rangeCount(), logInstances.initial().name()));
+    // Only the seed: the Coordinator's journal holds the map once it exists. A data directory of an
+    // earlier version keeps its stored map.
+    ShardMapFile stored = new ShardMapFile(dataDir);
+    ShardMap shardMap = stored.exists()
+        ? stored.load()
+        : ShardMap.initial(settings.rangeCount(), logInstances.initial().name());
     for (var placement : shardMap.placements()) {
       logInstances.get(placement.logInstance()); // fail fast on a map naming an unknown instance
     }
@@ -68,7 +74,7 @@ public final class LogShardNode implements AutoCloseable {
     // The directory stays ours until the node has stopped, however it stops.
     system.getWhenTerminated().whenComplete((done, failure) -> lock.close());
     try {
-      return new LogShardNode(system, started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS), dataDir);
+      return new LogShardNode(system, started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS), dataDir, lock);
     } catch (InterruptedException | ExecutionException | TimeoutException e) {
       system.terminate();
       awaitTermination(system);
@@ -107,6 +113,7 @@ public final class LogShardNode implements AutoCloseable {
   public void close() {
     CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
     awaitTermination(system);
+    lock.close(); // also released on termination, but asynchronously: a restart may follow at once
   }
 
   private static void awaitTermination(ActorSystem<?> system) {

@@ -251,7 +251,16 @@ class HttpApiTest {
       many.append(i == 0 ? "" : ",").append("{\"op\": \"get\", \"key\": \"k").append(i).append("\"}");
     }
     expectProblem(send(request("/v1/kv:batch").POST(BodyPublishers.ofString(many.append("]}").toString()))), 413);
-    expectProblem(send(request("/v1/kv:batch").POST(BodyPublishers.ofByteArray(new byte[17 * 1024 * 1024]))), 413);
+    // Refused by the declared length, before the body is read. Sent by hand: the server answers and
+    // closes while an HTTP client would still be uploading, which makes the client's outcome racy.
+    try (var socket = new java.net.Socket("127.0.0.1", node.httpAddress().getPort())) {
+      socket.getOutputStream().write(("POST /v1/kv:batch HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + (17 * 1024 * 1024) + "\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      socket.setSoTimeout(30_000);
+      String response = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+      assertEquals("HTTP/1.1 413", response);
+    }
   }
 
   @Test

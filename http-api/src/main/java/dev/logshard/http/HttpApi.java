@@ -8,7 +8,15 @@ import dev.logshard.actors.KeyValueStore;
 import dev.logshard.actors.KvReply;
 import dev.logshard.actors.LogShardSettings;
 import dev.logshard.actors.Operation;
+import dev.logshard.actors.CoordinatorCommand;
 import dev.logshard.actors.ProfilerView;
+import dev.logshard.actors.Transfers;
+import dev.logshard.core.transfer.TransferKind;
+import dev.logshard.core.transfer.TransferProgress;
+import dev.logshard.core.transfer.TransferRequest;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.pekko.http.javadsl.model.headers.Location;
 import dev.logshard.core.Expectation;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
@@ -48,18 +56,20 @@ public final class HttpApi extends AllDirectives {
   private final HttpSettings settings;
   private final BooleanSupplier ready;
   private final Optional<ProfilerView> profiler;
+  private final Optional<Transfers> transfers;
 
   public HttpApi(KeyValueStore store, LogShardSettings limits, HttpSettings settings, BooleanSupplier ready) {
-    this(store, limits, settings, ready, Optional.empty());
+    this(store, limits, settings, ready, Optional.empty(), Optional.empty());
   }
 
   public HttpApi(KeyValueStore store, LogShardSettings limits, HttpSettings settings, BooleanSupplier ready,
-      Optional<ProfilerView> profiler) {
+      Optional<ProfilerView> profiler, Optional<Transfers> transfers) {
     this.store = store;
     this.inputs = new Inputs(limits);
     this.settings = settings;
     this.ready = ready;
     this.profiler = profiler;
+    this.transfers = transfers;
   }
 
   public Route routes() {
@@ -73,7 +83,9 @@ public final class HttpApi extends AllDirectives {
                     ? keyRoutes(key)
                     : complete(Problem.badRequest("a key that contains '/' must be sent with it encoded as %2F")))))),
             path("ranges", () -> get(this::ranges)),
-            pathPrefix("admin", this::admin))),
+            pathPrefix("admin", () -> concat(
+                pathPrefix("transfers", this::transfers),
+                admin())))),
         pathPrefix("health", () -> concat(
             path("alive", () -> get(() -> complete(KvResponses.json(200, KvResponses.object().put("status", "alive"))))),
             path("ready", () -> get(this::readiness))))))));
@@ -182,6 +194,86 @@ public final class HttpApi extends AllDirectives {
               ? complete(Problem.badRequest("resolution must be one of " + ProfilerView.resolutions()))
               : json(view.heatmap(index));
         }))));
+  }
+
+  /**
+   * {@code POST /v1/admin/transfers} (202 + id), {@code GET /v1/admin/transfers[/{id}]} (progress),
+   * {@code DELETE /v1/admin/transfers/{id}} (abort: roll back; 409 once committed).
+   */
+  private Route transfers() {
+    if (transfers.isEmpty()) {
+      return complete(Problem.notFound("this node runs no coordinator"));
+    }
+    Transfers coordinator = transfers.get();
+    return concat(
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> completeWithFuture(coordinator.list().handle((all, failure) -> failure != null
+                ? KvResponses.failure("the coordinator", failure)
+                : KvResponses.json(200, listJson(all))))),
+            post(() -> body(64 * 1024, body -> {
+              TransferRequest request;
+              try {
+                request = TransferJson.parse(body.toArray());
+              } catch (BadRequest e) {
+                return complete(e.response());
+              }
+              return completeWithFuture(withSplitPoint(request)
+                  .thenCompose(coordinator::start)
+                  .handle((started, failure) -> startedResponse(started, failure)));
+            })))),
+        pathPrefix(segment(), id -> pathEndOrSingleSlash(() -> concat(
+            get(() -> completeWithFuture(coordinator.get(id).handle((found, failure) -> failure != null
+                ? KvResponses.failure("the coordinator", failure)
+                : found.map(p -> KvResponses.json(200, KvResponses.toJson(p)))
+                    .orElseGet(() -> Problem.notFound("no transfer '" + id + "'"))))),
+            delete(() -> completeWithFuture(coordinator.abort(id).handle((found, failure) -> failure != null
+                ? KvResponses.failure("the coordinator", failure)
+                : found.map(HttpApi::abortResponse).orElseGet(() -> Problem.notFound("no transfer '" + id + "'")))))))));
+  }
+
+  /** A split without a point cuts at the profiler's load median when it has one. */
+  private CompletionStage<TransferRequest> withSplitPoint(TransferRequest request) {
+    if (request.kind() != TransferKind.SPLIT || request.splitAt() != null || profiler.isEmpty()) {
+      return CompletableFuture.completedFuture(request);
+    }
+    return profiler.get().hotKeys(request.rangeIds().get(0)).handle((hot, failure) -> {
+      if (failure != null || hot == null || !hot.found() || hot.splitPoint() == null) {
+        return request;
+      }
+      return new TransferRequest(request.kind(), request.rangeIds(), request.toInstance(),
+          Long.parseUnsignedLong(hot.splitPoint()), request.fault());
+    });
+  }
+
+  private static HttpResponse startedResponse(CoordinatorCommand.TransferStarted started, Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof IllegalArgumentException) {
+      return Problem.badRequest(cause.getMessage());
+    }
+    if (cause != null) {
+      return KvResponses.failure("the coordinator", cause);
+    }
+    if (started.transferId() == null) {
+      return started.conflict() ? Problem.conflict(started.refusal()) : Problem.badRequest(started.refusal());
+    }
+    String location = "/v1/admin/transfers/" + started.transferId();
+    return KvResponses.json(202, KvResponses.object().put("id", started.transferId()).put("location", location))
+        .addHeader(Location.create(location));
+  }
+
+  private static HttpResponse abortResponse(TransferProgress progress) {
+    if (progress.phase().isEnded() || !progress.phase().canRollBack()) {
+      return Problem.conflict("transfer '" + progress.id() + "' is " + progress.phase()
+          + "; only a transfer before its commit can be aborted");
+    }
+    return KvResponses.json(202, KvResponses.toJson(progress));
+  }
+
+  private static ObjectNode listJson(List<TransferProgress> all) {
+    ObjectNode body = KvResponses.object();
+    ArrayNode list = body.putArray("transfers");
+    all.forEach(p -> list.add(KvResponses.toJson(p)));
+    return body;
   }
 
   private Route json(CompletionStage<?> stage) {

@@ -46,6 +46,10 @@ final class Problem {
     return of(StatusCodes.NOT_FOUND, "not-found", "Not found", detail);
   }
 
+  static HttpResponse conflict(String detail) {
+    return of(StatusCodes.CONFLICT, "conflict", "Conflict", detail);
+  }
+
   /** 503 with {@code Retry-After}: the request may well succeed if sent again. */
   static HttpResponse unavailable(String detail) {
     return of(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail)

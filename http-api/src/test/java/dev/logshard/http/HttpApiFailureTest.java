@@ -42,7 +42,7 @@ class HttpApiFailureTest {
     @Override
     public CompletionStage<KvReply> get(String key, int clientId) {
       if (key.equals("moving")) {
-        return CompletableFuture.completedFuture(new KvReply.WrongRange("r1.1"));
+        return CompletableFuture.completedFuture(new KvReply.WrongRange("r1.1", 0));
       }
       if (key.equals("broken")) {
         return CompletableFuture.failedFuture(new IllegalStateException("journal exploded"));

@@ -35,15 +35,17 @@ public final class EmbeddedStorage {
   private final int writeParallelism;
   private final String urlSettings;
   private final long compactAbove;
+  private final String queryRefreshInterval;
 
   private EmbeddedStorage(Path dataDir, LogInstances instances, int maxConnections, int writeParallelism,
-      String urlSettings, long compactAbove) {
+      String urlSettings, long compactAbove, String queryRefreshInterval) {
     this.dataDir = dataDir.toAbsolutePath().normalize();
     this.instances = instances;
     this.maxConnections = maxConnections;
     this.writeParallelism = writeParallelism;
     this.urlSettings = urlSettings;
     this.compactAbove = compactAbove;
+    this.queryRefreshInterval = queryRefreshInterval;
   }
 
   /** Reads {@code logshard.embedded}; {@code dataDir} is where the databases live. */
@@ -54,7 +56,8 @@ public final class EmbeddedStorage {
         config.getInt("logshard.embedded.max-connections"),
         config.getInt("logshard.embedded.journal-write-parallelism"),
         config.getString("logshard.embedded.h2-url-settings"),
-        config.getBytes("logshard.embedded.compact-on-start-above"));
+        config.getBytes("logshard.embedded.compact-on-start-above"),
+        config.getDuration("logshard.embedded.query-refresh-interval").toMillis() + "ms");
   }
 
   public Path dataDir() {
@@ -145,6 +148,7 @@ public final class EmbeddedStorage {
       Config snapshot = useDb.withFallback(base.getConfig("jdbc-snapshot-store"));
       Config query = useDb
           .withValue("write-plugin", ConfigValueFactory.fromAnyRef(instance.journalPluginId()))
+          .withValue("refresh-interval", ConfigValueFactory.fromAnyRef(queryRefreshInterval))
           .withFallback(base.getConfig("jdbc-read-journal"));
       result = result
           .withFallback(sharedDb.atPath("pekko-persistence-jdbc.shared-databases." + dbName))

@@ -14,10 +14,12 @@ public final class LogInstances {
 
   private final Map<String, LogInstance> byName;
   private final String initial;
+  private final String coordinator;
 
-  private LogInstances(Map<String, LogInstance> byName, String initial) {
+  private LogInstances(Map<String, LogInstance> byName, String initial, String coordinator) {
     this.byName = Collections.unmodifiableMap(byName);
     this.initial = initial;
+    this.coordinator = coordinator;
   }
 
   public static LogInstances fromConfig(Config config) {
@@ -41,7 +43,15 @@ public final class LogInstances {
       throw new IllegalArgumentException(
           "logshard.initial-log-instance '" + initial + "' is not one of " + byName.keySet());
     }
-    return new LogInstances(byName, initial);
+    String coordinator = config.getString("logshard.coordinator-log-instance");
+    if (coordinator.isEmpty()) {
+      coordinator = initial;
+    }
+    if (!byName.containsKey(coordinator)) {
+      throw new IllegalArgumentException(
+          "logshard.coordinator-log-instance '" + coordinator + "' is not one of " + byName.keySet());
+    }
+    return new LogInstances(byName, initial, coordinator);
   }
 
   public List<LogInstance> all() {
@@ -55,6 +65,11 @@ public final class LogInstances {
   public LogInstance get(String name) {
     return byName(name)
         .orElseThrow(() -> new IllegalArgumentException("unknown log instance '" + name + "'"));
+  }
+
+  /** The instance that journals the Coordinator and the Transfer sagas. */
+  public LogInstance coordinator() {
+    return byName.get(coordinator);
   }
 
   /** The instance that holds every range at a node's first start. */

@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * A node's shard map on disk ({@code <data-dir>/shard-map.json}). The map decides which journal
- * holds a key, so it is written once at first start and read back on every later start: changing
- * {@code logshard.range-count} afterwards cannot make stored keys unreachable. Written to a
- * temporary file, forced to disk, then atomically renamed.
+ * A shard map on disk ({@code <data-dir>/shard-map.json}). Nodes of LogShard 0.1 stored their map
+ * here; a node now seeds its Coordinator from it when the Coordinator's journal holds no map yet,
+ * so such a data directory keeps its ranges. The Coordinator's journal is the map's home after
+ * that. Written to a temporary file, forced to disk, then atomically renamed.
  */
 public final class ShardMapFile {
 
@@ -36,7 +36,11 @@ public final class ShardMapFile {
 
   record StoredRange(String rangeId, String start, String last, long generation, String logInstance) {}
 
-  /** The stored map, or {@code initial} (then stored) when the node has none yet. */
+  public boolean exists() {
+    return Files.exists(file);
+  }
+
+  /** The stored map, or {@code initial} (then stored) when there is none yet. */
   public ShardMap loadOrCreate(Supplier<ShardMap> initial) {
     if (Files.exists(file)) {
       return load();

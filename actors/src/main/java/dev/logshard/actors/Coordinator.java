@@ -1,0 +1,277 @@
+package dev.logshard.actors;
+
+import dev.logshard.actors.CoordinatorCommand.AbortTransfer;
+import dev.logshard.actors.CoordinatorCommand.CommitTransfer;
+import dev.logshard.actors.CoordinatorCommand.CurrentShardMap;
+import dev.logshard.actors.CoordinatorCommand.EndTransfer;
+import dev.logshard.actors.CoordinatorCommand.GetShardMap;
+import dev.logshard.actors.CoordinatorCommand.ListTransfers;
+import dev.logshard.actors.CoordinatorCommand.ReportProgress;
+import dev.logshard.actors.CoordinatorCommand.ResolvePlacement;
+import dev.logshard.actors.CoordinatorCommand.StartTransfer;
+import dev.logshard.actors.CoordinatorCommand.TransferList;
+import dev.logshard.actors.CoordinatorCommand.TransferStarted;
+import dev.logshard.actors.CoordinatorEvent.MapInitialized;
+import dev.logshard.actors.CoordinatorEvent.TransferCommitted;
+import dev.logshard.actors.CoordinatorEvent.TransferEnded;
+import dev.logshard.actors.CoordinatorEvent.TransferPlanned;
+import dev.logshard.core.ShardMap;
+import dev.logshard.core.transfer.TransferPlan;
+import dev.logshard.core.transfer.TransferProgress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.LongSupplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * The cluster singleton that owns the ShardMap and runs Transfers.
+ *
+ * <p>Lifecycle: Pekko's ClusterSingleton runs it on the oldest node and moves it when that node
+ * leaves or fails; it recovers from its journal (on {@code logshard.coordinator.log-instance}),
+ * publishes the map on the {@link #SHARD_MAP_TOPIC} topic and restarts the saga of every transfer
+ * that had not ended, which resumes from its own persisted phase. The first {@link GetShardMap}
+ * ever creates the map from the node's seed (N equal ranges, or an older node's stored map).
+ *
+ * <p>It answers every node's router ({@link GetShardMap}) and every starting RangeShard
+ * ({@link ResolvePlacement}): only generations of the map, and destinations of uncommitted
+ * transfers, are placed; a retired or rolled-back generation is not, so it can never write.
+ */
+public final class Coordinator
+    extends EventSourcedBehaviorWithEnforcedReplies<CoordinatorCommand, CoordinatorEvent, CoordinatorState> {
+
+  public static final String SHARD_MAP_TOPIC = "logshard-shard-map";
+  private static final Duration SAGA_MIN_BACKOFF = Duration.ofMillis(200);
+  private static final Duration SAGA_MAX_BACKOFF = Duration.ofSeconds(5);
+
+  private final ActorContext<CoordinatorCommand> ctx;
+  private final ShardMap seed;
+  private final String journalPluginId;
+  private final String snapshotPluginId;
+  private final BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas;
+  private final LongSupplier clock;
+  private final ActorRef<Topic.Command<CurrentShardMap>> topic;
+  private final Map<String, ActorRef<TransferSaga.Command>> running = new HashMap<>();
+  private final Map<String, TransferProgress> progress = new HashMap<>();
+
+  /** Starts the singleton (or its proxy, on a node where it does not run) and returns the proxy. */
+  public static ActorRef<CoordinatorCommand> init(ActorSystem<?> system, Behavior<CoordinatorCommand> coordinator) {
+    return ClusterSingleton.get(system).init(SingletonActor.of(
+        Behaviors.supervise(coordinator).onFailure(SupervisorStrategy.restartWithBackoff(
+            SAGA_MIN_BACKOFF, SAGA_MAX_BACKOFF, 0.2)),
+        "coordinator"));
+  }
+
+  /**
+   * @param seed the map to start with when the journal holds none
+   * @param journalPluginId its journal ({@code ""}: the default one)
+   * @param snapshotPluginId its snapshot store ({@code ""}: the default one)
+   * @param sagas makes the saga behavior of a transfer, given the coordinator to report to
+   */
+  public static Behavior<CoordinatorCommand> create(
+      ShardMap seed,
+      String journalPluginId,
+      String snapshotPluginId,
+      BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas,
+      LongSupplier clock) {
+    return Behaviors.setup(ctx -> new Coordinator(ctx, seed, journalPluginId, snapshotPluginId, sagas, clock));
+  }
+
+  private Coordinator(ActorContext<CoordinatorCommand> ctx, ShardMap seed, String journalPluginId,
+      String snapshotPluginId,
+      BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas, LongSupplier clock) {
+    super(PersistenceId.ofUniqueId("Coordinator"));
+    this.ctx = ctx;
+    this.seed = seed;
+    this.journalPluginId = journalPluginId;
+    this.snapshotPluginId = snapshotPluginId;
+    this.sagas = sagas;
+    this.clock = clock;
+    this.topic = ctx.spawn(Topic.create(CurrentShardMap.class, SHARD_MAP_TOPIC), "shard-map-topic");
+  }
+
+  @Override
+  public String journalPluginId() {
+    return journalPluginId;
+  }
+
+  @Override
+  public String snapshotPluginId() {
+    return snapshotPluginId;
+  }
+
+  @Override
+  public CoordinatorState emptyState() {
+    return CoordinatorState.empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<CoordinatorCommand, CoordinatorEvent, CoordinatorState> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder.forState(state -> !state.isInitialized())
+        .onCommand(GetShardMap.class, this::onInitialize)
+        .onCommand(ResolvePlacement.class, this::onInitialize)
+        .onCommand(StartTransfer.class, this::onInitialize)
+        .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new TransferList(List.of())))
+        .onAnyCommand((state, cmd) -> Effect().noReply());
+    builder.forAnyState()
+        .onCommand(GetShardMap.class, (state, cmd) ->
+            Effect().reply(cmd.replyTo(), new CurrentShardMap(state.epoch(), state.placements())))
+        .onCommand(ResolvePlacement.class, (state, cmd) ->
+            Effect().reply(cmd.replyTo(), new PlacementDirectory.Placement(state.placementOf(cmd.entityId()), state.epoch())))
+        .onCommand(StartTransfer.class, this::onStartTransfer)
+        .onCommand(CommitTransfer.class, this::onCommitTransfer)
+        .onCommand(ReportProgress.class, this::onReportProgress)
+        .onCommand(EndTransfer.class, this::onEndTransfer)
+        .onCommand(AbortTransfer.class, this::onAbortTransfer)
+        .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), list(state)));
+    return builder.build();
+  }
+
+  /** The first request ever: persist the seed map, then handle the request as usual. */
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onInitialize(CoordinatorState state, CoordinatorCommand cmd) {
+    ctx.getLog().info("Coordinator starts the shard map from its seed: {}", seed);
+    return Effect().persist(new MapInitialized(seed.epoch(), seed.placements()))
+        .thenRun(newState -> {
+          publish(newState);
+          ctx.getSelf().tell(cmd);
+        })
+        .thenNoReply();
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onStartTransfer(CoordinatorState state, StartTransfer cmd) {
+    var conflict = state.conflictWith(cmd.request());
+    if (conflict.isPresent()) {
+      return Effect().reply(cmd.replyTo(), new TransferStarted(null,
+          "a range of this request is in transfer " + conflict.get(), true));
+    }
+    TransferPlan plan;
+    try {
+      plan = state.plan(cmd.request());
+    } catch (IllegalArgumentException e) {
+      return Effect().reply(cmd.replyTo(), new TransferStarted(null, e.getMessage(), false));
+    }
+    return Effect().persist(new TransferPlanned(plan))
+        .thenRun(newState -> {
+          ctx.getLog().info("Transfer [{}] planned: {} {} -> {}", plan.id(), plan.kind(),
+              plan.sources(), plan.destinations());
+          progress.put(plan.id(), TransferProgress.planned(plan, clock.getAsLong()));
+          startSaga(new TransferSaga.Start(plan, 0, cmd.request().fault()));
+        })
+        .thenReply(cmd.replyTo(), newState -> new TransferStarted(plan.id(), null, false));
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onCommitTransfer(CoordinatorState state, CommitTransfer cmd) {
+    var transfer = state.activeTransfer(cmd.transferId());
+    if (transfer.isEmpty()) {
+      return Effect().noReply(); // ended already: the saga that asks is a stale one
+    }
+    if (transfer.get().committedEpoch() > 0) {
+      return Effect().reply(cmd.replyTo(), new CurrentShardMap(transfer.get().committedEpoch(), state.placements()));
+    }
+    return Effect().persist(new TransferCommitted(cmd.transferId(), state.epoch() + 1))
+        .thenRun(newState -> {
+          ctx.getLog().info("Transfer [{}] committed at epoch {}", cmd.transferId(), newState.epoch());
+          publish(newState);
+        })
+        .thenReply(cmd.replyTo(), newState -> new CurrentShardMap(newState.epoch(), newState.placements()));
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onReportProgress(CoordinatorState state, ReportProgress cmd) {
+    if (state.activeTransfer(cmd.progress().id()).isPresent()) {
+      progress.put(cmd.progress().id(), cmd.progress());
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onEndTransfer(CoordinatorState state, EndTransfer cmd) {
+    String id = cmd.progress().id();
+    if (state.activeTransfer(id).isEmpty()) {
+      return Effect().reply(cmd.replyTo(), new TransferReply.Done(id));
+    }
+    return Effect().persist(new TransferEnded(cmd.progress()))
+        .thenRun(newState -> {
+          ctx.getLog().info("Transfer [{}] ended {}", id, cmd.progress().phase());
+          progress.remove(id);
+          running.remove(id);
+        })
+        .thenReply(cmd.replyTo(), newState -> new TransferReply.Done(id));
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onAbortTransfer(CoordinatorState state, AbortTransfer cmd) {
+    ActorRef<TransferSaga.Command> saga = running.get(cmd.transferId());
+    boolean committed = state.activeTransfer(cmd.transferId()).map(t -> t.committedEpoch() > 0).orElse(true);
+    if (saga != null && !committed) {
+      saga.tell(new TransferSaga.Abort("aborted by an operator"));
+    }
+    List<TransferProgress> found = list(state).transfers().stream()
+        .filter(p -> p.id().equals(cmd.transferId())).toList();
+    return Effect().reply(cmd.replyTo(), new TransferList(found));
+  }
+
+  private TransferList list(CoordinatorState state) {
+    List<TransferProgress> all = new ArrayList<>();
+    for (var t : state.active()) {
+      all.add(progress.getOrDefault(t.plan().id(), TransferProgress.planned(t.plan(), clock.getAsLong())));
+    }
+    all.addAll(state.ended());
+    return new TransferList(List.copyOf(all));
+  }
+
+  private void startSaga(TransferSaga.Start start) {
+    TransferPlan plan = start.plan();
+    ActorRef<TransferSaga.Command> saga = ctx.spawn(
+        Behaviors.supervise(sagas.apply(start, ctx.getSelf()))
+            .onFailure(SupervisorStrategy.restartWithBackoff(SAGA_MIN_BACKOFF, SAGA_MAX_BACKOFF, 0.2)),
+        "transfer-" + plan.id());
+    running.put(plan.id(), saga);
+  }
+
+  private void publish(CoordinatorState state) {
+    topic.tell(Topic.publish(new CurrentShardMap(state.epoch(), state.placements())));
+  }
+
+  @Override
+  public SignalHandler<CoordinatorState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          if (state.isInitialized()) {
+            publish(state);
+          }
+          for (var t : state.active()) {
+            ctx.getLog().info("Transfer [{}] had not ended: resuming its saga", t.plan().id());
+            startSaga(new TransferSaga.Start(t.plan(), t.committedEpoch(), null));
+          }
+        })
+        .build();
+  }
+
+  @Override
+  public EventHandler<CoordinatorState, CoordinatorEvent> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(CoordinatorState::apply);
+  }
+}

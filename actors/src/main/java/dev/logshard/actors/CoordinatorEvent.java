@@ -1,0 +1,21 @@
+package dev.logshard.actors;
+
+import dev.logshard.core.CborSerializable;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.transfer.TransferPlan;
+import dev.logshard.core.transfer.TransferProgress;
+import java.util.List;
+
+/** What the Coordinator journals. */
+public sealed interface CoordinatorEvent extends CborSerializable {
+
+  /** The first map, from the node's seed. */
+  record MapInitialized(long epoch, List<RangePlacement> placements) implements CoordinatorEvent {}
+
+  record TransferPlanned(TransferPlan plan) implements CoordinatorEvent {}
+
+  /** The transfer's sources are replaced by its destinations at {@code epoch}. */
+  record TransferCommitted(String transferId, long epoch) implements CoordinatorEvent {}
+
+  record TransferEnded(TransferProgress progress) implements CoordinatorEvent {}
+}

@@ -1,0 +1,143 @@
+package dev.logshard.actors;
+
+import dev.logshard.core.CborSerializable;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.ShardMap;
+import dev.logshard.core.transfer.TransferPlan;
+import dev.logshard.core.transfer.TransferProgress;
+import dev.logshard.core.transfer.TransferRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The Coordinator's state: the ShardMap (epoch 0 until the first request creates it), the running
+ * Transfers with their plans, the counters that make every new generation and range id unique, and
+ * the most recent ended transfers. Immutable: each event makes a new one (it is small).
+ */
+public record CoordinatorState(
+    long epoch,
+    List<RangePlacement> placements,
+    List<ActiveTransfer> active,
+    long lastGeneration,
+    long lastRangeNumber,
+    long transferCount,
+    List<TransferProgress> ended) implements CborSerializable {
+
+  /** Ended transfers kept for the admin API. */
+  static final int ENDED_KEPT = 100;
+
+  private static final Pattern NUMBERED_RANGE = Pattern.compile("r(\\d{1,18})");
+
+  /** A running transfer; {@code committedEpoch} is 0 until its commit. */
+  public record ActiveTransfer(TransferPlan plan, long committedEpoch) {}
+
+  public static CoordinatorState empty() {
+    return new CoordinatorState(0, List.of(), List.of(), 0, 0, 0, List.of());
+  }
+
+  public boolean isInitialized() {
+    return epoch > 0;
+  }
+
+  public ShardMap shardMap() {
+    return new ShardMap(epoch, placements);
+  }
+
+  public Optional<ActiveTransfer> activeTransfer(String transferId) {
+    return active.stream().filter(t -> t.plan().id().equals(transferId)).findFirst();
+  }
+
+  /** The placement an entity id starts with: in the map, or a destination of an uncommitted transfer. */
+  public RangePlacement placementOf(String entityId) {
+    for (RangePlacement p : placements) {
+      if (p.entityId().equals(entityId)) {
+        return p;
+      }
+    }
+    for (ActiveTransfer t : active) {
+      if (t.committedEpoch() == 0) {
+        for (RangePlacement d : t.plan().destinations()) {
+          if (d.entityId().equals(entityId)) {
+            return d;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The running transfer that already involves one of the request's ranges, if any. */
+  public Optional<String> conflictWith(TransferRequest request) {
+    return active.stream()
+        .filter(t -> request.rangeIds().stream().anyMatch(id -> t.plan().involvesRange(id)))
+        .map(t -> t.plan().id())
+        .findFirst();
+  }
+
+  /** Plans the request with fresh generations and range ids. */
+  public TransferPlan plan(TransferRequest request) {
+    long[] generation = {lastGeneration};
+    long[] rangeNumber = {lastRangeNumber};
+    return request.plan("t" + (transferCount + 1), shardMap(), new TransferRequest.Ids() {
+      @Override
+      public long nextGeneration() {
+        return ++generation[0];
+      }
+
+      @Override
+      public String nextRangeId() {
+        return "r" + ++rangeNumber[0];
+      }
+    });
+  }
+
+  CoordinatorState apply(CoordinatorEvent event) {
+    if (event instanceof CoordinatorEvent.MapInitialized init) {
+      return new CoordinatorState(init.epoch(), init.placements(), active, maxGeneration(init.placements(), 0),
+          maxRangeNumber(init.placements(), 0), transferCount, ended);
+    }
+    if (event instanceof CoordinatorEvent.TransferPlanned planned) {
+      List<ActiveTransfer> next = new ArrayList<>(active);
+      next.add(new ActiveTransfer(planned.plan(), 0));
+      return new CoordinatorState(epoch, placements, List.copyOf(next),
+          maxGeneration(planned.plan().destinations(), lastGeneration),
+          maxRangeNumber(planned.plan().destinations(), lastRangeNumber), transferCount + 1, ended);
+    }
+    if (event instanceof CoordinatorEvent.TransferCommitted committed) {
+      ActiveTransfer transfer = activeTransfer(committed.transferId()).orElseThrow();
+      ShardMap next = transfer.plan().applyTo(shardMap());
+      List<ActiveTransfer> nextActive = active.stream()
+          .map(t -> t == transfer ? new ActiveTransfer(t.plan(), next.epoch()) : t)
+          .toList();
+      return new CoordinatorState(next.epoch(), next.placements(), nextActive, lastGeneration, lastRangeNumber,
+          transferCount, ended);
+    }
+    CoordinatorEvent.TransferEnded end = (CoordinatorEvent.TransferEnded) event;
+    List<TransferProgress> nextEnded = new ArrayList<>(ended);
+    nextEnded.add(end.progress());
+    if (nextEnded.size() > ENDED_KEPT) {
+      nextEnded.remove(0);
+    }
+    return new CoordinatorState(epoch, placements,
+        active.stream().filter(t -> !t.plan().id().equals(end.progress().id())).toList(),
+        lastGeneration, lastRangeNumber, transferCount, List.copyOf(nextEnded));
+  }
+
+  private static long maxGeneration(List<RangePlacement> placements, long atLeast) {
+    return Math.max(atLeast, placements.stream().mapToLong(RangePlacement::generation).max().orElse(0));
+  }
+
+  private static long maxRangeNumber(List<RangePlacement> placements, long atLeast) {
+    long max = atLeast;
+    for (RangePlacement p : placements) {
+      Matcher m = NUMBERED_RANGE.matcher(p.rangeId());
+      if (m.matches()) {
+        max = Math.max(max, Long.parseLong(m.group(1)));
+      }
+    }
+    return max;
+  }
+}

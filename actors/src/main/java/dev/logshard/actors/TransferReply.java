@@ -1,0 +1,42 @@
+package dev.logshard.actors;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.logshard.core.CborSerializable;
+import java.util.List;
+
+/** What a RangeShard answers to a Transfer's step. */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = TransferReply.Done.class, name = "done"),
+  @JsonSubTypes.Type(value = TransferReply.ExportOpened.class, name = "export-opened"),
+  @JsonSubTypes.Type(value = TransferReply.ExportChunk.class, name = "export-chunk"),
+  @JsonSubTypes.Type(value = TransferReply.LogPosition.class, name = "log-position"),
+  @JsonSubTypes.Type(value = TransferReply.Applied.class, name = "applied"),
+  @JsonSubTypes.Type(value = TransferReply.Fenced.class, name = "fenced"),
+  @JsonSubTypes.Type(value = TransferReply.Refused.class, name = "refused")
+})
+public sealed interface TransferReply extends CborSerializable {
+
+  /** The step is done (idempotently: repeating it is done too). */
+  record Done(String entityId) implements TransferReply {}
+
+  /** A copy of the state at sequence number {@code seqNr} is open for reading. */
+  record ExportOpened(String entityId, long seqNr, int keys, long bytes, long lastVersion) implements TransferReply {}
+
+  /** Entries of the open export; {@code next} is where the next chunk starts. */
+  record ExportChunk(String entityId, List<RangeShardEvent.Change> entries, int next, boolean last)
+      implements TransferReply {}
+
+  /** The source's last sequence number and the reads it redirected. */
+  record LogPosition(String entityId, long seqNr, long redirectedReads, long reads) implements TransferReply {}
+
+  /** The source holds writes for the transfer; {@code seqNr} is its final sequence number. */
+  record Fenced(String entityId, long seqNr) implements TransferReply {}
+
+  /** The destination has applied its source up to {@code seqNr}. */
+  record Applied(String entityId, String sourceEntityId, long seqNr) implements TransferReply {}
+
+  /** The step cannot be done here (the reason says why); the saga rolls back. */
+  record Refused(String entityId, String reason) implements TransferReply {}
+}

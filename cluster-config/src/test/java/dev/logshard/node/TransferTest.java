@@ -1,0 +1,349 @@
+package dev.logshard.node;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.logshard.actors.KvReply;
+import dev.logshard.core.Expectation;
+import dev.logshard.core.KeyHash;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.ShardMap;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Transfers on a real node (sharding, H2 log instances, the Coordinator singleton), driven through
+ * the admin API while clients use the data path.
+ */
+class TransferTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration TRANSFER_DEADLINE = Duration.ofSeconds(60);
+
+  @TempDir
+  Path dataDir;
+
+  private LogShardNode node;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private LogShardNode start() {
+    Config config = ConfigFactory.empty()
+        .withValue("logshard.http.port", ConfigValueFactory.fromAnyRef(0))
+        .withValue("logshard.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()))
+        .withValue("logshard.transfer.fault-injection", ConfigValueFactory.fromAnyRef(true))
+        .withValue("logshard.transfer.redirect.step", ConfigValueFactory.fromAnyRef(0.2))
+        .withValue("logshard.transfer.redirect.interval", ConfigValueFactory.fromAnyRef("20ms"))
+        .withValue("logshard.transfer.cleanup-after", ConfigValueFactory.fromAnyRef("0s"))
+        .withValue("logshard.transfer.chunk-bytes", ConfigValueFactory.fromAnyRef("64KiB"));
+    node = LogShardNode.start(config);
+    return node;
+  }
+
+  @AfterEach
+  void stop() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  void moveUnderConcurrentCompareAndSetLosesNothingAndAppliesNothingTwice() throws Exception {
+    start();
+    RangePlacement before = placement("r3");
+    List<String> keys = keysIn(before, 16);
+    // Some bulk, so the snapshot takes several chunks.
+    for (String k : keysIn(before, 400).subList(16, 400)) {
+      assertInstanceOf(KvReply.Written.class, await(node.store().put(k, new byte[1024], Expectation.any())));
+    }
+    AtomicLongArray acknowledged = new AtomicLongArray(keys.size());
+    AtomicLong failures = new AtomicLong();
+    AtomicBoolean running = new AtomicBoolean(true);
+    ExecutorService clients = Executors.newFixedThreadPool(8);
+    List<Future<?>> work = new ArrayList<>();
+    for (int c = 0; c < 8; c++) {
+      int client = c;
+      work.add(clients.submit(() -> {
+        int i = client;
+        while (running.get()) {
+          int k = i++ % keys.size();
+          if (increment(keys.get(k))) {
+            acknowledged.incrementAndGet(k);
+          } else {
+            failures.incrementAndGet();
+          }
+        }
+        return null;
+      }));
+    }
+    String id = startTransfer("{\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast\"}");
+    JsonNode done = awaitEnd(id);
+    running.set(false);
+    for (Future<?> f : work) {
+      f.get(30, TimeUnit.SECONDS);
+    }
+    clients.shutdown();
+
+    assertEquals("DONE", done.get("phase").asText(), done.toString());
+    assertEquals(0, failures.get(), "client operations that failed");
+    RangePlacement after = placement("r3");
+    assertEquals("fast", after.logInstance());
+    assertNotEquals(before.generation(), after.generation());
+    assertTrue(done.get("keysCopied").asLong() >= 384, done.toString()); // the bulk, and counters written by then
+    long total = 0;
+    for (int k = 0; k < keys.size(); k++) {
+      assertEquals(acknowledged.get(k), counter(keys.get(k)), "increments of " + keys.get(k));
+      total += acknowledged.get(k);
+    }
+    assertTrue(total > 0, "clients made progress");
+    // The old generation was cleaned up: its events are gone.
+    awaitTrue(() -> events(before).isEmpty(), "the source's events are deleted");
+
+    // The map and the data survive a restart.
+    long epoch = node.store().shardMap().epoch();
+    node.close();
+    start();
+    assertEquals(epoch, node.store().shardMap().epoch());
+    assertEquals(after, placement("r3"));
+    for (int k = 0; k < keys.size(); k++) {
+      assertEquals(acknowledged.get(k), counter(keys.get(k)));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"SNAPSHOT", "CATCH_UP", "REDIRECT", "FENCE"})
+  void rollbackAtAnyPhaseKeepsTheSourceServingAndDeletesTheDestination(String phase) throws Exception {
+    start();
+    ShardMap mapBefore = node.store().shardMap();
+    RangePlacement source = placement("r5");
+    List<String> keys = keysIn(source, 50);
+    for (String k : keys) {
+      await(node.store().put(k, k.getBytes(StandardCharsets.UTF_8), Expectation.any()));
+    }
+    String id = startTransfer("{\"kind\":\"move\",\"range\":\"r5\",\"toInstance\":\"fast\",\"fault\":\"fail:" + phase + "\"}");
+    JsonNode ended = awaitEnd(id);
+    assertEquals("ROLLED_BACK", ended.get("phase").asText(), ended.toString());
+    assertTrue(ended.get("failure").asText().contains(phase), ended.toString());
+    assertEquals(mapBefore, node.store().shardMap());
+
+    RangePlacement destination = new RangePlacement("r5", source.range(),
+        Long.parseLong(ended.get("destinations").get(0).asText().split("\\.")[1]), "fast");
+    assertTrue(events(destination).isEmpty(), "destination events are deleted");
+    assertEquals(0, snapshots(destination), "destination snapshots are deleted");
+    // The source serves reads and writes (it was un-fenced).
+    for (String k : keys) {
+      var value = assertInstanceOf(KvReply.Value.class, await(node.store().get(k)));
+      assertArrayEquals(k.getBytes(StandardCharsets.UTF_8), value.value());
+      assertInstanceOf(KvReply.Written.class, await(node.store().put(k, new byte[] {1}, Expectation.any())));
+    }
+  }
+
+  @Test
+  void splitThenMergeKeepsEveryKeyWithItsVersion() throws Exception {
+    start();
+    RangePlacement r7 = placement("r7");
+    Map<String, Long> versions = new HashMap<>();
+    for (String k : keysIn(r7, 300)) {
+      var written = assertInstanceOf(KvReply.Written.class,
+          await(node.store().put(k, k.getBytes(StandardCharsets.UTF_8), Expectation.any())));
+      versions.put(k, written.version());
+    }
+    JsonNode split = awaitEnd(startTransfer("{\"kind\":\"split\",\"range\":\"r7\"}"));
+    assertEquals("DONE", split.get("phase").asText(), split.toString());
+    ShardMap afterSplit = node.store().shardMap();
+    assertEquals(17, afterSplit.size());
+    String right = split.get("destinations").get(1).asText().split("\\.")[0];
+    assertReadable(versions);
+    // Writes after the split get versions above every earlier one of the range.
+    String someKey = versions.keySet().iterator().next();
+    long maxVersion = versions.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+    var rewritten = assertInstanceOf(KvReply.Written.class,
+        await(node.store().put(someKey, someKey.getBytes(StandardCharsets.UTF_8), Expectation.any())));
+    assertTrue(rewritten.version() > maxVersion);
+    versions.put(someKey, rewritten.version());
+
+    JsonNode merge = awaitEnd(startTransfer("{\"kind\":\"merge\",\"ranges\":[\"r7\",\"" + right + "\"]}"));
+    assertEquals("DONE", merge.get("phase").asText(), merge.toString());
+    ShardMap afterMerge = node.store().shardMap();
+    assertEquals(16, afterMerge.size());
+    assertEquals(r7.range(), placement("r7").range());
+    assertReadable(versions);
+  }
+
+  @Test
+  void badTransferRequestsAreProblems() throws Exception {
+    start();
+    assertEquals(400, post("{\"kind\":\"move\",\"range\":\"r3\"}").statusCode());
+    assertEquals(400, post("{\"kind\":\"move\",\"range\":\"nope\",\"toInstance\":\"fast\"}").statusCode());
+    assertEquals(400, post("{\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"tape\"}").statusCode());
+    assertEquals(400, post("{\"kind\":\"merge\",\"ranges\":[\"r1\",\"r3\"]}").statusCode());
+    assertEquals(400, post("{\"kind\":\"split\",\"range\":\"r3\",\"at\":\"12x\"}").statusCode());
+    assertEquals(400, post("{\"kind\":\"teleport\"}").statusCode());
+    assertEquals(400, post("[1,2]").statusCode());
+    assertEquals(404, send(request("/v1/admin/transfers/t999").GET()).statusCode());
+    assertEquals(404, send(request("/v1/admin/transfers/t999").DELETE()).statusCode());
+  }
+
+  // --- helpers
+
+  private void assertReadable(Map<String, Long> versions) throws Exception {
+    for (Map.Entry<String, Long> e : versions.entrySet()) {
+      var value = assertInstanceOf(KvReply.Value.class, await(node.store().get(e.getKey())), e.getKey());
+      assertEquals(e.getValue(), value.version(), e.getKey());
+      assertArrayEquals(e.getKey().getBytes(StandardCharsets.UTF_8), value.value());
+    }
+  }
+
+  /** One compare-and-set increment; true once it is acknowledged. */
+  private boolean increment(String key) {
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      KvReply current;
+      try {
+        current = await(node.store().get(key));
+        long n = current instanceof KvReply.Value v ? Long.parseLong(new String(v.value(), StandardCharsets.UTF_8)) : 0;
+        Expectation expect = current instanceof KvReply.Value v ? Expectation.version(v.version()) : Expectation.absent();
+        KvReply reply = await(node.store().put(key, Long.toString(n + 1).getBytes(StandardCharsets.UTF_8), expect));
+        if (reply instanceof KvReply.Written) {
+          return true;
+        }
+        if (!(reply instanceof KvReply.PreconditionFailed)) {
+          return false;
+        }
+      } catch (Exception e) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private long counter(String key) throws Exception {
+    KvReply reply = await(node.store().get(key));
+    return reply instanceof KvReply.Value v ? Long.parseLong(new String(v.value(), StandardCharsets.UTF_8)) : 0;
+  }
+
+  private RangePlacement placement(String rangeId) {
+    return node.store().shardMap().byRangeId(rangeId).orElseThrow();
+  }
+
+  private static List<String> keysIn(RangePlacement placement, int n) {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; keys.size() < n; i++) {
+      String k = "key-" + i;
+      if (placement.range().contains(KeyHash.of(k))) {
+        keys.add(k);
+      }
+    }
+    return keys;
+  }
+
+  private static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private List<Object> events(RangePlacement placement) throws Exception {
+    var query = PersistenceQuery.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(node.system()))
+        .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class,
+            "logshard-log-instance." + placement.logInstance() + ".query");
+    return await(query.currentEventsByPersistenceId("RangeShard|" + placement.entityId(), 0, Long.MAX_VALUE)
+        .map(e -> e.event())
+        .runWith(Sink.seq(), node.system()));
+  }
+
+  private long snapshots(RangePlacement placement) throws Exception {
+    String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve(placement.logInstance())
+        + ";DB_CLOSE_ON_EXIT=FALSE";
+    try (var connection = DriverManager.getConnection(url, "sa", "");
+        var statement = connection.prepareStatement("SELECT COUNT(*) FROM \"snapshot\" WHERE \"persistence_id\" = ?")) {
+      statement.setString(1, "RangeShard|" + placement.entityId());
+      try (var result = statement.executeQuery()) {
+        result.next();
+        return result.getLong(1);
+      }
+    }
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + path))
+        .timeout(Duration.ofSeconds(30));
+  }
+
+  private HttpResponse<byte[]> send(HttpRequest.Builder request) throws Exception {
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private HttpResponse<byte[]> post(String body) throws Exception {
+    var response = send(request("/v1/admin/transfers").POST(BodyPublishers.ofString(body)));
+    if (response.statusCode() >= 400) {
+      assertEquals("application/problem+json", response.headers().firstValue("Content-Type").orElse(""));
+    }
+    return response;
+  }
+
+  private String startTransfer(String body) throws Exception {
+    var response = post(body);
+    assertEquals(202, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+    return JSON.readTree(response.body()).get("id").asText();
+  }
+
+  private JsonNode awaitEnd(String id) throws Exception {
+    Instant deadline = Instant.now().plus(TRANSFER_DEADLINE);
+    while (true) {
+      var response = send(request("/v1/admin/transfers/" + id).GET());
+      assertEquals(200, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+      JsonNode progress = JSON.readTree(response.body());
+      String phase = progress.get("phase").asText();
+      if (phase.equals("DONE") || phase.equals("ROLLED_BACK")) {
+        return progress;
+      }
+      assertTrue(Instant.now().isBefore(deadline), "transfer " + id + " did not end: " + progress);
+      Thread.sleep(50);
+    }
+  }
+
+  private interface Check {
+    boolean holds() throws Exception;
+  }
+
+  private static void awaitTrue(Check check, String what) throws Exception {
+    Instant deadline = Instant.now().plusSeconds(30);
+    while (!check.holds()) {
+      assertTrue(Instant.now().isBefore(deadline), what);
+      Thread.sleep(50);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.logshard.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.logshard.core.transfer.TransferKind;
+import dev.logshard.core.transfer.TransferRequest;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The body of {@code POST /v1/admin/transfers}:
+ * {@code {"kind":"move","range":"r3","toInstance":"fast"}},
+ * {@code {"kind":"split","range":"r3","at":"<hash>"}} ({@code at} optional: the profiler's load
+ * median, else the midpoint), {@code {"kind":"merge","ranges":["r3","r4"]}}; any of them may name
+ * {@code "toInstance"} and, with fault injection on, {@code "fault"}.
+ */
+final class TransferJson {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> FIELDS = Set.of("kind", "range", "ranges", "toInstance", "at", "fault");
+
+  private TransferJson() {}
+
+  static TransferRequest parse(byte[] body) throws BadRequest {
+    JsonNode root;
+    try {
+      root = JSON.readTree(body);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw BadRequest.of("the body is not JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw BadRequest.of("the body is not JSON");
+    }
+    if (root == null || !root.isObject()) {
+      throw BadRequest.of("the body must be a JSON object such as {\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast\"}");
+    }
+    for (var names = root.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!FIELDS.contains(name)) {
+        throw BadRequest.of("unknown field '" + name + "'; allowed: " + FIELDS.stream().sorted().toList());
+      }
+    }
+    TransferKind kind;
+    String kindText = text(root, "kind");
+    if (kindText == null) {
+      throw BadRequest.of("'kind' is missing: move, split or merge");
+    }
+    try {
+      kind = TransferKind.valueOf(kindText.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw BadRequest.of("'kind' must be move, split or merge, not '" + kindText + "'");
+    }
+    List<String> ranges = new ArrayList<>();
+    if (kind == TransferKind.MERGE) {
+      JsonNode list = root.get("ranges");
+      if (list == null || !list.isArray() || list.size() != 2 || !list.get(0).isTextual() || !list.get(1).isTextual()) {
+        throw BadRequest.of("merge takes 'ranges': two adjacent range ids, e.g. [\"r3\",\"r4\"]");
+      }
+      ranges.add(list.get(0).asText());
+      ranges.add(list.get(1).asText());
+    } else {
+      String range = text(root, "range");
+      if (range == null) {
+        throw BadRequest.of(kind.name().toLowerCase(Locale.ROOT) + " takes 'range': a range id (see /v1/ranges)");
+      }
+      ranges.add(range);
+    }
+    String toInstance = text(root, "toInstance");
+    if (kind == TransferKind.MOVE && toInstance == null) {
+      throw BadRequest.of("move takes 'toInstance': the log instance to move the range to");
+    }
+    Long at = null;
+    String atText = text(root, "at");
+    if (atText != null) {
+      if (kind != TransferKind.SPLIT) {
+        throw BadRequest.of("'at' is for split only");
+      }
+      try {
+        at = Long.parseUnsignedLong(atText);
+      } catch (NumberFormatException e) {
+        throw BadRequest.of("'at' must be a hash: an unsigned 64-bit decimal string, not '" + atText + "'");
+      }
+    }
+    String fault = text(root, "fault");
+    if (fault != null && !fault.matches("(fail|crash):[A-Z_]+")) {
+      throw BadRequest.of("'fault' must be fail:<PHASE> or crash:<PHASE>");
+    }
+    return new TransferRequest(kind, ranges, toInstance, at, fault);
+  }
+
+  private static String text(JsonNode root, String field) throws BadRequest {
+    JsonNode node = root.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      throw BadRequest.of("'" + field + "' must be a string");
+    }
+    return node.asText();
+  }
+}
