@@ -63,6 +63,9 @@ public final class Coordinator
   private static final Duration SAGA_MIN_BACKOFF = Duration.ofMillis(200);
   private static final Duration SAGA_MAX_BACKOFF = Duration.ofSeconds(5);
 
+  private static final org.apache.pekko.actor.typed.BackoffSupervisorStrategy JOURNAL_FAILURE_BACKOFF =
+      SupervisorStrategy.restartWithBackoff(SAGA_MIN_BACKOFF, SAGA_MAX_BACKOFF, 0.2);
+
   private final ActorContext<CoordinatorCommand> ctx;
   private final ShardMap seed;
   private final String journalPluginId;
@@ -99,7 +102,8 @@ public final class Coordinator
   private Coordinator(ActorContext<CoordinatorCommand> ctx, ShardMap seed, String journalPluginId,
       String snapshotPluginId,
       BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas, LongSupplier clock) {
-    super(PersistenceId.ofUniqueId("Coordinator"));
+    // A journal failure restarts it (it recovers) instead of stopping it.
+    super(PersistenceId.ofUniqueId("Coordinator"), JOURNAL_FAILURE_BACKOFF);
     this.ctx = ctx;
     this.seed = seed;
     this.journalPluginId = journalPluginId;
@@ -180,7 +184,7 @@ public final class Coordinator
           ctx.getLog().info("Transfer [{}] planned: {} {} -> {}", plan.id(), plan.kind(),
               plan.sources(), plan.destinations());
           progress.put(plan.id(), TransferProgress.planned(plan, clock.getAsLong()));
-          startSaga(new TransferSaga.Start(plan, 0, cmd.request().fault()));
+          startSaga(new TransferSaga.Start(plan, 0, cmd.request().fault(), cmd.request().stopFirst()));
         })
         .thenReply(cmd.replyTo(), newState -> new TransferStarted(plan.id(), null, false));
   }
@@ -264,7 +268,7 @@ public final class Coordinator
           }
           for (var t : state.active()) {
             ctx.getLog().info("Transfer [{}] had not ended: resuming its saga", t.plan().id());
-            startSaga(new TransferSaga.Start(t.plan(), t.committedEpoch(), null));
+            startSaga(new TransferSaga.Start(t.plan(), t.committedEpoch(), null, false));
           }
         })
         .build();

@@ -59,8 +59,12 @@ import org.apache.pekko.stream.javadsl.Sink;
 public final class TransferSaga
     extends EventSourcedBehaviorWithEnforcedReplies<TransferSaga.Command, TransferSaga.PhaseReached, TransferSaga.SagaState> {
 
-  /** What the Coordinator starts a saga with: the plan, the epoch it committed at (0: not yet), a fault to inject. */
-  public record Start(TransferPlan plan, long committedEpoch, String fault) {}
+  /**
+   * What the Coordinator starts a saga with: the plan, the epoch it committed at (0: not yet), a
+   * fault to inject, and whether to run the naive stop-and-copy baseline (benchmarks; not kept
+   * across a restart, which resumes with the live protocol).
+   */
+  public record Start(TransferPlan plan, long committedEpoch, String fault, boolean stopFirst) {}
 
   public sealed interface Command extends CborSerializable {}
 
@@ -85,6 +89,9 @@ public final class TransferSaga
 
   private enum CleanupDue implements Command { INSTANCE }
 
+  /** Start the work of the recovered phase (as a command: a failure then restarts the saga). */
+  private enum Resume implements Command { INSTANCE }
+
   /** Persist reaching a phase (sent to self where no effect can be returned). */
   private record Advance(TransferPhase phase, Map<String, Long> seqNrs, long epoch, String failure) implements Command {}
 
@@ -105,11 +112,16 @@ public final class TransferSaga
     }
   }
 
+  private static final org.apache.pekko.actor.typed.BackoffSupervisorStrategy JOURNAL_FAILURE_BACKOFF =
+      org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(
+          java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(5), 0.2);
+
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final TransferPlan plan;
   private final long committedAtStart;
   private final String fault;
+  private final boolean stopFirst;
   private final ActorRef<CoordinatorCommand> coordinator;
   private final LogInstances logInstances;
   private final TransferSettings settings;
@@ -154,12 +166,14 @@ public final class TransferSaga
   private TransferSaga(ActorContext<Command> ctx, TimerScheduler<Command> timers, Start start,
       ActorRef<CoordinatorCommand> coordinator, LogInstances logInstances, TransferSettings settings,
       LongSupplier clock) {
-    super(PersistenceId.of("Transfer", start.plan().id()));
+    // A journal failure restarts it (it recovers) instead of stopping it.
+    super(PersistenceId.of("Transfer", start.plan().id()), JOURNAL_FAILURE_BACKOFF);
     this.ctx = ctx;
     this.timers = timers;
     this.plan = start.plan();
     this.committedAtStart = start.committedEpoch();
     this.fault = settings.faultInjection() ? start.fault() : null;
+    this.stopFirst = start.stopFirst();
     this.coordinator = coordinator;
     this.logInstances = logInstances;
     this.settings = settings;
@@ -197,6 +211,10 @@ public final class TransferSaga
         .onCommand(Tick.class, this::onTick)
         .onCommand(RampStep.class, this::onRampStep)
         .onCommand(FromCoordinator.class, this::onCommitted)
+        .onCommand(Resume.class, (state, cmd) -> {
+          resumeWork(state);
+          return Effect().noReply();
+        })
         .onCommand(CleanupDue.class, (state, cmd) -> {
           startCleanup();
           return Effect().noReply();
@@ -230,6 +248,10 @@ public final class TransferSaga
     bytesCopied = state.bytes();
     failure = state.failure();
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.progressInterval());
+    ctx.getSelf().tell(Resume.INSTANCE);
+  }
+
+  private void resumeWork(SagaState state) {
     if (state.phase() != TransferPhase.PLANNED) {
       ctx.getLog().info("Transfer [{}] resumes in phase {}", plan.id(), state.phase());
     }
@@ -261,7 +283,9 @@ public final class TransferSaga
       }
       case FENCE -> {
         startCatchUp();
-        fenceStartNanos = System.nanoTime();
+        if (fenceStartNanos == 0) {
+          fenceStartNanos = System.nanoTime();
+        }
         for (RangePlacement source : plan.sources()) {
           send(source, new RangeShardCommand.Fence(plan.id(), shardReplies));
         }
@@ -307,6 +331,14 @@ public final class TransferSaga
   // --- snapshot
 
   private void startSnapshot() {
+    if (stopFirst && finalSeqNrs.size() < plan.sources().size()) {
+      // The naive baseline: stop the sources' writes first, copy afterwards.
+      fenceStartNanos = System.nanoTime();
+      for (RangePlacement source : plan.sources()) {
+        send(source, new RangeShardCommand.Fence(plan.id(), shardReplies));
+      }
+      return;
+    }
     keysCopied = 0;
     bytesCopied = 0;
     exportSource = 0;
@@ -318,7 +350,8 @@ public final class TransferSaga
 
   private void openExport() {
     if (exportSource == plan.sources().size()) {
-      ctx.getSelf().tell(new Advance(TransferPhase.CATCH_UP, Map.copyOf(snapshotSeqNrs), 0, null));
+      ctx.getSelf().tell(new Advance(stopFirst ? TransferPhase.FENCE : TransferPhase.CATCH_UP,
+          Map.copyOf(snapshotSeqNrs), 0, null));
       return;
     }
     RangePlacement source = plan.sources().get(exportSource);
@@ -450,7 +483,12 @@ public final class TransferSaga
     }
     switch (phase) {
       case SNAPSHOT -> {
-        if (reply instanceof TransferReply.ExportOpened opened) {
+        if (reply instanceof TransferReply.Fenced fenced) {
+          finalSeqNrs.put(from, fenced.seqNr());
+          if (awaiting.isEmpty()) {
+            startSnapshot();
+          }
+        } else if (reply instanceof TransferReply.ExportOpened opened) {
           snapshotSeqNrs.put(from, opened.seqNr());
           exportLastVersion = opened.lastVersion();
           readExport(0);
@@ -524,7 +562,7 @@ public final class TransferSaga
       if (idleMillis > settings.stepTimeout().toMillis()) {
         return rollBack("no progress in phase " + phase + " for " + idleMillis + " ms");
       }
-      if (phase == TransferPhase.FENCE
+      if (phase == TransferPhase.FENCE && !stopFirst
           && (System.nanoTime() - fenceStartNanos) / 1_000_000 > settings.fenceTimeout().toMillis()) {
         return rollBack("the destinations did not catch up with the fenced sources within "
             + settings.fenceTimeout().toMillis() + " ms");

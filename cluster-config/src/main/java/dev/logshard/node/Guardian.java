@@ -55,12 +55,20 @@ final class Guardian {
       // Embedded mode: a single-node cluster that joins itself.
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
 
+      // Sharding first: the Coordinator resumes transfer sagas, which talk to RangeShards, as soon as
+      // it recovers. Starting entities ask the Coordinator for their placement.
+      RangeSizes sizes = new RangeSizes();
+      var coordinatorRef = new java.util.concurrent.atomic.AtomicReference<ActorRef<CoordinatorCommand>>();
+      RangeShard.init(system,
+          (entityId, replyTo) -> coordinatorRef.get().tell(new CoordinatorCommand.ResolvePlacement(entityId, replyTo)),
+          logInstances, settings, sizes);
       TransferSettings transferSettings = TransferSettings.create(system.settings().config());
       var coordinatorLog = logInstances.coordinator();
       ActorRef<CoordinatorCommand> coordinator = Coordinator.init(system, Coordinator.create(seed,
           coordinatorLog.journalPluginId(), coordinatorLog.snapshotPluginId(),
           (start, self) -> TransferSaga.create(start, self, logInstances, transferSettings, System::currentTimeMillis),
           System::currentTimeMillis));
+      coordinatorRef.set(coordinator);
       Router.ShardMapSource mapSource = () -> Stages.adopt(AskPattern.<CoordinatorCommand, CurrentShardMap>ask(
               coordinator, CoordinatorCommand.GetShardMap::new, settings.askTimeout(), system.scheduler()))
           .thenApply(CurrentShardMap::toShardMap);
@@ -74,10 +82,6 @@ final class Guardian {
             Optional<AccessRecorder> recorder = profilerSettings.recorder(shardMap);
             Router router = new Router(system, shardMap, mapSource, settings, recorder);
             ctx.spawn(ShardMapSubscriber.create(router), "shard-map-subscriber");
-            RangeSizes sizes = new RangeSizes();
-            RangeShard.init(system,
-                (entityId, replyTo) -> coordinator.tell(new CoordinatorCommand.ResolvePlacement(entityId, replyTo)),
-                logInstances, settings, sizes);
             // The profiler aggregates what the router records; its views are read over HTTP.
             Optional<ProfilerView> profiler = recorder.map(r -> new ProfilerView(
                 ctx.spawn(Profiler.create(r, sizes, profilerSettings, System::currentTimeMillis), "profiler"),

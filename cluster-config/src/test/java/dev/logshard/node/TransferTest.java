@@ -206,6 +206,22 @@ class TransferTest {
   }
 
   @Test
+  void theStopAndCopyBaselineMovesTheRangeToo() throws Exception {
+    start();
+    Map<String, Long> versions = new HashMap<>();
+    for (String k : keysIn(placement("r2"), 100)) {
+      var written = assertInstanceOf(KvReply.Written.class,
+          await(node.store().put(k, k.getBytes(StandardCharsets.UTF_8), Expectation.any())));
+      versions.put(k, written.version());
+    }
+    JsonNode done = awaitEnd(startTransfer("{\"kind\":\"move\",\"range\":\"r2\",\"toInstance\":\"fast\",\"mode\":\"stop-and-copy\"}"));
+    assertEquals("DONE", done.get("phase").asText(), done.toString());
+    assertFalse(done.get("phaseMillis").has("REDIRECT"), done.toString());
+    assertEquals("fast", placement("r2").logInstance());
+    assertReadable(versions);
+  }
+
+  @Test
   void badTransferRequestsAreProblems() throws Exception {
     start();
     assertEquals(400, post("{\"kind\":\"move\",\"range\":\"r3\"}").statusCode());
@@ -215,6 +231,12 @@ class TransferTest {
     assertEquals(400, post("{\"kind\":\"split\",\"range\":\"r3\",\"at\":\"12x\"}").statusCode());
     assertEquals(400, post("{\"kind\":\"teleport\"}").statusCode());
     assertEquals(400, post("[1,2]").statusCode());
+    assertEquals(400, post("{\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast\",\"mode\":\"fast\"}").statusCode());
+    String first = startTransfer("{\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast\"}");
+    var conflict = post("{\"kind\":\"split\",\"range\":\"r3\"}");
+    assertEquals(409, conflict.statusCode(), new String(conflict.body(), StandardCharsets.UTF_8));
+    assertEquals("DONE", awaitEnd(first).get("phase").asText());
+    assertEquals(409, send(request("/v1/admin/transfers/" + first).DELETE()).statusCode());
     assertEquals(404, send(request("/v1/admin/transfers/t999").GET()).statusCode());
     assertEquals(404, send(request("/v1/admin/transfers/t999").DELETE()).statusCode());
   }

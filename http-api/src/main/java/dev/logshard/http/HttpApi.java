@@ -241,7 +241,7 @@ public final class HttpApi extends AllDirectives {
         return request;
       }
       return new TransferRequest(request.kind(), request.rangeIds(), request.toInstance(),
-          Long.parseUnsignedLong(hot.splitPoint()), request.fault());
+          Long.parseUnsignedLong(hot.splitPoint()), request.fault(), request.stopFirst());
     });
   }
 

@@ -15,12 +15,13 @@ import java.util.Set;
  * {@code {"kind":"move","range":"r3","toInstance":"fast"}},
  * {@code {"kind":"split","range":"r3","at":"<hash>"}} ({@code at} optional: the profiler's load
  * median, else the midpoint), {@code {"kind":"merge","ranges":["r3","r4"]}}; any of them may name
- * {@code "toInstance"} and, with fault injection on, {@code "fault"}.
+ * {@code "toInstance"}, {@code "mode":"stop-and-copy"} (the naive baseline, for benchmarks) and,
+ * with fault injection on, {@code "fault"}.
  */
 final class TransferJson {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> FIELDS = Set.of("kind", "range", "ranges", "toInstance", "at", "fault");
+  private static final Set<String> FIELDS = Set.of("kind", "range", "ranges", "toInstance", "at", "fault", "mode");
 
   private TransferJson() {}
 
@@ -87,7 +88,11 @@ final class TransferJson {
     if (fault != null && !fault.matches("(fail|crash):[A-Z_]+")) {
       throw BadRequest.of("'fault' must be fail:<PHASE> or crash:<PHASE>");
     }
-    return new TransferRequest(kind, ranges, toInstance, at, fault);
+    String mode = text(root, "mode");
+    if (mode != null && !mode.equals("live") && !mode.equals("stop-and-copy")) {
+      throw BadRequest.of("'mode' must be live (the default) or stop-and-copy (the naive baseline)");
+    }
+    return new TransferRequest(kind, ranges, toInstance, at, fault, "stop-and-copy".equals(mode));
   }
 
   private static String text(JsonNode root, String field) throws BadRequest {

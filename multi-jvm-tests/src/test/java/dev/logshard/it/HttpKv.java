@@ -41,6 +41,15 @@ final class HttpKv implements AutoCloseable {
         HttpResponse.BodyHandlers.ofByteArray());
   }
 
+  /** Any request: {@code body} null for none. */
+  CompletableFuture<HttpResponse<byte[]>> send(String method, String path, String body) {
+    return client.sendAsync(
+        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
   /** Polls {@code /health/ready} until 200 or the deadline. */
   void awaitReady(Duration within) throws InterruptedException {
     Instant deadline = Instant.now().plus(within);

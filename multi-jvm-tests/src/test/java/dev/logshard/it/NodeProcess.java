@@ -42,16 +42,27 @@ final class NodeProcess implements AutoCloseable {
   }
 
   static List<String> javaCommand(String... args) {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar().toString()));
+    return javaCommand(List.of(), args);
+  }
+
+  /** {@code java <jvmOptions> -jar logshard-node.jar <args>}. */
+  static List<String> javaCommand(List<String> jvmOptions, String... args) {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar().toString()));
     command.addAll(List.of(args));
     return command;
   }
 
   /** Starts a node on {@code dataDir} and waits (up to 60 s) until it says where it listens. */
   static NodeProcess start(Path dataDir) throws IOException {
+    return start(dataDir, List.of());
+  }
+
+  /** The same with JVM options, such as {@code -Dlogshard.…} settings. */
+  static NodeProcess start(Path dataDir, List<String> jvmOptions) throws IOException {
     Path log = dataDir.resolveSibling("node-" + (++started) + ".log");
-    Process process = new ProcessBuilder(javaCommand("start", "--port", "0", "--data-dir", dataDir.toString()))
+    Process process = new ProcessBuilder(javaCommand(jvmOptions, "start", "--port", "0", "--data-dir", dataDir.toString()))
         .redirectErrorStream(true)
         .start();
     CompletableFuture<String> url = new CompletableFuture<>();
@@ -89,6 +100,11 @@ final class NodeProcess implements AutoCloseable {
 
   Path log() {
     return log;
+  }
+
+  /** Whether the process ended (by itself) within {@code timeout}; its exit code, or -1 if not. */
+  int awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
   }
 
   /** SIGKILL: no shutdown hook, no flush, nothing. */

@@ -17,8 +17,11 @@ import java.util.Objects;
  * @param toInstance the destinations' log instance; null keeps the (first) source's
  * @param splitAt the first hash of the right half (split only); null cuts at the midpoint
  * @param fault fault injection for tests, {@code fail:<PHASE>} or {@code crash:<PHASE>}; null: none
+ * @param stopFirst the naive baseline for benchmarks: fence the sources first (writes wait for
+ *     the whole copy), then copy, then commit; no catch-up and no read ramp
  */
-public record TransferRequest(TransferKind kind, List<String> rangeIds, String toInstance, Long splitAt, String fault) {
+public record TransferRequest(
+    TransferKind kind, List<String> rangeIds, String toInstance, Long splitAt, String fault, boolean stopFirst) {
 
   public TransferRequest {
     Objects.requireNonNull(kind, "kind");
@@ -26,19 +29,19 @@ public record TransferRequest(TransferKind kind, List<String> rangeIds, String t
   }
 
   public static TransferRequest move(String rangeId, String toInstance) {
-    return new TransferRequest(TransferKind.MOVE, List.of(rangeId), toInstance, null, null);
+    return new TransferRequest(TransferKind.MOVE, List.of(rangeId), toInstance, null, null, false);
   }
 
   public static TransferRequest split(String rangeId, Long at) {
-    return new TransferRequest(TransferKind.SPLIT, List.of(rangeId), null, at, null);
+    return new TransferRequest(TransferKind.SPLIT, List.of(rangeId), null, at, null, false);
   }
 
   public static TransferRequest merge(String left, String right) {
-    return new TransferRequest(TransferKind.MERGE, List.of(left, right), null, null, null);
+    return new TransferRequest(TransferKind.MERGE, List.of(left, right), null, null, null, false);
   }
 
   public TransferRequest withFault(String injected) {
-    return new TransferRequest(kind, rangeIds, toInstance, splitAt, injected);
+    return new TransferRequest(kind, rangeIds, toInstance, splitAt, injected, stopFirst);
   }
 
   /** Allocates what new placements need: generations (never reused) and fresh range ids. */
