@@ -9,8 +9,11 @@
 #      mix A, Zipfian keys
 #   7. profiler overhead: recording on/off side by side (interleaved, two rounds), YCSB workload A and
 #      the load generator's mix A
+#   8. transfer: move a range holding ~100 MB (100k keys x 1 KiB) between log instances under an
+#      open-loop YCSB-A load at half the closed-loop maximum, live protocol and the naive
+#      stop-and-copy baseline side by side in one run (TRANSFER_KEYS, default 100000)
 # Every node binds 127.0.0.1 on a free port, with a fresh data directory, and is stopped after.
-# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7").
+# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8").
 # Needs wrk (apt-get install wrk).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,7 +22,7 @@ WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
 OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)}"
 NODE_JAR="$ROOT/cluster-config/target/logshard-node.jar"
 BENCH_JAR="$ROOT/bench/target/logshard-bench.jar"
-SECTIONS="${SECTIONS:-1 2 3 4 5 6 7}"
+SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
@@ -159,5 +162,13 @@ for round in 1 2; do
 done
 fi
 
-cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt "$OUT"/profiler.txt >> "$OUT/summary.txt" 2>/dev/null || true
+# --- 8: transfer under load ---------------------------------------------------------------------
+if want 8; then
+start_node transfer "-Xmx2g"
+java -jar "$BENCH_JAR" transfer --url "$URL" --range-keys "${TRANSFER_KEYS:-100000}" --records 10000 \
+  --modes live,stop-and-copy | tee "$OUT/transfer-full.txt" | grep -v '^SECOND' | tee "$OUT/transfer.txt"
+stop_node
+fi
+
+cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt "$OUT"/profiler.txt "$OUT"/transfer.txt >> "$OUT/summary.txt" 2>/dev/null || true
 echo "results in $OUT" >&2

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "logshard-bench",
     mixinStandardHelpOptions = true,
     description = "LogShard benchmark tools.",
-    subcommands = {LoadGenerator.class})
+    subcommands = {LoadGenerator.class, TransferBench.class})
 public final class Bench {
 
   public static void main(String[] args) {

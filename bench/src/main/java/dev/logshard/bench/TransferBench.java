@@ -1,0 +1,328 @@
+package dev.logshard.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.logshard.core.KeyHash;
+import dev.logshard.core.KeyRange;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import site.ycsb.generator.NumberGenerator;
+import site.ycsb.generator.ScrambledZipfianGenerator;
+
+/**
+ * Moves one loaded range between log instances while an open-loop YCSB-A load runs over the whole
+ * ring, and a probe reads and writes the moving range's own keys; reports failed requests, the
+ * longest gap between successful probe writes, throughput and p99 before vs during the transfer,
+ * the saga's fence window, duration and MB/s. Runs the live protocol and the naive stop-and-copy
+ * baseline side by side in one run.
+ */
+@Command(name = "transfer", mixinStandardHelpOptions = true,
+    description = "Move a loaded range under load, live and stop-and-copy, and report the disruption.")
+public final class TransferBench implements Callable<Integer> {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--url", description = "Node URL (default: ${DEFAULT-VALUE}).")
+  String url = "http://127.0.0.1:8080";
+
+  @Option(names = "--range", description = "Range to move (default: ${DEFAULT-VALUE}).")
+  String range = "r3";
+
+  @Option(names = "--range-keys", description = "Keys preloaded into the range (default: ${DEFAULT-VALUE}).")
+  int rangeKeys = 100_000;
+
+  @Option(names = "--records", description = "Keys of the YCSB-A load over the ring (default: ${DEFAULT-VALUE}).")
+  int records = 10_000;
+
+  @Option(names = "--value-bytes", description = "Value size (default: ${DEFAULT-VALUE}).")
+  int valueBytes = 1024;
+
+  @Option(names = "--rate", description = "Load in requests/s; 0: half the closed-loop maximum measured first (default: ${DEFAULT-VALUE}).")
+  int rate = 0;
+
+  @Option(names = "--probe-rate", description = "Probe requests/s on the moving range, half writes (default: ${DEFAULT-VALUE}).")
+  int probeRate = 200;
+
+  @Option(names = "--before-seconds", description = "Load before each transfer starts (default: ${DEFAULT-VALUE}).")
+  int beforeSeconds = 10;
+
+  @Option(names = "--after-seconds", description = "Load after each transfer ends (default: ${DEFAULT-VALUE}).")
+  int afterSeconds = 3;
+
+  @Option(names = "--modes", split = ",", description = "live and/or stop-and-copy (default: ${DEFAULT-VALUE}).")
+  List<String> modes = List.of("live", "stop-and-copy");
+
+  @Option(names = "--skip-preload", description = "The range keys are already there.")
+  boolean skipPreload;
+
+  private ExecutorService executor;
+  private HttpClient client;
+
+  @Override
+  public Integer call() throws Exception {
+    executor = Executors.newFixedThreadPool(4);
+    client = HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(5)).build();
+    try {
+      KeyRange keyRange = rangeBounds();
+      List<String> moving = keysIn(keyRange);
+      byte[] value = new byte[valueBytes];
+      new Random(7).nextBytes(value);
+      if (!skipPreload) {
+        long t0 = System.nanoTime();
+        preload(moving, value);
+        List<String> ring = new ArrayList<>();
+        for (int i = 0; i < records; i++) {
+          ring.add("user:" + i);
+        }
+        preload(ring, value);
+        System.out.printf(Locale.ROOT, "preloaded %d keys into %s and %d over the ring in %.1f s%n",
+            moving.size(), range, records, (System.nanoTime() - t0) / 1e9);
+      }
+      int loadRate = rate > 0 ? rate : calibrate(value) / 2;
+      for (String mode : modes) {
+        String to = instanceOf(range).equals("fast") ? "standard" : "fast";
+        runOne(mode, to, loadRate, moving, value);
+      }
+      return 0;
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+
+  /** Closed loop, 64 clients, 10 s of YCSB-A: the node's maximum here. */
+  private int calibrate(byte[] value) throws InterruptedException {
+    AtomicLong done = new AtomicLong();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    List<Thread> threads = new ArrayList<>();
+    for (int c = 0; c < 64; c++) {
+      Random random = new Random(c);
+      NumberGenerator keys = new ScrambledZipfianGenerator(records);
+      Thread t = new Thread(() -> {
+        while (System.nanoTime() < end) {
+          String key = "user:" + keys.nextValue().intValue();
+          try {
+            client.send(random.nextBoolean() ? get(key) : put(key, value), HttpResponse.BodyHandlers.discarding());
+            done.incrementAndGet();
+          } catch (Exception e) {
+            return;
+          }
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    int max = (int) (done.get() / 10);
+    System.out.printf(Locale.ROOT, "RESULT calibration closed-loop 64 clients YCSB-A max_ops_per_s=%d load_rate=%d%n", max, max / 2);
+    return max;
+  }
+
+  private void runOne(String mode, String toInstance, int loadRate, List<String> moving, byte[] value) throws Exception {
+    Recorder load = new Recorder(3);
+    AtomicLong loadErrors = new AtomicLong();
+    AtomicLong probeErrors = new AtomicLong();
+    AtomicLong lastProbeWrite = new AtomicLong(System.nanoTime());
+    AtomicLong longestWriteGap = new AtomicLong();
+    AtomicBoolean measuringGap = new AtomicBoolean(false);
+    AtomicBoolean running = new AtomicBoolean(true);
+    Thread loadThread = new Thread(() -> openLoop(running, loadRate, new ScrambledZipfianGenerator(records), "user:",
+        null, value, load, loadErrors, null, null, null), "load");
+    Thread probeThread = new Thread(() -> openLoop(running, probeRate, null, null, moving, value, null, probeErrors,
+        lastProbeWrite, longestWriteGap, measuringGap), "probe");
+    loadThread.start();
+    probeThread.start();
+
+    List<double[]> seconds = new ArrayList<>(); // {elapsed s, ops/s, p99 ms}
+    long t0 = System.nanoTime();
+    Histogram before = sample(load, seconds, t0, beforeSeconds);
+    measuringGap.set(true);
+    lastProbeWrite.set(System.nanoTime());
+    String body = "{\"kind\":\"move\",\"range\":\"" + range + "\",\"toInstance\":\"" + toInstance + "\""
+        + (mode.equals("live") ? "" : ",\"mode\":\"" + mode + "\"") + "}";
+    HttpResponse<byte[]> started = client.send(HttpRequest.newBuilder(URI.create(url + "/v1/admin/transfers"))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    if (started.statusCode() != 202) {
+      throw new IllegalStateException("transfer refused: " + new String(started.body()));
+    }
+    String id = JSON.readTree(started.body()).get("id").asText();
+    long transferStart = System.nanoTime();
+    Histogram during = new Histogram(3);
+    JsonNode progress;
+    load.getIntervalHistogram(); // the interval so far belongs to "before"
+    while (true) {
+      Thread.sleep(1000);
+      Histogram second = load.getIntervalHistogram();
+      during.add(second);
+      seconds.add(new double[] {(System.nanoTime() - t0) / 1e9, second.getTotalCount(), second.getValueAtPercentile(99) / 1000.0});
+      progress = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create(url + "/v1/admin/transfers/" + id)).GET().build(),
+          HttpResponse.BodyHandlers.ofByteArray()).body());
+      String phase = progress.get("phase").asText();
+      if (phase.equals("DONE") || phase.equals("ROLLED_BACK") || phase.equals("COMMITTED")) {
+        break;
+      }
+    }
+    double transferSeconds = (System.nanoTime() - transferStart) / 1e9;
+    measuringGap.set(false);
+    sample(load, seconds, t0, afterSeconds);
+    running.set(false);
+    loadThread.join();
+    probeThread.join();
+
+    double beforeRate = before.getTotalCount() / (double) beforeSeconds;
+    double duringRate = during.getTotalCount() / transferSeconds;
+    double mb = progress.get("bytesCopied").asLong() / 1e6;
+    double copyMillis = progress.get("phaseMillis").path("SNAPSHOT").asDouble();
+    System.out.printf(Locale.ROOT,
+        "RESULT transfer mode=%s range=%s to=%s outcome=%s rate=%d keys_copied=%d mb_copied=%.1f duration_s=%.1f"
+            + " snapshot_mb_per_s=%.1f fence_ms=%d longest_probe_write_gap_ms=%.0f load_errors=%d probe_errors=%d"
+            + " ops_per_s_before=%.0f ops_per_s_during=%.0f dip_pct=%.1f p99_ms_before=%.1f p99_ms_during=%.1f phases=%s%n",
+        mode, range, toInstance, progress.get("phase").asText(), loadRate, progress.get("keysCopied").asLong(), mb,
+        transferSeconds, copyMillis > 0 ? mb / (copyMillis / 1000.0) : 0, progress.get("fenceMillis").asLong(),
+        longestWriteGap.get() / 1e6, loadErrors.get(), probeErrors.get(), beforeRate, duringRate,
+        100.0 * (beforeRate - duringRate) / beforeRate, before.getValueAtPercentile(99) / 1000.0,
+        during.getValueAtPercentile(99) / 1000.0, progress.get("phaseMillis"));
+    for (double[] s : seconds) {
+      System.out.printf(Locale.ROOT, "SECOND mode=%s t=%.0f ops=%.0f p99_ms=%.1f%n", mode, s[0], s[1], s[2]);
+    }
+  }
+
+  private static Histogram sample(Recorder load, List<double[]> seconds, long t0, int n) throws InterruptedException {
+    Histogram total = new Histogram(3);
+    load.getIntervalHistogram();
+    for (int i = 0; i < n; i++) {
+      Thread.sleep(1000);
+      Histogram second = load.getIntervalHistogram();
+      total.add(second);
+      seconds.add(new double[] {(System.nanoTime() - t0) / 1e9, second.getTotalCount(), second.getValueAtPercentile(99) / 1000.0});
+    }
+    return total;
+  }
+
+  /**
+   * Open loop at {@code perSecond}: 50 % reads, 50 % writes; latency from each request's intended
+   * time (no coordinated omission). Keys from {@code zipf} (prefixed) or round-robin over {@code keys}.
+   */
+  private void openLoop(AtomicBoolean running, int perSecond, NumberGenerator zipf, String prefix, List<String> keys,
+      byte[] value, Recorder latencies, AtomicLong errors, AtomicLong lastWrite, AtomicLong longestGap,
+      AtomicBoolean measuringGap) {
+    Random random = new Random(perSecond);
+    Semaphore inFlight = new Semaphore(1024);
+    long start = System.nanoTime();
+    double interval = 1e9 / perSecond;
+    for (long k = 0; running.get(); k++) {
+      long intended = start + (long) (k * interval);
+      long wait = intended - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      boolean read = random.nextBoolean();
+      String key = zipf != null ? prefix + zipf.nextValue().intValue() : keys.get((int) (k % keys.size()));
+      try {
+        inFlight.acquire();
+      } catch (InterruptedException e) {
+        return;
+      }
+      client.sendAsync(read ? get(key) : put(key, value), HttpResponse.BodyHandlers.discarding())
+          .whenComplete((response, failure) -> {
+            inFlight.release();
+            if (failure != null || response.statusCode() / 100 != 2) {
+              errors.incrementAndGet();
+              return;
+            }
+            long now = System.nanoTime();
+            if (latencies != null) {
+              latencies.recordValue(Math.max(1, (now - intended) / 1000));
+            }
+            if (!read && lastWrite != null) {
+              long previous = lastWrite.getAndAccumulate(now, Math::max);
+              if (measuringGap.get() && now > previous) {
+                longestGap.accumulateAndGet(now - previous, Math::max);
+              }
+            }
+          });
+    }
+    inFlight.acquireUninterruptibly(1024);
+  }
+
+  private void preload(List<String> keys, byte[] value) throws InterruptedException {
+    Semaphore slots = new Semaphore(64);
+    AtomicLong failed = new AtomicLong();
+    for (String key : keys) {
+      slots.acquire();
+      client.sendAsync(put(key, value), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+        if (e != null || r.statusCode() / 100 != 2) {
+          failed.incrementAndGet();
+        }
+        slots.release();
+      });
+    }
+    slots.acquire(64);
+    slots.release(64);
+    if (failed.get() > 0) {
+      throw new IllegalStateException(failed.get() + " preload writes failed");
+    }
+  }
+
+  private List<String> keysIn(KeyRange keyRange) {
+    List<String> keys = new ArrayList<>(rangeKeys);
+    for (long i = 0; keys.size() < rangeKeys; i++) {
+      String key = "moving:" + i;
+      if (keyRange.contains(KeyHash.of(key))) {
+        keys.add(key);
+      }
+    }
+    return keys;
+  }
+
+  private JsonNode rangeJson(String id) throws Exception {
+    JsonNode map = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create(url + "/v1/ranges")).GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray()).body());
+    for (JsonNode r : map.get("ranges")) {
+      if (r.get("id").asText().equals(id)) {
+        return r;
+      }
+    }
+    throw new IllegalArgumentException("no range " + id);
+  }
+
+  private KeyRange rangeBounds() throws Exception {
+    JsonNode r = rangeJson(range);
+    return new KeyRange(Long.parseUnsignedLong(r.get("start").asText()),
+        new BigInteger(r.get("end").asText()).subtract(BigInteger.ONE).longValue());
+  }
+
+  private String instanceOf(String id) throws Exception {
+    return rangeJson(id).get("logInstance").asText();
+  }
+
+  private HttpRequest get(String key) {
+    return HttpRequest.newBuilder(URI.create(url + "/v1/kv/" + key)).timeout(Duration.ofSeconds(30)).GET().build();
+  }
+
+  private HttpRequest put(String key, byte[] value) {
+    return HttpRequest.newBuilder(URI.create(url + "/v1/kv/" + key)).timeout(Duration.ofSeconds(30))
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(value)).build();
+  }
+}
