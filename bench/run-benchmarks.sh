@@ -10,7 +10,7 @@
 #   7. profiler overhead: recording on/off side by side (interleaved, two rounds), YCSB workload A and
 #      the load generator's mix A
 #   8. transfer: move a range holding ~100 MB (100k keys x 1 KiB) between log instances under an
-#      open-loop YCSB-A load at half the closed-loop maximum, live protocol and the naive
+#      open-loop YCSB-A load at half (and a quarter of) the closed-loop maximum, live protocol and the naive
 #      stop-and-copy baseline side by side in one run (TRANSFER_KEYS, default 100000)
 # Every node binds 127.0.0.1 on a free port, with a fresh data directory, and is stopped after.
 # Env: RUN_SECONDS (15), WARMUP_SECONDS (5), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8").
@@ -164,9 +164,9 @@ fi
 
 # --- 8: transfer under load ---------------------------------------------------------------------
 if want 8; then
-start_node transfer "-Xmx2g"
+start_node transfer "-Xmx2g" "-Dlogshard.transfer.cleanup-after=5s"
 java -jar "$BENCH_JAR" transfer --url "$URL" --range-keys "${TRANSFER_KEYS:-100000}" --records 10000 \
-  --modes live,stop-and-copy | tee "$OUT/transfer-full.txt" | grep -v '^SECOND' | tee "$OUT/transfer.txt"
+  --modes live,stop-and-copy --rate-fractions 0.5,0.25 | tee "$OUT/transfer-full.txt" | grep -v '^SECOND' | tee "$OUT/transfer.txt"
 stop_node
 fi
 

@@ -57,8 +57,11 @@ public final class TransferBench implements Callable<Integer> {
   @Option(names = "--value-bytes", description = "Value size (default: ${DEFAULT-VALUE}).")
   int valueBytes = 1024;
 
-  @Option(names = "--rate", description = "Load in requests/s; 0: half the closed-loop maximum measured first (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--rate", description = "Load in requests/s; 0: fractions of the closed-loop maximum measured first (default: ${DEFAULT-VALUE}).")
   int rate = 0;
+
+  @Option(names = "--rate-fractions", split = ",", description = "With --rate 0: fractions of the measured maximum, one run each (default: ${DEFAULT-VALUE}).")
+  List<Double> rateFractions = List.of(0.5);
 
   @Option(names = "--probe-rate", description = "Probe requests/s on the moving range, half writes (default: ${DEFAULT-VALUE}).")
   int probeRate = 200;
@@ -98,10 +101,18 @@ public final class TransferBench implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "preloaded %d keys into %s and %d over the ring in %.1f s%n",
             moving.size(), range, records, (System.nanoTime() - t0) / 1e9);
       }
-      int loadRate = rate > 0 ? rate : calibrate(value) / 2;
-      for (String mode : modes) {
-        String to = instanceOf(range).equals("fast") ? "standard" : "fast";
-        runOne(mode, to, loadRate, moving, value);
+      List<Integer> rates = new ArrayList<>();
+      if (rate > 0) {
+        rates.add(rate);
+      } else {
+        int max = calibrate(value);
+        rateFractions.forEach(f -> rates.add((int) (max * f)));
+      }
+      for (int loadRate : rates) {
+        for (String mode : modes) {
+          String to = instanceOf(range).equals("fast") ? "standard" : "fast";
+          runOne(mode, to, loadRate, moving, value);
+        }
       }
       return 0;
     } finally {
@@ -135,7 +146,7 @@ public final class TransferBench implements Callable<Integer> {
       t.join();
     }
     int max = (int) (done.get() / 10);
-    System.out.printf(Locale.ROOT, "RESULT calibration closed-loop 64 clients YCSB-A max_ops_per_s=%d load_rate=%d%n", max, max / 2);
+    System.out.printf(Locale.ROOT, "RESULT calibration closed-loop 64 clients YCSB-A max_ops_per_s=%d%n", max);
     return max;
   }
 
@@ -168,6 +179,8 @@ public final class TransferBench implements Callable<Integer> {
     }
     String id = JSON.readTree(started.body()).get("id").asText();
     long transferStart = System.nanoTime();
+    long loadErrorsBefore = loadErrors.get();
+    long probeErrorsBefore = probeErrors.get();
     Histogram during = new Histogram(3);
     JsonNode progress;
     load.getIntervalHistogram(); // the interval so far belongs to "before"
@@ -184,11 +197,23 @@ public final class TransferBench implements Callable<Integer> {
       }
     }
     double transferSeconds = (System.nanoTime() - transferStart) / 1e9;
+    long loadErrorsDuring = loadErrors.get() - loadErrorsBefore;
+    long probeErrorsDuring = probeErrors.get() - probeErrorsBefore;
     measuringGap.set(false);
     sample(load, seconds, t0, afterSeconds);
     running.set(false);
     loadThread.join();
     probeThread.join();
+    // The next transfer of this range waits for this one's cleanup (logshard.transfer.cleanup-after).
+    for (long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5); ; ) {
+      JsonNode now = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create(url + "/v1/admin/transfers/" + id)).GET().build(),
+          HttpResponse.BodyHandlers.ofByteArray()).body());
+      if (now.get("phase").asText().equals("DONE") || now.get("phase").asText().equals("ROLLED_BACK")
+          || System.nanoTime() > deadline) {
+        break;
+      }
+      Thread.sleep(200);
+    }
 
     double beforeRate = before.getTotalCount() / (double) beforeSeconds;
     double duringRate = during.getTotalCount() / transferSeconds;
@@ -196,11 +221,12 @@ public final class TransferBench implements Callable<Integer> {
     double copyMillis = progress.get("phaseMillis").path("SNAPSHOT").asDouble();
     System.out.printf(Locale.ROOT,
         "RESULT transfer mode=%s range=%s to=%s outcome=%s rate=%d keys_copied=%d mb_copied=%.1f duration_s=%.1f"
-            + " snapshot_mb_per_s=%.1f fence_ms=%d longest_probe_write_gap_ms=%.0f load_errors=%d probe_errors=%d"
+            + " snapshot_mb_per_s=%.1f fence_ms=%d longest_probe_write_gap_ms=%.0f errors_before=%d/%d errors_during=%d/%d"
             + " ops_per_s_before=%.0f ops_per_s_during=%.0f dip_pct=%.1f p99_ms_before=%.1f p99_ms_during=%.1f phases=%s%n",
         mode, range, toInstance, progress.get("phase").asText(), loadRate, progress.get("keysCopied").asLong(), mb,
         transferSeconds, copyMillis > 0 ? mb / (copyMillis / 1000.0) : 0, progress.get("fenceMillis").asLong(),
-        longestWriteGap.get() / 1e6, loadErrors.get(), probeErrors.get(), beforeRate, duringRate,
+        longestWriteGap.get() / 1e6, loadErrorsBefore, probeErrorsBefore, loadErrorsDuring, probeErrorsDuring,
+        beforeRate, duringRate,
         100.0 * (beforeRate - duringRate) / beforeRate, before.getValueAtPercentile(99) / 1000.0,
         during.getValueAtPercentile(99) / 1000.0, progress.get("phaseMillis"));
     for (double[] s : seconds) {
