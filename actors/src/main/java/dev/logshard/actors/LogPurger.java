@@ -10,10 +10,12 @@ import org.apache.pekko.persistence.Recovery;
 import org.apache.pekko.persistence.SnapshotSelectionCriteria;
 
 /**
- * Deletes every event and snapshot of one persistence id through its journal and snapshot plugins
+ * Deletes events and snapshots of one persistence id through its journal and snapshot plugins
  * (Pekko's own deletion protocol, so it works for any plugin), then tells {@code replyTo} and
- * stops. Used for a rolled-back Transfer's destinations and a committed one's sources, after their
- * entities stopped. It does not replay the events: recovery only learns the highest sequence number.
+ * stops. {@link #purgeAll} is for a rolled-back Transfer's destinations and a committed one's
+ * sources, after their entities stopped; {@link #snapshotsBefore} prunes a live RangeShard's older
+ * snapshots (it writes nothing to the journal, so it does not compete with the entity). It does not
+ * replay events: its recovery only learns the highest sequence number.
  */
 final class LogPurger extends AbstractPersistentActor {
 
@@ -23,20 +25,32 @@ final class LogPurger extends AbstractPersistentActor {
   private final String persistenceId;
   private final String journalPluginId;
   private final String snapshotPluginId;
+  private final SnapshotSelectionCriteria snapshots;
   private final org.apache.pekko.actor.typed.ActorRef<Purged> replyTo;
   private boolean eventsDeleted;
   private boolean snapshotsDeleted;
 
-  static Props props(String persistenceId, String journalPluginId, String snapshotPluginId,
+  /** Every event and snapshot. */
+  static Props purgeAll(String persistenceId, String journalPluginId, String snapshotPluginId,
       org.apache.pekko.actor.typed.ActorRef<Purged> replyTo) {
-    return Props.create(LogPurger.class, () -> new LogPurger(persistenceId, journalPluginId, snapshotPluginId, replyTo));
+    return Props.create(LogPurger.class, () -> new LogPurger(persistenceId, journalPluginId, snapshotPluginId,
+        SnapshotSelectionCriteria.latest(), true, replyTo));
+  }
+
+  /** The snapshots below {@code sequenceNr}; {@code replyTo} may be null. */
+  static Props snapshotsBefore(String persistenceId, String journalPluginId, String snapshotPluginId, long sequenceNr,
+      org.apache.pekko.actor.typed.ActorRef<Purged> replyTo) {
+    return Props.create(LogPurger.class, () -> new LogPurger(persistenceId, journalPluginId, snapshotPluginId,
+        SnapshotSelectionCriteria.create(sequenceNr - 1, Long.MAX_VALUE), false, replyTo));
   }
 
   private LogPurger(String persistenceId, String journalPluginId, String snapshotPluginId,
-      org.apache.pekko.actor.typed.ActorRef<Purged> replyTo) {
+      SnapshotSelectionCriteria snapshots, boolean deleteEvents, org.apache.pekko.actor.typed.ActorRef<Purged> replyTo) {
     this.persistenceId = persistenceId;
     this.journalPluginId = journalPluginId;
     this.snapshotPluginId = snapshotPluginId;
+    this.snapshots = snapshots;
+    this.eventsDeleted = !deleteEvents;
     this.replyTo = replyTo;
   }
 
@@ -64,8 +78,10 @@ final class LogPurger extends AbstractPersistentActor {
   public Receive createReceiveRecover() {
     return receiveBuilder()
         .match(org.apache.pekko.persistence.RecoveryCompleted.class, done -> {
-          deleteMessages(Long.MAX_VALUE);
-          deleteSnapshots(SnapshotSelectionCriteria.latest());
+          if (!eventsDeleted) {
+            deleteMessages(Long.MAX_VALUE);
+          }
+          deleteSnapshots(snapshots);
         })
         .matchAny(ignored -> { })
         .build();
@@ -89,13 +105,17 @@ final class LogPurger extends AbstractPersistentActor {
 
   private void finishIfDone() {
     if (eventsDeleted && snapshotsDeleted) {
-      replyTo.tell(new Purged(persistenceId, true, null));
+      if (replyTo != null) {
+        replyTo.tell(new Purged(persistenceId, true, null));
+      }
       getContext().stop(getSelf());
     }
   }
 
   private void fail(String why) {
-    replyTo.tell(new Purged(persistenceId, false, why));
+    if (replyTo != null) {
+      replyTo.tell(new Purged(persistenceId, false, why));
+    }
     getContext().stop(getSelf());
   }
 }

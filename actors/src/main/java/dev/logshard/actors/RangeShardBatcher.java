@@ -22,7 +22,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *
  * <p>Lifecycle: started and passivated by Cluster Sharding with its RangeShard as child; if the
  * child stops (a journal failure), so does the batcher, and sharding starts both on the next
- * command. Commands of a failed batch get no reply: their senders' asks time out (HTTP 503).
+ * command. The batch in flight when the child stops gets no reply (it may have been written: the
+ * senders' asks time out, HTTP 503); queued commands are answered WrongRange, so routers resend them.
  */
 final class RangeShardBatcher extends AbstractBehavior<Object> {
 
@@ -35,6 +36,8 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
   private List<RangeShardCommand.KvCommand> pending = new ArrayList<>();
   /** The commands of the batch the child is applying; null when none is. */
   private List<RangeShardCommand.KvCommand> inFlight;
+  /** A Transfer discards this generation: nothing more is sent to the RangeShard. */
+  private boolean discarding;
 
   static Behavior<RangeShardCommand> create(Behavior<RangeShardCommand> rangeShard, LogShardSettings settings) {
     return Behaviors.<Object>setup(ctx -> new RangeShardBatcher(ctx, rangeShard, settings)).narrow();
@@ -61,6 +64,18 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onCommand(RangeShardCommand command) {
+    if (command instanceof RangeShardCommand.Discard) {
+      // The RangeShard stops after what it was sent; queued and later commands go elsewhere.
+      discarding = true;
+      pending.forEach(queued -> queued.replyTo().tell(wrongRange()));
+      pending = new ArrayList<>();
+      shard.tell(command);
+      return this;
+    }
+    if (discarding && command instanceof RangeShardCommand.KvCommand kv) {
+      kv.replyTo().tell(wrongRange());
+      return this;
+    }
     if (!batchable(command)) {
       shard.tell(command); // Transfer steps and reads routed by a Transfer are not batched
       return this;
@@ -87,10 +102,26 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
     return this;
   }
 
+  /**
+   * The queued commands never reached the RangeShard, so they are answered WrongRange and their
+   * routers send them again (to the next incarnation, or to the generation that replaced this one
+   * after a Transfer). The batch in flight gets no reply: it may or may not have been written.
+   */
   private Behavior<Object> onShardStopped(Terminated terminated) {
-    getContext().getLog().warn("RangeShard {} stopped; {} commands get no reply",
-        shard.path().name(), pending.size() + (inFlight == null ? 0 : inFlight.size()));
+    if (inFlight != null || !pending.isEmpty()) {
+      getContext().getLog().warn("RangeShard {} stopped: {} queued commands are sent back, {} in flight get no reply",
+          entityId(), pending.size(), inFlight == null ? 0 : inFlight.size());
+    }
+    pending.forEach(command -> command.replyTo().tell(wrongRange()));
     return Behaviors.stopped();
+  }
+
+  private KvReply wrongRange() {
+    return new KvReply.WrongRange(entityId(), 0);
+  }
+
+  private String entityId() {
+    return java.net.URLDecoder.decode(getContext().getSelf().path().name(), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** Sends the queue's head, up to the batch limits (a single command always goes). */

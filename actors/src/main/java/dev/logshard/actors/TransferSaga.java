@@ -669,7 +669,7 @@ public final class TransferSaga
       LogInstance instance = logInstances.get(p.logInstance());
       String pid = PersistenceId.of(RangeShard.ENTITY_KEY.name(), p.entityId()).id();
       purging.add(pid);
-      Adapter.actorOf(ctx, LogPurger.props(pid, instance.journalPluginId(), instance.snapshotPluginId(), replies));
+      Adapter.actorOf(ctx, LogPurger.purgeAll(pid, instance.journalPluginId(), instance.snapshotPluginId(), replies));
     }
   }
 

@@ -175,4 +175,22 @@ class RangeShardBatcherTest {
     assertTrue(writes.stream().allMatch(n -> n <= 3), "at most 3 KiB of values per write: " + writes);
     assertTrue(writes.stream().anyMatch(n -> n == 3), "queued writes were grouped up to the limit: " + writes);
   }
+
+  @Test
+  void aDiscardedRangeSendsQueuedAndLaterCommandsBackAndAnswersTheBatchInFlight() {
+    ActorRef<RangeShardCommand> shard = spawn("");
+    TestProbe<KvReply> probe = testKit.createTestProbe();
+    TestProbe<TransferReply> steps = testKit.createTestProbe();
+    List<String> keys = keysInR1(3);
+    shard.tell(new RangeShardCommand.Put(keys.get(0), bytes("a"), Expectation.any(), probe.getRef())); // in flight
+    shard.tell(new RangeShardCommand.Put(keys.get(1), bytes("b"), Expectation.any(), probe.getRef())); // queued
+    shard.tell(new RangeShardCommand.Discard("t1", steps.getRef()));
+    assertInstanceOf(KvReply.WrongRange.class, probe.receiveMessage());
+    shard.tell(new RangeShardCommand.Put(keys.get(2), bytes("c"), Expectation.any(), probe.getRef()));
+    assertInstanceOf(KvReply.WrongRange.class, probe.receiveMessage());
+    journalOpen.countDown();
+    assertInstanceOf(KvReply.Written.class, probe.receiveMessage());
+    assertInstanceOf(TransferReply.Done.class, steps.receiveMessage());
+    assertEquals(List.of(1), writes);
+  }
 }

@@ -229,6 +229,47 @@ class RangeShardTest {
   }
 
   @Test
+  void onlyTheTwoLatestSnapshotsAreKept() throws Exception {
+    var kit = shard(R1, "logshard.snapshot.every-events = 5");
+    for (String key : keysIn(R1, 30)) {
+      put(kit, key, "v", Expectation.any());
+    }
+    // Taken at 5 and 10 (every 5 events), then 18 (8 events, 17 keys held); 5 is deleted in the
+    // background once 18 is written.
+    awaitSnapshots(kit.snapshotTestKit().orElseThrow(), List.of(10L, 18L));
+  }
+
+  @Test
+  void aLargerRangeSnapshotsLessOften() throws Exception {
+    // A snapshot waits for max(every-events = 10, half the keys held before the event) events.
+    var kit = shard(R1, "logshard.snapshot.every-events = 10");
+    List<String> keys = keysIn(R1, 40);
+    for (String key : keys) {
+      put(kit, key, "v", Expectation.any());
+    }
+    var snapshots = kit.snapshotTestKit().orElseThrow();
+    // At 10 and 20 (every 10 events), then 38 (18 events, 37 keys held); 10 is deleted.
+    awaitSnapshots(snapshots, List.of(20L, 38L));
+    for (String key : keys.subList(0, 17)) {
+      put(kit, key, "w", Expectation.any()); // up to 57: 19 events since 38, below 40 / 2
+    }
+    awaitSnapshots(snapshots, List.of(20L, 38L));
+    put(kit, keys.get(17), "w", Expectation.any());
+    awaitSnapshots(snapshots, List.of(38L, 58L));
+  }
+
+  private static void awaitSnapshots(org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit snapshots,
+      List<Long> sequenceNrs) throws InterruptedException {
+    java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+    List<Long> kept;
+    while (!(kept = snapshots.persistedInStorage("RangeShard|r1.1").stream()
+        .map(p -> p.first().sequenceNr()).sorted().toList()).equals(sequenceNrs)) {
+      assertTrue(java.time.Instant.now().isBefore(deadline), "snapshots kept: " + kept + ", expected " + sequenceNrs);
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
   void snapshotsByEventCountAreUsedOnRecovery() {
     var kit = shard(R1, "logshard.snapshot.every-events = 10");
     List<String> keys = keysIn(R1, 25);

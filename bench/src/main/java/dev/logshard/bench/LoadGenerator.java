@@ -98,11 +98,13 @@ public final class LoadGenerator implements Callable<Integer> {
   private final AtomicLong errors = new AtomicLong();
   private ExecutorService executor;
   private HttpClient client;
+  private HttpTarget target;
 
   @Override
   public Integer call() throws Exception {
     executor = Executors.newFixedThreadPool(4);
     client = HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(5)).build();
+    target = new HttpTarget(url, client);
     try {
       if (preload) {
         preload();
@@ -122,22 +124,11 @@ public final class LoadGenerator implements Callable<Integer> {
   }
 
   private void preload() throws InterruptedException {
-    Semaphore slots = new Semaphore(64);
-    byte[] value = value(new Random(seed));
-    AtomicLong failed = new AtomicLong();
+    List<String> keys = new ArrayList<>(records);
     for (int i = 0; i < records; i++) {
-      slots.acquire();
-      client.sendAsync(put(i, value), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
-        if (e != null || r.statusCode() / 100 != 2) {
-          failed.incrementAndGet();
-        }
-        slots.release();
-      });
+      keys.add(key(i));
     }
-    slots.acquire(64);
-    if (failed.get() > 0) {
-      throw new IllegalStateException(failed.get() + " preload writes failed");
-    }
+    target.preload(keys, value(new Random(seed)));
   }
 
   private void run(int runSeconds) throws InterruptedException {
@@ -231,13 +222,16 @@ public final class LoadGenerator implements Callable<Integer> {
     return value;
   }
 
+  private static String key(int i) {
+    return "user:" + i;
+  }
+
   private HttpRequest get(int key) {
-    return HttpRequest.newBuilder(URI.create(url + "/v1/kv/user:" + key)).timeout(Duration.ofSeconds(30)).GET().build();
+    return target.get(key(key));
   }
 
   private HttpRequest put(int key, byte[] value) {
-    return HttpRequest.newBuilder(URI.create(url + "/v1/kv/user:" + key)).timeout(Duration.ofSeconds(30))
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(value)).build();
+    return target.put(key(key), value);
   }
 
   private void report(Histogram readHistogram, Histogram updateHistogram, double elapsed) {

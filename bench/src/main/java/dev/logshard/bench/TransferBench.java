@@ -80,11 +80,13 @@ public final class TransferBench implements Callable<Integer> {
 
   private ExecutorService executor;
   private HttpClient client;
+  private HttpTarget target;
 
   @Override
   public Integer call() throws Exception {
     executor = Executors.newFixedThreadPool(4);
     client = HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(5)).build();
+    target = new HttpTarget(url, client);
     try {
       KeyRange keyRange = rangeBounds();
       List<String> moving = keysIn(keyRange);
@@ -92,12 +94,12 @@ public final class TransferBench implements Callable<Integer> {
       new Random(7).nextBytes(value);
       if (!skipPreload) {
         long t0 = System.nanoTime();
-        preload(moving, value);
+        target.preload(moving, value);
         List<String> ring = new ArrayList<>();
         for (int i = 0; i < records; i++) {
           ring.add("user:" + i);
         }
-        preload(ring, value);
+        target.preload(ring, value);
         System.out.printf(Locale.ROOT, "preloaded %d keys into %s and %d over the ring in %.1f s%n",
             moving.size(), range, records, (System.nanoTime() - t0) / 1e9);
       }
@@ -292,25 +294,6 @@ public final class TransferBench implements Callable<Integer> {
     inFlight.acquireUninterruptibly(1024);
   }
 
-  private void preload(List<String> keys, byte[] value) throws InterruptedException {
-    Semaphore slots = new Semaphore(64);
-    AtomicLong failed = new AtomicLong();
-    for (String key : keys) {
-      slots.acquire();
-      client.sendAsync(put(key, value), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
-        if (e != null || r.statusCode() / 100 != 2) {
-          failed.incrementAndGet();
-        }
-        slots.release();
-      });
-    }
-    slots.acquire(64);
-    slots.release(64);
-    if (failed.get() > 0) {
-      throw new IllegalStateException(failed.get() + " preload writes failed");
-    }
-  }
-
   private List<String> keysIn(KeyRange keyRange) {
     List<String> keys = new ArrayList<>(rangeKeys);
     for (long i = 0; keys.size() < rangeKeys; i++) {
@@ -344,11 +327,10 @@ public final class TransferBench implements Callable<Integer> {
   }
 
   private HttpRequest get(String key) {
-    return HttpRequest.newBuilder(URI.create(url + "/v1/kv/" + key)).timeout(Duration.ofSeconds(30)).GET().build();
+    return target.get(key);
   }
 
   private HttpRequest put(String key, byte[] value) {
-    return HttpRequest.newBuilder(URI.create(url + "/v1/kv/" + key)).timeout(Duration.ofSeconds(30))
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(value)).build();
+    return target.put(key, value);
   }
 }

@@ -349,7 +349,16 @@ class TransferTest {
       assertEquals(200, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
       JsonNode progress = JSON.readTree(response.body());
       String phase = progress.get("phase").asText();
-      if (phase.equals("DONE") || phase.equals("ROLLED_BACK")) {
+      if (phase.equals("ROLLED_BACK")) {
+        return progress;
+      }
+      if (phase.equals("DONE")) {
+        // The router learns the new map from the Coordinator's publication (or its next WrongRange).
+        for (JsonNode destination : progress.get("destinations")) {
+          String entityId = destination.asText();
+          awaitTrue(() -> node.store().shardMap().placements().stream().anyMatch(p -> p.entityId().equals(entityId)),
+              "the router's map has " + entityId);
+        }
         return progress;
       }
       assertTrue(Instant.now().isBefore(deadline), "transfer " + id + " did not end: " + progress);
