@@ -147,6 +147,7 @@ public final class TransferSaga
   private double redirectFraction;
   private long redirectedReads;
   private boolean commitRequested;
+  private boolean handOffSent;
   private long fenceStartNanos;
   private long fenceMillis;
   private String failure;
@@ -270,7 +271,9 @@ public final class TransferSaga
       return;
     }
     phase = next;
-    awaiting.clear();
+    if (!(next == TransferPhase.COMMITTED && handOffSent)) {
+      awaiting.clear();
+    }
     lastProgressNanos = System.nanoTime();
     injectFault(next);
     switch (next) {
@@ -292,11 +295,8 @@ public final class TransferSaga
       }
       case COMMITTED -> {
         stopStreams();
-        if (fenceStartNanos > 0) {
-          fenceMillis = (System.nanoTime() - fenceStartNanos) / 1_000_000;
-        }
-        for (RangePlacement source : plan.sources()) {
-          send(source, new RangeShardCommand.HandOff(plan.id(), stateEpoch, shardReplies));
+        if (!handOffSent) {
+          handOff();
         }
       }
       case ROLLING_BACK -> startRollingBack();
@@ -516,6 +516,9 @@ public final class TransferSaga
         if (awaiting.isEmpty() && cleaningUp) {
           purge(plan.sources());
         } else if (awaiting.isEmpty()) {
+          if (fenceStartNanos > 0) {
+            fenceMillis = (System.nanoTime() - fenceStartNanos) / 1_000_000;
+          }
           ctx.getLog().info("Transfer [{}]: sources handed off after a {} ms fence", plan.id(), fenceMillis);
           timers.startSingleTimer(CleanupDue.INSTANCE, settings.cleanupAfter());
         }
@@ -618,11 +621,25 @@ public final class TransferSaga
     return ctx.messageAdapter(CurrentShardMap.class, FromCoordinator::new);
   }
 
+  /**
+   * The commit is persisted by the Coordinator: the sources hand off at once (the fence ends), and
+   * the saga persists its own phase meanwhile. A crash before that is safe: the Coordinator
+   * restarts the saga with the committed epoch and it hands off again (idempotent).
+   */
   private ReplyEffect<PhaseReached, SagaState> onCommitted(SagaState state, FromCoordinator msg) {
-    if (phase != TransferPhase.FENCE) {
+    if (phase != TransferPhase.FENCE || handOffSent) {
       return Effect().noReply();
     }
+    stateEpoch = msg.map().epoch();
+    handOff();
     return persistPhaseEffect(TransferPhase.COMMITTED, null, msg.map().epoch(), null);
+  }
+
+  private void handOff() {
+    handOffSent = true;
+    for (RangePlacement source : plan.sources()) {
+      send(source, new RangeShardCommand.HandOff(plan.id(), stateEpoch, shardReplies));
+    }
   }
 
   private ReplyEffect<PhaseReached, SagaState> rollBack(String why) {
