@@ -380,16 +380,13 @@ public final class RangeShard
     if (!cmd.transferId().equals(state.followingTransfer())) {
       return Effect().reply(cmd.replyTo(), refused("not following transfer " + cmd.transferId()));
     }
-    long applied = state.appliedFrom(cmd.sourceEntityId());
-    if (cmd.upToSeqNr() > 0 && cmd.upToSeqNr() <= applied) {
-      return Effect().reply(cmd.replyTo(), new TransferReply.Applied(placement.entityId(), cmd.sourceEntityId(), applied));
+    ChangesApplied event = state.changesToApply(cmd.sourceEntityId(), cmd.upToSeqNr(), cmd.changes(),
+        cmd.sourceLastVersion(), placement.range());
+    if (event == null) {
+      return Effect().reply(cmd.replyTo(),
+          new TransferReply.Applied(placement.entityId(), cmd.sourceEntityId(), state.appliedFrom(cmd.sourceEntityId())));
     }
-    // Idempotent by source sequence number; a split's destination keeps only its own keys.
-    List<Change> changes = cmd.changes().stream()
-        .filter(c -> c.sourceSeqNr() == 0 || c.sourceSeqNr() > applied)
-        .filter(c -> placement.range().contains(c.key()))
-        .toList();
-    return Effect().persist(new ChangesApplied(cmd.sourceEntityId(), cmd.upToSeqNr(), changes, cmd.sourceLastVersion()))
+    return Effect().persist(event)
         .thenRun(newState -> size.update(newState.keyCount(), newState.storedBytes()))
         .thenReply(cmd.replyTo(), newState ->
             new TransferReply.Applied(placement.entityId(), cmd.sourceEntityId(), newState.appliedFrom(cmd.sourceEntityId())));

@@ -12,6 +12,20 @@ public sealed interface RangeShardEvent extends CborSerializable {
 
   long version();
 
+  /** The key changes in an event at source sequence number {@code seqNr}, as a Transfer's catch-up copies them. */
+  static List<Change> changesOf(Object event, long seqNr) {
+    if (event instanceof ValuePut put) {
+      return List.of(new Change(put.key(), put.value(), put.version(), seqNr));
+    }
+    if (event instanceof ValueDeleted deleted) {
+      return List.of(new Change(deleted.key(), null, deleted.version(), seqNr));
+    }
+    if (event instanceof ChangesApplied earlier) {
+      return earlier.changes().stream().map(c -> new Change(c.key(), c.value(), c.version(), seqNr)).toList();
+    }
+    return List.of();
+  }
+
   record ValuePut(String key, byte[] value, long version) implements RangeShardEvent {}
 
   record ValueDeleted(String key, long version) implements RangeShardEvent {}

@@ -8,6 +8,7 @@ import dev.logshard.actors.RangeShardEvent.SourceHandedOff;
 import dev.logshard.actors.RangeShardEvent.SourceUnfenced;
 import dev.logshard.actors.RangeShardEvent.ValueDeleted;
 import dev.logshard.actors.RangeShardEvent.ValuePut;
+import dev.logshard.core.KeyRange;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -91,6 +92,24 @@ public final class RangeShardState {
   /** The transfer this destination follows, or null. */
   public String followingTransfer() {
     return followingTransfer;
+  }
+
+  /**
+   * What a destination persists for changes of a source: only those after what it applied from that
+   * source (changes are idempotent by source sequence number; snapshot entries carry 0) and inside
+   * its own range (a split's destination); null when a catch-up step brings nothing new.
+   */
+  ChangesApplied changesToApply(String sourceEntityId, long upToSeqNr, List<Change> changes, long sourceLastVersion,
+      KeyRange range) {
+    long applied = appliedFrom(sourceEntityId);
+    if (upToSeqNr > 0 && upToSeqNr <= applied) {
+      return null;
+    }
+    List<Change> fresh = changes.stream()
+        .filter(c -> c.sourceSeqNr() == 0 || c.sourceSeqNr() > applied)
+        .filter(c -> range.contains(c.key()))
+        .toList();
+    return new ChangesApplied(sourceEntityId, upToSeqNr, fresh, sourceLastVersion);
   }
 
   /** The last sequence number of {@code sourceEntityId} this destination applied (0: none). */

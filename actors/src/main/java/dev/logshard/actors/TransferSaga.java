@@ -419,16 +419,7 @@ public final class TransferSaga
     long upTo = 0;
     for (EventEnvelope envelope : envelopes) {
       upTo = Math.max(upTo, envelope.sequenceNr());
-      Object event = envelope.event();
-      if (event instanceof RangeShardEvent.ValuePut put) {
-        changes.add(new Change(put.key(), put.value(), put.version(), envelope.sequenceNr()));
-      } else if (event instanceof RangeShardEvent.ValueDeleted deleted) {
-        changes.add(new Change(deleted.key(), null, deleted.version(), envelope.sequenceNr()));
-      } else if (event instanceof RangeShardEvent.ChangesApplied earlier) {
-        for (Change c : earlier.changes()) {
-          changes.add(new Change(c.key(), c.value(), c.version(), envelope.sequenceNr()));
-        }
-      }
+      changes.addAll(RangeShardEvent.changesOf(envelope.event(), envelope.sequenceNr()));
     }
     long last = upTo;
     List<CompletableFuture<TransferReply>> replies = new ArrayList<>();
