@@ -442,7 +442,8 @@ public final class RangeShard
    * after {@code every-events} events or {@code after-bytes} written, or half its key count or half
    * its stored bytes, whichever is more. Recovery then replays at most about as much as it loads,
    * and a 100 MB range no longer writes 100 MB every 1,000 events (measured: the main cause of
-   * stalls while large ranges were written). The two latest snapshots are kept.
+   * stalls while large ranges were written). The two latest snapshots are kept. A destination
+   * being filled by a Transfer's snapshot copy takes none until the copy is complete.
    */
   @Override
   public boolean shouldSnapshot(RangeShardState state, RangeShardEvent event, long sequenceNr) {
@@ -450,9 +451,15 @@ public final class RangeShard
     if (event instanceof RangeShardEvent.ValuePut put) {
       bytesSinceSnapshot += put.value().length;
     } else if (event instanceof RangeShardEvent.ChangesApplied applied) {
+      eventsSinceSnapshot += applied.changes().size(); // replay cost goes by the changes an event carries
       for (Change c : applied.changes()) {
         bytesSinceSnapshot += c.value() == null ? 0 : c.value().length;
       }
+    }
+    if (event instanceof RangeShardEvent.ChangesApplied applied && applied.upToSeqNr() == 0) {
+      // A Transfer's snapshot copy in progress: a crash restarts it from empty, so a snapshot of a
+      // half-copied state would never be used; one is taken when the copy's last chunk arrives.
+      return false;
     }
     if (eventsSinceSnapshot >= Math.max(settings.snapshotEveryEvents(), state.keyCount() / 2)
         || bytesSinceSnapshot >= Math.max(settings.snapshotAfterBytes(), state.storedBytes() / 2)) {

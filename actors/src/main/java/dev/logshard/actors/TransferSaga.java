@@ -92,6 +92,9 @@ public final class TransferSaga
   /** Start the work of the recovered phase (as a command: a failure then restarts the saga). */
   private enum Resume implements Command { INSTANCE }
 
+  /** The copy's pace allows the next chunk now. */
+  private record NextChunk(int from) implements Command {}
+
   /** Persist reaching a phase (sent to self where no effect can be returned). */
   private record Advance(TransferPhase phase, Map<String, Long> seqNrs, long epoch, String failure) implements Command {}
 
@@ -140,6 +143,7 @@ public final class TransferSaga
   private final Map<String, Long> snapshotSeqNrs = new HashMap<>();
   private long keysCopied;
   private long bytesCopied;
+  private long copyStartNanos;
   private final Map<String, UniqueKillSwitch> streams = new HashMap<>();
   private final Map<String, Long> applied = new HashMap<>();
   private final Map<String, Long> sourceSeqNrs = new HashMap<>();
@@ -212,6 +216,12 @@ public final class TransferSaga
         .onCommand(Tick.class, this::onTick)
         .onCommand(RampStep.class, this::onRampStep)
         .onCommand(FromCoordinator.class, this::onCommitted)
+        .onCommand(NextChunk.class, (state, cmd) -> {
+          if (phase == TransferPhase.SNAPSHOT) {
+            readExport(cmd.from());
+          }
+          return Effect().noReply();
+        })
         .onCommand(Resume.class, (state, cmd) -> {
           resumeWork(state);
           return Effect().noReply();
@@ -342,6 +352,7 @@ public final class TransferSaga
     keysCopied = 0;
     bytesCopied = 0;
     exportSource = 0;
+    copyStartNanos = System.nanoTime();
     List<String> sources = plan.sources().stream().map(RangePlacement::entityId).toList();
     for (RangePlacement d : plan.destinations()) {
       send(d, new RangeShardCommand.Follow(plan.id(), sources, shardReplies));
@@ -361,6 +372,19 @@ public final class TransferSaga
   private void readExport(int from) {
     RangePlacement source = plan.sources().get(exportSource);
     send(source, new RangeShardCommand.ReadExport(plan.id(), from, settings.chunkBytes(), shardReplies));
+  }
+
+  /** Reads the next chunk now, or later if the copy is ahead of {@code copy-bytes-per-second}. */
+  private void paceNextChunk() {
+    long rate = settings.copyBytesPerSecond();
+    long dueNanos = rate <= 0 ? 0 : copyStartNanos + bytesCopied * 1_000_000_000L / rate;
+    long waitNanos = dueNanos - System.nanoTime();
+    if (waitNanos <= 1_000_000) {
+      readExport(exportNext);
+    } else {
+      lastProgressNanos = System.nanoTime(); // pacing is not a stall
+      timers.startSingleTimer(new NextChunk(exportNext), java.time.Duration.ofNanos(waitNanos));
+    }
   }
 
   private void importChunk(TransferReply.ExportChunk chunk) {
@@ -487,7 +511,7 @@ public final class TransferSaga
           importChunk(chunk);
         } else if (awaiting.isEmpty()) {
           if (reply instanceof TransferReply.Applied && !exportLast) {
-            readExport(exportNext);
+            paceNextChunk();
           } else {
             if (reply instanceof TransferReply.Applied) {
               exportSource++;

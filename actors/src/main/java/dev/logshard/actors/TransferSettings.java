@@ -6,6 +6,7 @@ import java.time.Duration;
 /** The {@code logshard.transfer} settings, read once from config (see reference.conf). */
 public record TransferSettings(
     long chunkBytes,
+    long copyBytesPerSecond,
     int cdcBatch,
     Duration cdcBatchWithin,
     Duration progressInterval,
@@ -24,6 +25,7 @@ public record TransferSettings(
     Config c = config.getConfig("logshard.transfer");
     return new TransferSettings(
         c.getBytes("chunk-bytes"),
+        c.getBytes("copy-bytes-per-second"),
         c.getInt("cdc-batch"),
         c.getDuration("cdc-batch-within"),
         c.getDuration("progress-interval"),
