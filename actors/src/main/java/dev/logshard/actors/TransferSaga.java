@@ -376,7 +376,7 @@ public final class TransferSaga
 
   /** Reads the next chunk now, or later if the copy is ahead of {@code copy-bytes-per-second}. */
   private void paceNextChunk() {
-    long rate = settings.copyBytesPerSecond();
+    long rate = stopFirst ? 0 : settings.copyBytesPerSecond(); // the baseline copies flat out: writes wait
     long dueNanos = rate <= 0 ? 0 : copyStartNanos + bytesCopied * 1_000_000_000L / rate;
     long waitNanos = dueNanos - System.nanoTime();
     if (waitNanos <= 1_000_000) {

@@ -191,8 +191,7 @@ public final class TransferBench implements Callable<Integer> {
       Histogram second = load.getIntervalHistogram();
       during.add(second);
       seconds.add(new double[] {(System.nanoTime() - t0) / 1e9, second.getTotalCount(), second.getValueAtPercentile(99) / 1000.0});
-      progress = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create(url + "/v1/admin/transfers/" + id)).GET().build(),
-          HttpResponse.BodyHandlers.ofByteArray()).body());
+      progress = progress(id);
       String phase = progress.get("phase").asText();
       if (phase.equals("DONE") || phase.equals("ROLLED_BACK") || phase.equals("COMMITTED")) {
         break;
@@ -208,8 +207,7 @@ public final class TransferBench implements Callable<Integer> {
     probeThread.join();
     // The next transfer of this range waits for this one's cleanup (logshard.transfer.cleanup-after).
     for (long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5); ; ) {
-      JsonNode now = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create(url + "/v1/admin/transfers/" + id)).GET().build(),
-          HttpResponse.BodyHandlers.ofByteArray()).body());
+      JsonNode now = progress(id);
       if (now.get("phase").asText().equals("DONE") || now.get("phase").asText().equals("ROLLED_BACK")
           || System.nanoTime() > deadline) {
         break;
@@ -233,6 +231,25 @@ public final class TransferBench implements Callable<Integer> {
         during.getValueAtPercentile(99) / 1000.0, progress.get("phaseMillis"));
     for (double[] s : seconds) {
       System.out.printf(Locale.ROOT, "SECOND mode=%s t=%.0f ops=%.0f p99_ms=%.1f%n", mode, s[0], s[1], s[2]);
+    }
+  }
+
+  /** The transfer's progress; an overloaded node may not answer at once, so it asks until it does (2 min). */
+  private JsonNode progress(String id) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (true) {
+      try {
+        HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create(url + "/v1/admin/transfers/" + id))
+            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() == 200) {
+          return JSON.readTree(response.body());
+        }
+      } catch (java.io.IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("no progress of transfer " + id + " for 2 minutes", e);
+        }
+      }
+      Thread.sleep(200);
     }
   }
 
