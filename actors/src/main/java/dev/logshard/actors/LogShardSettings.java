@@ -15,7 +15,8 @@ public record LogShardSettings(
     boolean batching,
     int batchMaxOperations,
     long batchMaxBytes,
-    int startStashCapacity) {
+    int startStashCapacity,
+    Duration shardMapRefresh) {
 
   public static LogShardSettings create(Config config) {
     Config c = config.getConfig("logshard");
@@ -30,6 +31,7 @@ public record LogShardSettings(
         c.getBoolean("batching.enabled"),
         c.getInt("batching.max-operations"),
         c.getBytes("batching.max-bytes"),
-        c.getInt("start-stash-capacity"));
+        c.getInt("start-stash-capacity"),
+        c.getDuration("shard-map-refresh"));
   }
 }

@@ -81,7 +81,7 @@ final class Guardian {
             ProfilerSettings profilerSettings = ProfilerSettings.create(system.settings().config());
             Optional<AccessRecorder> recorder = profilerSettings.recorder(shardMap);
             Router router = new Router(system, shardMap, mapSource, settings, recorder);
-            ctx.spawn(ShardMapSubscriber.create(router), "shard-map-subscriber");
+            ctx.spawn(ShardMapSubscriber.create(router, coordinator, settings.shardMapRefresh()), "shard-map-subscriber");
             // The profiler aggregates what the router records; its views are read over HTTP.
             Optional<ProfilerView> profiler = recorder.map(r -> new ProfilerView(
                 ctx.spawn(Profiler.create(r, sizes, profilerSettings, System::currentTimeMillis), "profiler"),
