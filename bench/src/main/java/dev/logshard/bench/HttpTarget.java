@@ -5,20 +5,35 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A node's key-value API as the benchmark tools call it: requests, and preloading keys. */
-final class HttpTarget {
+/**
+ * A node's key-value API as the benchmark tools call it: an HTTP client on its own small executor
+ * (closed with the target), requests, and preloading keys.
+ */
+final class HttpTarget implements AutoCloseable {
 
   private static final int PRELOAD_IN_FLIGHT = 64;
 
   private final String url;
-  private final HttpClient client;
+  private final ExecutorService executor = Executors.newFixedThreadPool(4);
+  private final HttpClient client =
+      HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(5)).build();
 
-  HttpTarget(String url, HttpClient client) {
+  HttpTarget(String url) {
     this.url = url;
-    this.client = client;
+  }
+
+  HttpClient client() {
+    return client;
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
   }
 
   HttpRequest get(String key) {

@@ -96,15 +96,13 @@ public final class LoadGenerator implements Callable<Integer> {
   private final Recorder reads = new Recorder(3);
   private final Recorder updates = new Recorder(3);
   private final AtomicLong errors = new AtomicLong();
-  private ExecutorService executor;
   private HttpClient client;
   private HttpTarget target;
 
   @Override
   public Integer call() throws Exception {
-    executor = Executors.newFixedThreadPool(4);
-    client = HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(5)).build();
-    target = new HttpTarget(url, client);
+    target = new HttpTarget(url);
+    client = target.client();
     try {
       if (preload) {
         preload();
@@ -119,7 +117,7 @@ public final class LoadGenerator implements Callable<Integer> {
       report(reads.getIntervalHistogram(), updates.getIntervalHistogram(), elapsed);
       return 0;
     } finally {
-      executor.shutdownNow();
+      target.close();
     }
   }
 

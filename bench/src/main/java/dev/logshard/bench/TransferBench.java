@@ -78,15 +78,13 @@ public final class TransferBench implements Callable<Integer> {
   @Option(names = "--skip-preload", description = "The range keys are already there.")
   boolean skipPreload;
 
-  private ExecutorService executor;
   private HttpClient client;
   private HttpTarget target;
 
   @Override
   public Integer call() throws Exception {
-    executor = Executors.newFixedThreadPool(4);
-    client = HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(5)).build();
-    target = new HttpTarget(url, client);
+    target = new HttpTarget(url);
+    client = target.client();
     try {
       KeyRange keyRange = rangeBounds();
       List<String> moving = keysIn(keyRange);
@@ -118,7 +116,7 @@ public final class TransferBench implements Callable<Integer> {
       }
       return 0;
     } finally {
-      executor.shutdownNow();
+      target.close();
     }
   }
 
