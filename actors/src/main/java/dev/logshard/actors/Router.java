@@ -136,8 +136,8 @@ public final class Router implements KeyValueStore {
       parts[part++] = Stages.adopt(entityRef(group.getKey())
               .<KvReply>ask(replyTo -> new RangeShardCommand.ApplyBatch(ops, replyTo), askTimeout))
           .thenCompose(reply -> {
-            if (reply instanceof KvReply.WrongRange wrong && attempt < MAX_ATTEMPTS) {
-              return refreshed(map, wrong).thenCompose(m -> sendBatch(operations, hashes, mine, results, attempt + 1));
+            if (reply instanceof KvReply.WrongRange && attempt < MAX_ATTEMPTS) {
+              return refreshed(map).thenCompose(m -> sendBatch(operations, hashes, mine, results, attempt + 1));
             }
             for (int j = 0; j < mine.size(); j++) {
               results[mine.get(j)] = reply instanceof KvReply.Batch batch ? batch.results().get(j) : reply;
@@ -163,8 +163,8 @@ public final class Router implements KeyValueStore {
   private CompletableFuture<KvReply> send(long hash, Function<ActorRef<KvReply>, RangeShardCommand> command, int attempt) {
     ShardMap map = shardMap.get();
     return Stages.adopt(entityRef(map.lookup(hash)).ask(command::apply, askTimeout))
-        .thenCompose(reply -> reply instanceof KvReply.WrongRange wrong && attempt < MAX_ATTEMPTS
-            ? refreshed(map, wrong).thenCompose(m -> send(hash, command, attempt + 1))
+        .thenCompose(reply -> reply instanceof KvReply.WrongRange && attempt < MAX_ATTEMPTS
+            ? refreshed(map).thenCompose(m -> send(hash, command, attempt + 1))
             : CompletableFuture.completedFuture(reply));
   }
 
@@ -173,7 +173,7 @@ public final class Router implements KeyValueStore {
    * Coordinator's (one fetch at a time, shared by every waiting request). If even that is not newer,
    * the commit that retired the range is on its way: pause briefly, so the next send is not wasted.
    */
-  private CompletableFuture<ShardMap> refreshed(ShardMap stale, KvReply.WrongRange wrong) {
+  private CompletableFuture<ShardMap> refreshed(ShardMap stale) {
     ShardMap cached = shardMap.get();
     if (cached.epoch() > stale.epoch()) {
       return CompletableFuture.completedFuture(cached);

@@ -27,7 +27,9 @@ public final class ShardMapSubscriber {
       timers.startTimerWithFixedDelay(Refresh.INSTANCE, refresh);
       return Behaviors.receive(Object.class)
           .onMessage(CurrentShardMap.class, published -> {
-            router.update(published.toShardMap());
+            if (published.epoch() > router.shardMap().epoch()) { // the poll mostly brings the map it has
+              router.update(published.toShardMap());
+            }
             return Behaviors.same();
           })
           .onMessageEquals(Refresh.INSTANCE, () -> {

@@ -18,6 +18,9 @@ import java.util.List;
 })
 public sealed interface TransferReply extends CborSerializable {
 
+  /** The RangeShard that answers. */
+  String entityId();
+
   /** The step is done (idempotently: repeating it is done too). */
   record Done(String entityId) implements TransferReply {}
 

@@ -480,7 +480,7 @@ public final class TransferSaga
 
   private ReplyEffect<PhaseReached, SagaState> onShardReply(SagaState state, FromShard msg) {
     TransferReply reply = msg.reply();
-    String from = entityIdOf(reply);
+    String from = reply.entityId();
     if (reply instanceof TransferReply.LogPosition position) {
       // A progress sample (DescribeLog, RedirectReads), never the answer to a step.
       sourceSeqNrs.put(from, position.seqNr());
@@ -753,23 +753,6 @@ public final class TransferSaga
         sharding.entityRefFor(RangeShard.ENTITY_KEY, entityId).tell(step);
       }
     }
-  }
-
-  private static String entityIdOf(TransferReply reply) {
-    if (reply instanceof TransferReply.Done r) {
-      return r.entityId();
-    } else if (reply instanceof TransferReply.ExportOpened r) {
-      return r.entityId();
-    } else if (reply instanceof TransferReply.ExportChunk r) {
-      return r.entityId();
-    } else if (reply instanceof TransferReply.LogPosition r) {
-      return r.entityId();
-    } else if (reply instanceof TransferReply.Applied r) {
-      return r.entityId();
-    } else if (reply instanceof TransferReply.Fenced r) {
-      return r.entityId();
-    }
-    return ((TransferReply.Refused) reply).entityId();
   }
 
   private TransferProgress progress() {

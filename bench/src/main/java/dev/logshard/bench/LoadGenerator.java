@@ -19,6 +19,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import site.ycsb.generator.NumberGenerator;
 import site.ycsb.generator.ScrambledZipfianGenerator;
@@ -51,8 +52,8 @@ public final class LoadGenerator implements Callable<Integer> {
 
   enum Mode { closed, open }
 
-  @Option(names = "--url", description = "Node URL (default: ${DEFAULT-VALUE}).")
-  String url = "http://127.0.0.1:8080";
+  @Mixin
+  TargetOptions target = new TargetOptions();
 
   @Option(names = "--mix", description = "A, B or C (default: ${DEFAULT-VALUE}).")
   Mix mix = Mix.A;
@@ -71,12 +72,6 @@ public final class LoadGenerator implements Callable<Integer> {
 
   @Option(names = "--max-in-flight", description = "Open loop: most requests outstanding (default: ${DEFAULT-VALUE}).")
   int maxInFlight = 1024;
-
-  @Option(names = "--records", description = "Distinct keys (default: ${DEFAULT-VALUE}).")
-  int records = 10_000;
-
-  @Option(names = "--value-bytes", description = "Value size (default: ${DEFAULT-VALUE}).")
-  int valueBytes = 1024;
 
   @Option(names = "--seconds", description = "Measured time (default: ${DEFAULT-VALUE}).")
   int seconds = 20;
@@ -97,12 +92,12 @@ public final class LoadGenerator implements Callable<Integer> {
   private final Recorder updates = new Recorder(3);
   private final AtomicLong errors = new AtomicLong();
   private HttpClient client;
-  private HttpTarget target;
+  private HttpTarget http;
 
   @Override
   public Integer call() throws Exception {
-    target = new HttpTarget(url);
-    client = target.client();
+    http = new HttpTarget(target.url);
+    client = http.client();
     try {
       if (preload) {
         preload();
@@ -117,16 +112,16 @@ public final class LoadGenerator implements Callable<Integer> {
       report(reads.getIntervalHistogram(), updates.getIntervalHistogram(), elapsed);
       return 0;
     } finally {
-      target.close();
+      http.close();
     }
   }
 
   private void preload() throws InterruptedException {
-    List<String> keys = new ArrayList<>(records);
-    for (int i = 0; i < records; i++) {
+    List<String> keys = new ArrayList<>(target.records);
+    for (int i = 0; i < target.records; i++) {
       keys.add(key(i));
     }
-    target.preload(keys, value(new Random(seed)));
+    http.preload(keys, value(new Random(seed)));
   }
 
   private void run(int runSeconds) throws InterruptedException {
@@ -210,12 +205,12 @@ public final class LoadGenerator implements Callable<Integer> {
 
   private NumberGenerator keyGenerator() {
     return distribution == Distribution.zipfian
-        ? new ScrambledZipfianGenerator(records)
-        : new UniformLongGenerator(0, records - 1);
+        ? new ScrambledZipfianGenerator(target.records)
+        : new UniformLongGenerator(0, target.records - 1);
   }
 
   private byte[] value(Random random) {
-    byte[] value = new byte[valueBytes];
+    byte[] value = new byte[target.valueBytes];
     random.nextBytes(value);
     return value;
   }
@@ -225,11 +220,11 @@ public final class LoadGenerator implements Callable<Integer> {
   }
 
   private HttpRequest get(int key) {
-    return target.get(key(key));
+    return http.get(key(key));
   }
 
   private HttpRequest put(int key, byte[] value) {
-    return target.put(key(key), value);
+    return http.put(key(key), value);
   }
 
   private void report(Histogram readHistogram, Histogram updateHistogram, double elapsed) {

@@ -25,6 +25,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import site.ycsb.generator.NumberGenerator;
 import site.ycsb.generator.ScrambledZipfianGenerator;
@@ -42,20 +43,14 @@ public final class TransferBench implements Callable<Integer> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--url", description = "Node URL (default: ${DEFAULT-VALUE}).")
-  String url = "http://127.0.0.1:8080";
+  @Mixin
+  TargetOptions target = new TargetOptions();
 
   @Option(names = "--range", description = "Range to move (default: ${DEFAULT-VALUE}).")
   String range = "r3";
 
   @Option(names = "--range-keys", description = "Keys preloaded into the range (default: ${DEFAULT-VALUE}).")
   int rangeKeys = 100_000;
-
-  @Option(names = "--records", description = "Keys of the YCSB-A load over the ring (default: ${DEFAULT-VALUE}).")
-  int records = 10_000;
-
-  @Option(names = "--value-bytes", description = "Value size (default: ${DEFAULT-VALUE}).")
-  int valueBytes = 1024;
 
   @Option(names = "--rate", description = "Load in requests/s; 0: fractions of the closed-loop maximum measured first (default: ${DEFAULT-VALUE}).")
   int rate = 0;
@@ -79,27 +74,27 @@ public final class TransferBench implements Callable<Integer> {
   boolean skipPreload;
 
   private HttpClient client;
-  private HttpTarget target;
+  private HttpTarget http;
 
   @Override
   public Integer call() throws Exception {
-    target = new HttpTarget(url);
-    client = target.client();
+    http = new HttpTarget(target.url);
+    client = http.client();
     try {
       KeyRange keyRange = rangeBounds();
       List<String> moving = keysIn(keyRange);
-      byte[] value = new byte[valueBytes];
+      byte[] value = new byte[target.valueBytes];
       new Random(7).nextBytes(value);
       if (!skipPreload) {
         long t0 = System.nanoTime();
-        target.preload(moving, value);
+        http.preload(moving, value);
         List<String> ring = new ArrayList<>();
-        for (int i = 0; i < records; i++) {
+        for (int i = 0; i < target.records; i++) {
           ring.add("user:" + i);
         }
-        target.preload(ring, value);
+        http.preload(ring, value);
         System.out.printf(Locale.ROOT, "preloaded %d keys into %s and %d over the ring in %.1f s%n",
-            moving.size(), range, records, (System.nanoTime() - t0) / 1e9);
+            moving.size(), range, target.records, (System.nanoTime() - t0) / 1e9);
       }
       List<Integer> rates = new ArrayList<>();
       if (rate > 0) {
@@ -116,7 +111,7 @@ public final class TransferBench implements Callable<Integer> {
       }
       return 0;
     } finally {
-      target.close();
+      http.close();
     }
   }
 
@@ -127,7 +122,7 @@ public final class TransferBench implements Callable<Integer> {
     List<Thread> threads = new ArrayList<>();
     for (int c = 0; c < 64; c++) {
       Random random = new Random(c);
-      NumberGenerator keys = new ScrambledZipfianGenerator(records);
+      NumberGenerator keys = new ScrambledZipfianGenerator(target.records);
       Thread t = new Thread(() -> {
         while (System.nanoTime() < end) {
           String key = "user:" + keys.nextValue().intValue();
@@ -158,7 +153,7 @@ public final class TransferBench implements Callable<Integer> {
     AtomicLong longestWriteGap = new AtomicLong();
     AtomicBoolean measuringGap = new AtomicBoolean(false);
     AtomicBoolean running = new AtomicBoolean(true);
-    Thread loadThread = new Thread(() -> openLoop(running, loadRate, new ScrambledZipfianGenerator(records), "user:",
+    Thread loadThread = new Thread(() -> openLoop(running, loadRate, new ScrambledZipfianGenerator(target.records), "user:",
         null, value, load, loadErrors, null, null, null), "load");
     Thread probeThread = new Thread(() -> openLoop(running, probeRate, null, null, moving, value, null, probeErrors,
         lastProbeWrite, longestWriteGap, measuringGap), "probe");
@@ -172,7 +167,7 @@ public final class TransferBench implements Callable<Integer> {
     lastProbeWrite.set(System.nanoTime());
     String body = "{\"kind\":\"move\",\"range\":\"" + range + "\",\"toInstance\":\"" + toInstance + "\""
         + (mode.equals("live") ? "" : ",\"mode\":\"" + mode + "\"") + "}";
-    HttpResponse<byte[]> started = client.send(HttpRequest.newBuilder(URI.create(url + "/v1/admin/transfers"))
+    HttpResponse<byte[]> started = client.send(HttpRequest.newBuilder(URI.create(target.url + "/v1/admin/transfers"))
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
     if (started.statusCode() != 202) {
       throw new IllegalStateException("transfer refused: " + new String(started.body()));
@@ -237,7 +232,7 @@ public final class TransferBench implements Callable<Integer> {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     while (true) {
       try {
-        HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create(url + "/v1/admin/transfers/" + id))
+        HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create(target.url + "/v1/admin/transfers/" + id))
             .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() == 200) {
           return JSON.readTree(response.body());
@@ -321,7 +316,7 @@ public final class TransferBench implements Callable<Integer> {
   }
 
   private JsonNode rangeJson(String id) throws Exception {
-    JsonNode map = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create(url + "/v1/ranges")).GET().build(),
+    JsonNode map = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create(target.url + "/v1/ranges")).GET().build(),
         HttpResponse.BodyHandlers.ofByteArray()).body());
     for (JsonNode r : map.get("ranges")) {
       if (r.get("id").asText().equals(id)) {
@@ -342,10 +337,10 @@ public final class TransferBench implements Callable<Integer> {
   }
 
   private HttpRequest get(String key) {
-    return target.get(key);
+    return http.get(key);
   }
 
   private HttpRequest put(String key, byte[] value) {
-    return target.put(key, value);
+    return http.put(key, value);
   }
 }
