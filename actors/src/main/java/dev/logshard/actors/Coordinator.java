@@ -4,10 +4,13 @@ import dev.logshard.actors.CoordinatorCommand.AbortTransfer;
 import dev.logshard.actors.CoordinatorCommand.CommitTransfer;
 import dev.logshard.actors.CoordinatorCommand.CurrentShardMap;
 import dev.logshard.actors.CoordinatorCommand.EndTransfer;
+import dev.logshard.actors.CoordinatorCommand.GetClusterLoad;
 import dev.logshard.actors.CoordinatorCommand.GetShardMap;
 import dev.logshard.actors.CoordinatorCommand.ListTransfers;
+import dev.logshard.actors.CoordinatorCommand.ReportLoad;
 import dev.logshard.actors.CoordinatorCommand.ReportProgress;
 import dev.logshard.actors.CoordinatorCommand.ResolvePlacement;
+import dev.logshard.actors.CoordinatorCommand.SeedWithHistory;
 import dev.logshard.actors.CoordinatorCommand.StartTransfer;
 import dev.logshard.actors.CoordinatorCommand.TransferList;
 import dev.logshard.actors.CoordinatorCommand.TransferStarted;
@@ -15,7 +18,10 @@ import dev.logshard.actors.CoordinatorEvent.MapInitialized;
 import dev.logshard.actors.CoordinatorEvent.TransferCommitted;
 import dev.logshard.actors.CoordinatorEvent.TransferEnded;
 import dev.logshard.actors.CoordinatorEvent.TransferPlanned;
+import dev.logshard.core.KeyRange;
+import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.profile.LoadHistory;
 import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferProgress;
 import java.time.Duration;
@@ -31,6 +37,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.SingletonActor;
@@ -50,7 +57,12 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * leaves or fails; it recovers from its journal (on {@code logshard.coordinator.log-instance}),
  * publishes the map on the {@link #SHARD_MAP_TOPIC} topic and restarts the saga of every transfer
  * that had not ended, which resumes from its own persisted phase. The first {@link GetShardMap}
- * ever creates the map from the node's seed (N equal ranges, or an older node's stored map).
+ * ever creates the map from the node's seed: an older node's stored map as it is, or N ranges, of
+ * equal past load when the persisted load history ({@link ClusterLoad}, its child) holds enough,
+ * else of equal width. Commands that arrive meanwhile wait (stashed).
+ *
+ * <p>Every node's Profiler reports its load each tick; the Coordinator hands the reports to
+ * {@link ClusterLoad}, which answers the cluster-wide view ({@link GetClusterLoad}).
  *
  * <p>It answers every node's router ({@link GetShardMap}) and every starting RangeShard
  * ({@link ResolvePlacement}): only generations of the map, and destinations of uncommitted
@@ -67,7 +79,6 @@ public final class Coordinator
       SupervisorStrategy.restartWithBackoff(SAGA_MIN_BACKOFF, SAGA_MAX_BACKOFF, 0.2);
 
   private final ActorContext<CoordinatorCommand> ctx;
-  private final ShardMap seed;
   private final String journalPluginId;
   private final String snapshotPluginId;
   private final BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas;
@@ -75,6 +86,18 @@ public final class Coordinator
   private final ActorRef<Topic.Command<CurrentShardMap>> topic;
   private final Map<String, ActorRef<TransferSaga.Command>> running = new HashMap<>();
   private final Map<String, TransferProgress> progress = new HashMap<>();
+  private final Seed seed;
+  private final ActorRef<ClusterLoad.Command> clusterLoad;
+  private final TimerScheduler<CoordinatorCommand> timers;
+  private final java.time.Duration seedTimeout;
+  private final double seedMinAccesses;
+  private boolean seedRequested;
+
+  /**
+   * The map to start with when the journal holds none; {@code followsLoad}: its ranges may be
+   * re-cut to equal past load (not for a map an older node stored).
+   */
+  public record Seed(ShardMap map, boolean followsLoad) {}
 
   /** Starts the singleton (or its proxy, on a node where it does not run) and returns the proxy. */
   public static ActorRef<CoordinatorCommand> init(ActorSystem<?> system, Behavior<CoordinatorCommand> coordinator) {
@@ -86,22 +109,27 @@ public final class Coordinator
 
   /**
    * @param seed the map to start with when the journal holds none
-   * @param journalPluginId its journal ({@code ""}: the default one)
+   * @param journalPluginId its journal ({@code ""}: the default one), also the load history's
    * @param snapshotPluginId its snapshot store ({@code ""}: the default one)
    * @param sagas makes the saga behavior of a transfer, given the coordinator to report to
+   * @param seedTimeout how long the first map waits for the load history before it ignores it
    */
   public static Behavior<CoordinatorCommand> create(
-      ShardMap seed,
+      Seed seed,
       String journalPluginId,
       String snapshotPluginId,
       BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas,
+      LoadHistorySettings loadSettings,
+      java.time.Duration seedTimeout,
       LongSupplier clock) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, seed, journalPluginId, snapshotPluginId, sagas, clock));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, seed, journalPluginId,
+        snapshotPluginId, sagas, loadSettings, seedTimeout, clock)));
   }
 
-  private Coordinator(ActorContext<CoordinatorCommand> ctx, ShardMap seed, String journalPluginId,
-      String snapshotPluginId,
-      BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas, LongSupplier clock) {
+  private Coordinator(ActorContext<CoordinatorCommand> ctx, TimerScheduler<CoordinatorCommand> timers, Seed seed,
+      String journalPluginId, String snapshotPluginId,
+      BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas,
+      LoadHistorySettings loadSettings, java.time.Duration seedTimeout, LongSupplier clock) {
     // A journal failure restarts it (it recovers) instead of stopping it.
     super(PersistenceId.ofUniqueId("Coordinator"), JOURNAL_FAILURE_BACKOFF);
     this.ctx = ctx;
@@ -111,6 +139,11 @@ public final class Coordinator
     this.sagas = sagas;
     this.clock = clock;
     this.topic = ctx.spawn(Topic.create(CurrentShardMap.class, SHARD_MAP_TOPIC), "shard-map-topic");
+    this.timers = timers;
+    this.seedTimeout = seedTimeout;
+    this.clusterLoad = ctx.spawn(ClusterLoad.create(journalPluginId, snapshotPluginId, loadSettings, clock),
+        "cluster-load");
+    this.seedMinAccesses = loadSettings.seedMinAccesses();
   }
 
   @Override
@@ -140,6 +173,9 @@ public final class Coordinator
         .onCommand(GetShardMap.class, this::onInitialize)
         .onCommand(ResolvePlacement.class, this::onInitialize)
         .onCommand(StartTransfer.class, this::onInitialize)
+        .onCommand(SeedWithHistory.class, this::onSeedWithHistory)
+        .onCommand(ReportLoad.class, this::onReportLoad)
+        .onCommand(GetClusterLoad.class, this::onGetClusterLoad)
         .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new TransferList(List.of())))
         .onAnyCommand((state, cmd) -> Effect().noReply());
     builder.forAnyState()
@@ -152,19 +188,68 @@ public final class Coordinator
         .onCommand(ReportProgress.class, this::onReportProgress)
         .onCommand(EndTransfer.class, this::onEndTransfer)
         .onCommand(AbortTransfer.class, this::onAbortTransfer)
-        .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), list(state)));
+        .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), list(state)))
+        .onCommand(ReportLoad.class, this::onReportLoad)
+        .onCommand(GetClusterLoad.class, this::onGetClusterLoad)
+        .onCommand(SeedWithHistory.class, (state, cmd) -> Effect().noReply()); // the map exists already
     return builder.build();
   }
 
-  /** The first request ever: persist the seed map, then handle the request as usual. */
+  /**
+   * The first request ever: the seed map is made (after the load history is read, when it may
+   * follow the load) and persisted; requests wait for it, then are handled as usual.
+   */
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onInitialize(CoordinatorState state, CoordinatorCommand cmd) {
-    ctx.getLog().info("Coordinator starts the shard map from its seed: {}", seed);
-    return Effect().persist(new MapInitialized(seed.epoch(), seed.placements()))
-        .thenRun(newState -> {
-          publish(newState);
-          ctx.getSelf().tell(cmd);
-        })
-        .thenNoReply();
+    if (!seedRequested) {
+      seedRequested = true;
+      if (seed.followsLoad()) {
+        clusterLoad.tell(new ClusterLoad.GetHistory(ctx.messageAdapter(LoadHistory.class, SeedWithHistory::new)));
+        timers.startSingleTimer(SeedWithHistory.class, new SeedWithHistory(null), seedTimeout);
+      } else {
+        ctx.getSelf().tell(new SeedWithHistory(null));
+      }
+    }
+    return Effect().stash();
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onSeedWithHistory(CoordinatorState state, SeedWithHistory cmd) {
+    timers.cancel(SeedWithHistory.class);
+    ShardMap map = seed.map();
+    if (seed.followsLoad() && cmd.history() == null) {
+      ctx.getLog().warn("Coordinator got no load history within {}: the first map has ranges of equal width",
+          seedTimeout);
+    }
+    if (seed.followsLoad() && cmd.history() != null && cmd.history().accesses() >= seedMinAccesses) {
+      map = followingLoad(map, cmd.history());
+      ctx.getLog().info("Coordinator cuts the first map's ranges to equal past load ({} accesses in the history)",
+          (long) cmd.history().accesses());
+    }
+    ctx.getLog().info("Coordinator starts the shard map from its seed: {}", map);
+    return Effect().persist(new MapInitialized(map.epoch(), map.placements()))
+        .thenRun(this::publish)
+        .thenNoReply()
+        .thenUnstashAll();
+  }
+
+  /** The seed's ranges, in order, re-cut so that each had about the same share of the past load. */
+  static ShardMap followingLoad(ShardMap seed, LoadHistory history) {
+    List<KeyRange> ranges = history.equalLoadSplit(seed.size());
+    List<RangePlacement> placements = new ArrayList<>();
+    for (int i = 0; i < ranges.size(); i++) {
+      RangePlacement p = seed.placements().get(i);
+      placements.add(new RangePlacement(p.rangeId(), ranges.get(i), p.generation(), p.logInstance()));
+    }
+    return new ShardMap(seed.epoch(), placements);
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onReportLoad(CoordinatorState state, ReportLoad cmd) {
+    clusterLoad.tell(new ClusterLoad.Report(cmd.report()));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onGetClusterLoad(CoordinatorState state, GetClusterLoad cmd) {
+    clusterLoad.tell(new ClusterLoad.GetView(state.isInitialized() ? state.shardMap() : null, cmd.replyTo()));
+    return Effect().noReply();
   }
 
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onStartTransfer(CoordinatorState state, StartTransfer cmd) {

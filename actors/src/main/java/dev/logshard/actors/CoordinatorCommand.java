@@ -35,6 +35,17 @@ public sealed interface CoordinatorCommand extends CborSerializable {
   /** Every running transfer and the most recent ended ones. */
   record ListTransfers(ActorRef<TransferList> replyTo) implements CoordinatorCommand {}
 
+  /** A node's Profiler's load over its last tick (not persisted; the history is, see {@link ClusterLoad}). */
+  record ReportLoad(LoadReport report) implements CoordinatorCommand {}
+
+  /** The cluster-wide load view and what the load history says of each range. */
+  record GetClusterLoad(ActorRef<ClusterLoad.View> replyTo) implements CoordinatorCommand {}
+
+  /**
+   * Internal: the load history arrived (null: it did not in time) and the first map can be made.
+   */
+  record SeedWithHistory(dev.logshard.core.profile.LoadHistory history) implements CoordinatorCommand {}
+
   /** The map at its epoch (also what the coordinator publishes to every node). */
   record CurrentShardMap(long epoch, List<RangePlacement> placements) implements CborSerializable {
     public static CurrentShardMap of(ShardMap map) {

@@ -7,13 +7,16 @@ import dev.logshard.core.ShardMap;
 import dev.logshard.core.profile.AccessHeatmap;
 import dev.logshard.core.profile.AccessRecorder;
 import dev.logshard.core.profile.CorrelationMatrix;
+import dev.logshard.core.profile.LoadSpread;
 import dev.logshard.core.profile.LoadTrend;
 import dev.logshard.core.profile.RangeLoadCounters;
 import dev.logshard.core.profile.RangeProfile;
 import dev.logshard.core.profile.RangeSizes;
+import dev.logshard.core.profile.RingCells;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -26,7 +29,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * The node's profiler: once per tick it turns what the request path recorded (the
  * {@link AccessRecorder}'s counters and sampled AccessLog) into per-range load per second, trends
  * and anomalies, hot keys and split points, the access heatmap and co-access between ranges, and
- * answers queries about them.
+ * answers queries about them. Each tick it also sends a {@link LoadReport} (the ranges' load and
+ * where on the ring the accesses fell) to the Coordinator, which keeps the cluster-wide view.
  * All aggregation happens here, on the actor, never on the request path.
  *
  * <p>Lifecycle: spawned by the node's guardian when {@code logshard.profiler.enabled}; ticks on a
@@ -75,6 +79,9 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
 
   public record CorrelationsView(List<CorrelatedRanges> pairs) implements CborSerializable {}
 
+  /** Where and as whom the profiler reports each tick; {@code ring} must be the Coordinator's. */
+  public record Reporting(String node, RingCells ring, Consumer<LoadReport> to) {}
+
   static final List<AccessHeatmap.Resolution> RESOLUTIONS = List.of(
       new AccessHeatmap.Resolution("1s", 1_000, 600), new AccessHeatmap.Resolution("1m", 60_000, 1_440));
   private static final int HEATMAP_CELLS = 1024;
@@ -86,6 +93,7 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
   private final RangeSizes sizes;
   private final ProfilerSettings settings;
   private final LongSupplier clock;
+  private final Reporting reporting;
   private final AccessHeatmap heatmap = new AccessHeatmap(HEATMAP_CELLS, RESOLUTIONS);
   private final ArrayDeque<Anomaly> anomalies = new ArrayDeque<>();
   // Co-access within 100 ms by one client or batch; bounded: 10k pairs, 10k clients, 8 recent each.
@@ -98,26 +106,27 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
   private long lastTickMillis;
   private LoadView latest;
 
-  public static Behavior<Command> create(
-      AccessRecorder recorder, RangeSizes sizes, ProfilerSettings settings, LongSupplier clockMillis) {
+  public static Behavior<Command> create(AccessRecorder recorder, RangeSizes sizes, ProfilerSettings settings,
+      Reporting reporting, LongSupplier clockMillis) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
-      return new Profiler(ctx, recorder, sizes, settings, clockMillis);
+      return new Profiler(ctx, recorder, sizes, settings, reporting, clockMillis);
     }));
   }
 
   /** Without its timer: ticks only when sent {@link Tick} (deterministic tests). */
-  static Behavior<Command> createUnscheduled(
-      AccessRecorder recorder, RangeSizes sizes, ProfilerSettings settings, LongSupplier clockMillis) {
-    return Behaviors.setup(ctx -> new Profiler(ctx, recorder, sizes, settings, clockMillis));
+  static Behavior<Command> createUnscheduled(AccessRecorder recorder, RangeSizes sizes, ProfilerSettings settings,
+      Reporting reporting, LongSupplier clockMillis) {
+    return Behaviors.setup(ctx -> new Profiler(ctx, recorder, sizes, settings, reporting, clockMillis));
   }
 
   private Profiler(ActorContext<Command> ctx, AccessRecorder recorder, RangeSizes sizes, ProfilerSettings settings,
-      LongSupplier clock) {
+      Reporting reporting, LongSupplier clock) {
     super(ctx);
     this.recorder = recorder;
     this.sizes = sizes;
     this.settings = settings;
+    this.reporting = reporting;
     this.clock = clock;
     this.lastTickMillis = clock.getAsLong();
     startRanges(recorder.map());
@@ -157,23 +166,28 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
 
   private Behavior<Command> onTick() {
     long now = clock.getAsLong();
-    double seconds = Math.max(0.001, (now - lastTickMillis) / 1000.0);
+    long tickMillis = now - lastTickMillis;
+    double seconds = Math.max(0.001, tickMillis / 1000.0);
     lastTickMillis = now;
     ShardMap current = recorder.map();
     if (current != map) {
       startRanges(current);
     }
+    LoadSpread spread = new LoadSpread(reporting.ring(), map.size());
     recorder.log().drain(access -> {
       int index = map.indexOf(access.keyHash());
       profiles[index].add(access);
+      spread.sample(index, access.keyHash());
       correlations.recordAccess(access.clientId(), map.placements().get(index).rangeId(), access.timeMillis());
     });
     List<ShardLoad> loads = new ArrayList<>(map.size());
+    long[] accessesPerRange = new long[map.size()];
     for (int i = 0; i < map.size(); i++) {
       RangePlacement p = map.placements().get(i);
       RangeLoadCounters.Snapshot counted = recorder.counters(i).takeSnapshot();
       RangeSizes.Size size = sizes.find(p.entityId());
       long accesses = counted.reads() + counted.writes();
+      accessesPerRange[i] = accesses;
       LoadTrend.Observation o = trends[i].add(accesses / seconds);
       if (o.anomaly()) {
         anomalies.addLast(new Anomaly(now, p.rangeId(), o.value(), o.mean(), o.zScore()));
@@ -191,6 +205,8 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
           size == null ? null : size.keys(), size == null ? null : size.bytes()));
     }
     latest = new LoadView(now, map.epoch(), List.copyOf(loads));
+    reporting.to().accept(new LoadReport(reporting.node(), now, map.epoch(), tickMillis, latest.ranges(),
+        spread.spread(map.placements().stream().map(RangePlacement::range).toList(), accessesPerRange)));
     if (++ticksInWindow >= settings.profileWindow()) {
       completedProfiles = profiles;
       profiles = newProfiles(map);

@@ -6,15 +6,21 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
-/** The node profiler's answers, as the HTTP API asks for them. */
+/**
+ * The node profiler's answers, and the cluster-wide load view the Coordinator keeps from every
+ * node's profiler, as the HTTP API asks for them.
+ */
 public final class ProfilerView {
 
   private final ActorRef<Profiler.Command> profiler;
+  private final ActorRef<CoordinatorCommand> coordinator;
   private final Scheduler scheduler;
   private final Duration timeout;
 
-  public ProfilerView(ActorRef<Profiler.Command> profiler, Scheduler scheduler, Duration timeout) {
+  public ProfilerView(ActorRef<Profiler.Command> profiler, ActorRef<CoordinatorCommand> coordinator,
+      Scheduler scheduler, Duration timeout) {
     this.profiler = profiler;
+    this.coordinator = coordinator;
     this.scheduler = scheduler;
     this.timeout = timeout;
   }
@@ -24,6 +30,12 @@ public final class ProfilerView {
     return Profiler.RESOLUTIONS.stream().map(r -> r.name()).toList();
   }
 
+  /** Every node's load summed per range, and the persisted history's view of each range. */
+  public CompletionStage<ClusterLoad.View> clusterLoad() {
+    return Stages.adopt(AskPattern.ask(coordinator, CoordinatorCommand.GetClusterLoad::new, timeout, scheduler));
+  }
+
+  /** This node's load. */
   public CompletionStage<Profiler.LoadView> load() {
     return Stages.adopt(AskPattern.ask(profiler, Profiler.GetLoad::new, timeout, scheduler));
   }

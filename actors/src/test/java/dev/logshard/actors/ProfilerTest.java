@@ -34,11 +34,13 @@ class ProfilerTest {
   private final AtomicLong clock = new AtomicLong(1_000_000);
   private final AccessRecorder recorder = new AccessRecorder(MAP, new AccessLog(1 << 16), 1, clock::get);
   private final dev.logshard.core.profile.RangeSizes sizes = new dev.logshard.core.profile.RangeSizes();
+  private final java.util.concurrent.BlockingQueue<LoadReport> reports = new java.util.concurrent.LinkedBlockingQueue<>();
   private final ActorRef<Profiler.Command> profiler = started();
 
   /** Spawned and set up: it read the clock before the test moves it. */
   private ActorRef<Profiler.Command> started() {
-    ActorRef<Profiler.Command> ref = testKit.spawn(Profiler.createUnscheduled(recorder, sizes, SETTINGS, clock::get));
+    ActorRef<Profiler.Command> ref = testKit.spawn(Profiler.createUnscheduled(recorder, sizes, SETTINGS,
+        new Profiler.Reporting("node-a", new dev.logshard.core.profile.RingCells(1024), reports::add), clock::get));
     TestProbe<Profiler.LoadView> probe = testKit.createTestProbe();
     ref.tell(new Profiler.GetLoad(probe.getRef()));
     probe.receiveMessage();
@@ -105,6 +107,23 @@ class ProfilerTest {
     assertEquals(7L, range1.keyCount());
     assertEquals(700L, range1.storedBytes());
     assertEquals(null, view.ranges().get(0).keyCount(), "r0 has not run on this node");
+  }
+
+  @Test
+  void eachTickReportsTheLoadAndWhereOnTheRingItFell() throws Exception {
+    String hot = keysOfRange(2, 1).get(0);
+    access(hot, AccessKind.WRITE, 40);
+    access(keysOfRange(0, 1).get(0), AccessKind.READ, 10);
+    tick(1_000);
+    LoadReport report = reports.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals("node-a", report.node());
+    assertEquals(MAP.epoch(), report.epoch());
+    assertEquals(1_000, report.tickMillis());
+    assertEquals(40.0, report.ranges().get(2).writesPerSecond(), 1e-9);
+    double[] cells = new double[1024];
+    assertEquals(50.0, report.cells().addTo(cells), 1e-9);
+    // Every access is sampled here: all 40 writes sit in the hot key's cell.
+    assertEquals(40.0, cells[new dev.logshard.core.profile.RingCells(1024).cell(KeyHash.of(hot))], 1e-9);
   }
 
   @Test

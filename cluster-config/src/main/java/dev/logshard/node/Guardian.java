@@ -3,6 +3,7 @@ package dev.logshard.node;
 import dev.logshard.actors.Coordinator;
 import dev.logshard.actors.CoordinatorCommand;
 import dev.logshard.actors.CoordinatorCommand.CurrentShardMap;
+import dev.logshard.actors.LoadHistorySettings;
 import dev.logshard.actors.LogShardSettings;
 import dev.logshard.actors.Profiler;
 import dev.logshard.actors.ProfilerSettings;
@@ -17,6 +18,7 @@ import dev.logshard.actors.Transfers;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.profile.AccessRecorder;
 import dev.logshard.core.profile.RangeSizes;
+import dev.logshard.core.profile.RingCells;
 import dev.logshard.http.HttpApi;
 import dev.logshard.http.HttpServer;
 import dev.logshard.http.HttpSettings;
@@ -44,7 +46,7 @@ final class Guardian {
   private Guardian() {}
 
   static Behavior<Void> create(
-      ShardMap seed,
+      Coordinator.Seed seed,
       LogInstances logInstances,
       LogShardSettings settings,
       HttpSettings httpSettings,
@@ -64,10 +66,11 @@ final class Guardian {
           logInstances, settings, sizes);
       TransferSettings transferSettings = TransferSettings.create(system.settings().config());
       var coordinatorLog = logInstances.coordinator();
+      LoadHistorySettings loadSettings = LoadHistorySettings.create(system.settings().config());
       ActorRef<CoordinatorCommand> coordinator = Coordinator.init(system, Coordinator.create(seed,
           coordinatorLog.journalPluginId(), coordinatorLog.snapshotPluginId(),
           (start, self) -> TransferSaga.create(start, self, logInstances, transferSettings, System::currentTimeMillis),
-          System::currentTimeMillis));
+          loadSettings, settings.askTimeout(), System::currentTimeMillis));
       coordinatorRef.set(coordinator);
       Router.ShardMapSource mapSource = () -> Stages.adopt(AskPattern.<CoordinatorCommand, CurrentShardMap>ask(
               coordinator, CoordinatorCommand.GetShardMap::new, settings.askTimeout(), system.scheduler()))
@@ -82,10 +85,13 @@ final class Guardian {
             Optional<AccessRecorder> recorder = profilerSettings.recorder(shardMap);
             Router router = new Router(system, shardMap, mapSource, settings, recorder);
             ctx.spawn(ShardMapSubscriber.create(router, coordinator, settings.shardMapRefresh()), "shard-map-subscriber");
-            // The profiler aggregates what the router records; its views are read over HTTP.
+            // The profiler aggregates what the router records and reports it to the Coordinator; its
+            // views and the Coordinator's cluster-wide one are read over HTTP.
+            Profiler.Reporting reporting = new Profiler.Reporting(cluster.selfMember().address().toString(),
+                new RingCells(loadSettings.cells()), report -> coordinator.tell(new CoordinatorCommand.ReportLoad(report)));
             Optional<ProfilerView> profiler = recorder.map(r -> new ProfilerView(
-                ctx.spawn(Profiler.create(r, sizes, profilerSettings, System::currentTimeMillis), "profiler"),
-                system.scheduler(), settings.askTimeout()));
+                ctx.spawn(Profiler.create(r, sizes, profilerSettings, reporting, System::currentTimeMillis), "profiler"),
+                coordinator, system.scheduler(), settings.askTimeout()));
             Transfers transfers = new Transfers(coordinator, system.scheduler(), settings.askTimeout(),
                 logInstances.all().stream().map(i -> i.name()).collect(java.util.stream.Collectors.toSet()),
                 transferSettings.faultInjection());

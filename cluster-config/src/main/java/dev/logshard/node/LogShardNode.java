@@ -2,6 +2,7 @@ package dev.logshard.node;
 
 import com.typesafe.config.Config;
 import dev.logshard.actors.KeyValueStore;
+import dev.logshard.actors.Coordinator;
 import dev.logshard.actors.LogShardSettings;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.profile.AccessRecorder;
@@ -68,7 +69,7 @@ public final class LogShardNode implements AutoCloseable {
     }
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(
-        Guardian.create(shardMap, logInstances, settings, HttpSettings.create(config), started),
+        Guardian.create(new Coordinator.Seed(shardMap, !stored.exists()), logInstances, settings, HttpSettings.create(config), started),
         "logshard",
         config);
     // The directory stays ours until the node has stopped, however it stops.

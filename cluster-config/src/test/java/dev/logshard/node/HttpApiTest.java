@@ -317,6 +317,13 @@ class HttpApiTest {
       keyCount = range.get("keyCount").asLong(); // null (0 here) until the range reported its size
       Thread.sleep(100);
     }
+    // The cluster-wide view (this node's reports, summed) and the node's own.
+    JsonNode cluster = json(send(get("/v1/admin/load")));
+    assertEquals(1, cluster.get("nodes").size(), cluster.toString());
+    assertEquals(1, cluster.get("ranges").get(rangeIndex).get("reportingNodes").asInt());
+    JsonNode own = json(send(get("/v1/admin/load?scope=node")));
+    assertEquals(16, own.get("ranges").size());
+    expectProblem(send(get("/v1/admin/load?scope=galaxy")), 400);
     // Written 50 times more, the key is its range's hottest (every access is sampled in this test).
     for (int i = 0; i < 50; i++) {
       send(put(key, "v" + i));

@@ -70,7 +70,11 @@ class TransferTest {
         .withValue("logshard.transfer.redirect.step", ConfigValueFactory.fromAnyRef(0.2))
         .withValue("logshard.transfer.redirect.interval", ConfigValueFactory.fromAnyRef("20ms"))
         .withValue("logshard.transfer.cleanup-after", ConfigValueFactory.fromAnyRef("0s"))
-        .withValue("logshard.transfer.chunk-bytes", ConfigValueFactory.fromAnyRef("64KiB"));
+        .withValue("logshard.transfer.chunk-bytes", ConfigValueFactory.fromAnyRef("64KiB"))
+        // Every access sampled, the load history journaled often: its test needs both.
+        .withValue("logshard.profiler.sample-every", ConfigValueFactory.fromAnyRef(1))
+        .withValue("logshard.profiler.tick", ConfigValueFactory.fromAnyRef("200ms"))
+        .withValue("logshard.load-history.flush-interval", ConfigValueFactory.fromAnyRef("200ms"));
     node = LogShardNode.start(config);
     return node;
   }
@@ -203,6 +207,37 @@ class TransferTest {
     assertEquals(16, afterMerge.size());
     assertEquals(r7.range(), placement("r7").range());
     assertReadable(versions);
+  }
+
+  @Test
+  void aSplitRightAfterARestartCutsAtThePastLoadMedian() throws Exception {
+    start();
+    RangePlacement r5 = placement("r5");
+    // All of r5's load falls in the first tenth of its hashes.
+    long hotEnd = r5.range().start() + Long.divideUnsigned(r5.range().last() - r5.range().start(), 10);
+    List<String> hot = keysIn(r5, 2_000).stream()
+        .filter(k -> Long.compareUnsigned(KeyHash.of(k), hotEnd) < 0).limit(50).toList();
+    for (int round = 0; round < 10; round++) {
+      for (String k : hot) {
+        assertInstanceOf(KvReply.Written.class, await(node.store().put(k, new byte[8], Expectation.any())));
+      }
+    }
+    awaitTrue(() -> {
+      JsonNode load = JSON.readTree(send(request("/v1/admin/load").GET()).body());
+      return load.get("historyAccesses").asDouble() >= 500;
+    }, "the accesses never reached the Coordinator's load history");
+    node.close();
+
+    start();
+    JsonNode load = JSON.readTree(send(request("/v1/admin/load").GET()).body());
+    assertTrue(load.get("historyAccesses").asDouble() >= 500, load.toString());
+    JsonNode split = awaitEnd(startTransfer("{\"kind\":\"split\",\"range\":\"r5\"}"));
+    assertEquals("DONE", split.get("phase").asText(), split.toString());
+    String left = split.get("destinations").get(0).asText().split("\\.")[0];
+    long cut = placement(left).range().last() + 1;
+    // Not the midpoint: inside the hot tenth, where the past load divides in two.
+    assertTrue(Long.compareUnsigned(cut, r5.range().start()) > 0 && Long.compareUnsigned(cut, hotEnd) <= 0,
+        Long.toUnsignedString(cut) + " is not in the hot tenth of " + r5.range());
   }
 
   @Test

@@ -172,14 +172,21 @@ public final class HttpApi extends AllDirectives {
     return complete(KvResponses.json(200, body));
   }
 
-  /** The profiler's views: {@code /v1/admin/load}, {@code hotkeys?range=}, {@code heatmap?resolution=}, {@code anomalies}, {@code correlations}. */
+  /**
+   * The profiler's views: {@code /v1/admin/load} (cluster-wide; {@code ?scope=node}: this node's),
+   * {@code hotkeys?range=}, {@code heatmap?resolution=}, {@code anomalies}, {@code correlations}.
+   */
   private Route admin() {
     if (profiler.isEmpty()) {
       return complete(Problem.notFound("the profiler is off (logshard.profiler.enabled)"));
     }
     ProfilerView view = profiler.get();
     return get(() -> concat(
-        path("load", () -> json(view.load())),
+        path("load", () -> parameterOptional("scope", scope -> switch (scope.orElse("cluster")) {
+          case "cluster" -> json(view.clusterLoad());
+          case "node" -> json(view.load());
+          default -> complete(Problem.badRequest("scope must be cluster or node"));
+        })),
         path("anomalies", () -> json(view.anomalies())),
         path("correlations", () -> json(view.correlations())),
         path("hotkeys", () -> parameterOptional("range", range -> range.isEmpty()
@@ -231,18 +238,24 @@ public final class HttpApi extends AllDirectives {
                 : found.map(HttpApi::abortResponse).orElseGet(() -> Problem.notFound("no transfer '" + id + "'")))))))));
   }
 
-  /** A split without a point cuts at the profiler's load median when it has one. */
+  /**
+   * A split without a point cuts at the load median: this node's profile window's when it has one,
+   * else the persisted load history's (say right after a restart), else the coordinator's midpoint.
+   */
   private CompletionStage<TransferRequest> withSplitPoint(TransferRequest request) {
     if (request.kind() != TransferKind.SPLIT || request.splitAt() != null || profiler.isEmpty()) {
       return CompletableFuture.completedFuture(request);
     }
-    return profiler.get().hotKeys(request.rangeIds().get(0)).handle((hot, failure) -> {
-      if (failure != null || hot == null || !hot.found() || hot.splitPoint() == null) {
-        return request;
-      }
-      return new TransferRequest(request.kind(), request.rangeIds(), request.toInstance(),
-          Long.parseUnsignedLong(hot.splitPoint()), request.fault(), request.stopFirst());
-    });
+    String rangeId = request.rangeIds().get(0);
+    return profiler.get().hotKeys(rangeId)
+        .handle((hot, failure) -> failure == null && hot != null && hot.found() ? hot.splitPoint() : null)
+        .thenCompose(local -> local != null
+            ? CompletableFuture.completedFuture(local)
+            : profiler.get().clusterLoad().handle((view, failure) -> failure != null ? null
+                : view.ranges().stream().filter(r -> r.rangeId().equals(rangeId))
+                    .map(r -> r.historySplitPoint()).filter(java.util.Objects::nonNull).findFirst().orElse(null)))
+        .thenApply(point -> point == null ? request : new TransferRequest(request.kind(), request.rangeIds(),
+            request.toInstance(), Long.parseUnsignedLong(point), request.fault(), request.stopFirst()));
   }
 
   private static HttpResponse startedResponse(CoordinatorCommand.TransferStarted started, Throwable failure) {

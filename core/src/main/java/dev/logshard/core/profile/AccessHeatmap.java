@@ -19,19 +19,14 @@ public final class AccessHeatmap {
   /** One time resolution: {@code buckets} buckets of {@code bucketMillis} each. */
   public record Resolution(String name, long bucketMillis, int buckets) {}
 
-  private final int shift;
-  private final int cells;
+  private final RingCells ring;
   private final List<Resolution> resolutions;
   private final double[][][] counts; // [resolution][bucket slot][cell]
   private final long[][] bucketIds; // which bucket (time / bucketMillis) a slot holds
 
   /** {@code cells} must be a power of two. */
   public AccessHeatmap(int cells, List<Resolution> resolutions) {
-    if (Integer.bitCount(cells) != 1 || cells < 2) {
-      throw new IllegalArgumentException("cells must be a power of two >= 2, was " + cells);
-    }
-    this.cells = cells;
-    this.shift = 64 - Integer.numberOfTrailingZeros(cells);
+    this.ring = new RingCells(cells);
     this.resolutions = List.copyOf(resolutions);
     this.counts = new double[resolutions.size()][][];
     this.bucketIds = new long[resolutions.size()][];
@@ -48,13 +43,13 @@ public final class AccessHeatmap {
 
   /** Adds {@code count} accesses of {@code range} at {@code timeMillis} to every resolution. */
   public void record(long timeMillis, KeyRange range, double count) {
-    double width = cellWidth(range);
-    int first = cell(range.start());
-    int last = cell(range.last());
+    double width = ring.width(range);
+    int first = ring.first(range);
+    int last = ring.last(range);
     for (int r = 0; r < resolutions.size(); r++) {
       double[] row = slot(r, timeMillis, true);
       for (int c = first; c <= last; c++) {
-        row[c] += count * overlap(range, c) / width;
+        row[c] += count * ring.overlap(range, c) / width;
       }
     }
   }
@@ -69,8 +64,8 @@ public final class AccessHeatmap {
       return 0;
     }
     double sum = 0;
-    for (int c = cell(range.start()); c <= cell(range.last()); c++) {
-      sum += row[c] * overlap(range, c);
+    for (int c = ring.first(range); c <= ring.last(range); c++) {
+      sum += row[c] * ring.overlap(range, c);
     }
     return sum;
   }
@@ -100,31 +95,5 @@ public final class AccessHeatmap {
       bucketIds[resolution][slot] = bucket;
     }
     return counts[resolution][slot];
-  }
-
-  private int cell(long hash) {
-    return (int) (hash >>> shift);
-  }
-
-  /** How much of cell {@code c} the range covers, as a fraction of the cell (0 to 1). */
-  private double overlap(KeyRange range, int c) {
-    long cellStart = (long) c << shift;
-    long cellLast = c == cells - 1 ? -1L : ((long) (c + 1) << shift) - 1;
-    long from = Long.compareUnsigned(range.start(), cellStart) > 0 ? range.start() : cellStart;
-    long to = Long.compareUnsigned(range.last(), cellLast) < 0 ? range.last() : cellLast;
-    return (unsigned(to - from) + 1.0) / (unsigned(cellLast - cellStart) + 1.0);
-  }
-
-  /** The range's width in cells. */
-  private double cellWidth(KeyRange range) {
-    double width = 0;
-    for (int c = cell(range.start()); c <= cell(range.last()); c++) {
-      width += overlap(range, c);
-    }
-    return width;
-  }
-
-  private static double unsigned(long x) {
-    return x >= 0 ? x : (x >>> 1) * 2.0 + (x & 1);
   }
 }
