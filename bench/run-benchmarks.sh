@@ -7,8 +7,9 @@
 #   5. JMH: routing cost (hash + range lookup)
 #   6. group commit under skew: batching on/off side by side (interleaved, two rounds), load generator,
 #      mix A, Zipfian keys
-#   7. profiler overhead: recording on/off side by side (interleaved, two rounds), YCSB workload A and
-#      the load generator's mix A
+#   7. profiler overhead: recording on/off side by side (interleaved, PROFILER_ROUNDS rounds, default 2,
+#      the order alternating), YCSB workload A and the load generator's mix A; then each round's on/off
+#      throughput ratio and their mean with a 95 % confidence interval
 #   8. transfer: move a range holding ~100 MB (100k keys x 1 KiB) between log instances under an
 #      open-loop YCSB-A load at half (and a quarter of) the closed-loop maximum, live protocol and the naive
 #      stop-and-copy baseline side by side in one run (TRANSFER_KEYS, default 100000)
@@ -143,8 +144,10 @@ fi
 
 # --- 7: profiler overhead ----------------------------------------------------------------------
 if want 7; then
-for round in 1 2; do
-  for profiler in on off; do
+for round in $(seq 1 "${PROFILER_ROUNDS:-2}"); do
+  # Alternate which goes first, so a drift of the machine does not favour one side.
+  order="on off"; [ $((round % 2)) -eq 0 ] && order="off on"
+  for profiler in $order; do
     start_node "profiler-$profiler-$round" "-Dlogshard.profiler.enabled=$profiler"
     ycsb -load -P "$ROOT/bench/workloads/workloada" -threads 16 > "$OUT/ycsb-load-profiler-$profiler-$round.txt" 2>&1
     ycsb -t -P "$ROOT/bench/workloads/workloada" -threads 16 \
@@ -160,6 +163,23 @@ for round in 1 2; do
     stop_node
   done
 done
+# Paired by round: on/off throughput ratio per round, mean and 95 % confidence interval (Student t).
+awk '
+  function t95(df) { split("12.71 4.30 3.18 2.78 2.57 2.45 2.36 2.31 2.26 2.23 2.20 2.18", t, " "); return df <= 12 ? t[df] : 2.0 }
+  function summary(name, ratio, n,   i, sum, mean, ss, half) {
+    for (i = 1; i <= n; i++) sum += ratio[i]; mean = sum / n
+    for (i = 1; i <= n; i++) ss += (ratio[i] - mean) ^ 2
+    half = n > 1 ? t95(n - 1) * sqrt(ss / (n - 1)) / sqrt(n) : 0
+    printf "PROFILER_OVERHEAD %s rounds=%d mean_on_off_ratio=%.4f ci95=[%.4f, %.4f]\n", name, n, mean, mean - half, mean + half
+  }
+  /^PROFILER/ { split($2, a, "="); split($3, b, "="); split($4, c, "="); y[a[2], b[2]] = c[2]; if (b[2] > rounds) rounds = b[2] }
+  /^RESULT/ { match($0, /label=profiler-(on|off)-round-[0-9]+/); split(substr($0, RSTART + 15, RLENGTH - 15), l, "-round-");
+    match($0, /ops_per_s=[0-9.]+/); g[l[1], l[2]] = substr($0, RSTART + 10, RLENGTH - 10) }
+  END {
+    for (r = 1; r <= rounds; r++) { ry[r] = y["on", r] / y["off", r]; rg[r] = g["on", r] / g["off", r]
+      printf "PROFILER_ROUND round=%d ycsb_a_on_off=%.4f generator_on_off=%.4f\n", r, ry[r], rg[r] }
+    summary("ycsb_a", ry, rounds); summary("generator_mix_a", rg, rounds)
+  }' "$OUT/profiler.txt" | tee "$OUT/profiler-summary.txt"
 fi
 
 # --- 8: transfer under load ---------------------------------------------------------------------
@@ -170,5 +190,6 @@ java -jar "$BENCH_JAR" transfer --url "$URL" --range-keys "${TRANSFER_KEYS:-1000
 stop_node
 fi
 
-cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt "$OUT"/profiler.txt "$OUT"/transfer.txt >> "$OUT/summary.txt" 2>/dev/null || true
+cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt "$OUT"/profiler.txt \
+  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt >> "$OUT/summary.txt" 2>/dev/null || true
 echo "results in $OUT" >&2

@@ -186,6 +186,9 @@ public final class Coordinator
         .onCommand(StartTransfer.class, this::onStartTransfer)
         .onCommand(CommitTransfer.class, this::onCommitTransfer)
         .onCommand(ReportProgress.class, this::onReportProgress)
+        .onCommand(CoordinatorCommand.GetTransferStatus.class, (state, cmd) ->
+            Effect().reply(cmd.replyTo(), status(state, cmd.transferId())))
+        .onCommand(CoordinatorCommand.RollBackTransfer.class, this::onRollBackTransfer)
         .onCommand(EndTransfer.class, this::onEndTransfer)
         .onCommand(AbortTransfer.class, this::onAbortTransfer)
         .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), list(state)))
@@ -269,7 +272,7 @@ public final class Coordinator
           ctx.getLog().info("Transfer [{}] planned: {} {} -> {}", plan.id(), plan.kind(),
               plan.sources(), plan.destinations());
           progress.put(plan.id(), TransferProgress.planned(plan, clock.getAsLong()));
-          startSaga(new TransferSaga.Start(plan, 0, cmd.request().fault(), cmd.request().stopFirst()));
+          startSaga(new TransferSaga.Start(plan, cmd.request().fault(), cmd.request().stopFirst()));
         })
         .thenReply(cmd.replyTo(), newState -> new TransferStarted(plan.id(), null, false));
   }
@@ -282,12 +285,32 @@ public final class Coordinator
     if (transfer.get().committedEpoch() > 0) {
       return Effect().reply(cmd.replyTo(), new CurrentShardMap(transfer.get().committedEpoch(), state.placements()));
     }
+    if (transfer.get().rollingBack()) {
+      return Effect().noReply(); // it rolls back: it never commits
+    }
     return Effect().persist(new TransferCommitted(cmd.transferId(), state.epoch() + 1))
         .thenRun(newState -> {
           ctx.getLog().info("Transfer [{}] committed at epoch {}", cmd.transferId(), newState.epoch());
           publish(newState);
         })
         .thenReply(cmd.replyTo(), newState -> new CurrentShardMap(newState.epoch(), newState.placements()));
+  }
+
+  private static CoordinatorCommand.TransferStatus status(CoordinatorState state, String transferId) {
+    return state.activeTransfer(transferId)
+        .map(t -> new CoordinatorCommand.TransferStatus(true, t.committedEpoch(), t.rollingBack()))
+        .orElse(new CoordinatorCommand.TransferStatus(false, 0, false));
+  }
+
+  /** A saga rolls back: from now on the transfer cannot commit, and its destinations are not placed. */
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onRollBackTransfer(CoordinatorState state,
+      CoordinatorCommand.RollBackTransfer cmd) {
+    var transfer = state.activeTransfer(cmd.transferId());
+    if (transfer.isEmpty() || transfer.get().committedEpoch() > 0 || transfer.get().rollingBack()) {
+      return Effect().reply(cmd.replyTo(), status(state, cmd.transferId()));
+    }
+    return Effect().persist(new CoordinatorEvent.TransferRollingBack(cmd.transferId()))
+        .thenReply(cmd.replyTo(), newState -> status(newState, cmd.transferId()));
   }
 
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onReportProgress(CoordinatorState state, ReportProgress cmd) {
@@ -353,7 +376,7 @@ public final class Coordinator
           }
           for (var t : state.active()) {
             ctx.getLog().info("Transfer [{}] had not ended: resuming its saga", t.plan().id());
-            startSaga(new TransferSaga.Start(t.plan(), t.committedEpoch(), null, false));
+            startSaga(new TransferSaga.Start(t.plan(), null, false));
           }
         })
         .build();

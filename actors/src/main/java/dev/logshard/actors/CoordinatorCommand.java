@@ -23,6 +23,19 @@ public sealed interface CoordinatorCommand extends CborSerializable {
   /** From a saga whose destinations caught up with its fenced sources: persist the next epoch. */
   record CommitTransfer(String transferId, ActorRef<CurrentShardMap> replyTo) implements CoordinatorCommand {}
 
+  /**
+   * From a saga that (re)starts: whether its transfer still runs and the epoch it committed at. A
+   * restarted saga learns here, not from how it was spawned, what the Coordinator decided meanwhile.
+   */
+  record GetTransferStatus(String transferId, ActorRef<TransferStatus> replyTo) implements CoordinatorCommand {}
+
+  /**
+   * From a saga that decided to roll back: persists that the transfer can no longer commit and
+   * that its destinations are no longer placed, then answers the status (committed already: the
+   * saga must go forward instead).
+   */
+  record RollBackTransfer(String transferId, ActorRef<TransferStatus> replyTo) implements CoordinatorCommand {}
+
   /** From a saga, every progress tick (not persisted). */
   record ReportProgress(TransferProgress progress) implements CoordinatorCommand {}
 
@@ -61,4 +74,10 @@ public sealed interface CoordinatorCommand extends CborSerializable {
   record TransferStarted(String transferId, String refusal, boolean conflict) implements CborSerializable {}
 
   record TransferList(List<TransferProgress> transfers) implements CborSerializable {}
+
+  /**
+   * {@code active} false: the transfer ended; {@code committedEpoch} 0: not committed;
+   * {@code rollingBack}: it rolls back.
+   */
+  record TransferStatus(boolean active, long committedEpoch, boolean rollingBack) implements CborSerializable {}
 }

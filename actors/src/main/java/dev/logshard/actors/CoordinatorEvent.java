@@ -17,5 +17,8 @@ public sealed interface CoordinatorEvent extends CborSerializable {
   /** The transfer's sources are replaced by its destinations at {@code epoch}. */
   record TransferCommitted(String transferId, long epoch) implements CoordinatorEvent {}
 
+  /** The transfer rolls back: it can no longer commit, and its destinations are no longer placed. */
+  record TransferRollingBack(String transferId) implements CoordinatorEvent {}
+
   record TransferEnded(TransferProgress progress) implements CoordinatorEvent {}
 }

@@ -31,8 +31,11 @@ public record CoordinatorState(
 
   private static final Pattern NUMBERED_RANGE = Pattern.compile("r(\\d{1,18})");
 
-  /** A running transfer; {@code committedEpoch} is 0 until its commit. */
-  public record ActiveTransfer(TransferPlan plan, long committedEpoch) {}
+  /**
+   * A running transfer; {@code committedEpoch} is 0 until its commit; once {@code rollingBack} it
+   * can no longer commit.
+   */
+  public record ActiveTransfer(TransferPlan plan, long committedEpoch, boolean rollingBack) {}
 
   public static CoordinatorState empty() {
     return new CoordinatorState(0, List.of(), List.of(), 0, 0, 0, List.of());
@@ -50,7 +53,10 @@ public record CoordinatorState(
     return active.stream().filter(t -> t.plan().id().equals(transferId)).findFirst();
   }
 
-  /** The placement an entity id starts with: in the map, or a destination of an uncommitted transfer. */
+  /**
+   * The placement an entity id starts with: in the map, or a destination of an uncommitted transfer
+   * that is not rolling back (a destination being discarded never starts again).
+   */
   public RangePlacement placementOf(String entityId) {
     for (RangePlacement p : placements) {
       if (p.entityId().equals(entityId)) {
@@ -58,7 +64,7 @@ public record CoordinatorState(
       }
     }
     for (ActiveTransfer t : active) {
-      if (t.committedEpoch() == 0) {
+      if (t.committedEpoch() == 0 && !t.rollingBack()) {
         for (RangePlacement d : t.plan().destinations()) {
           if (d.entityId().equals(entityId)) {
             return d;
@@ -101,7 +107,7 @@ public record CoordinatorState(
     }
     if (event instanceof CoordinatorEvent.TransferPlanned planned) {
       List<ActiveTransfer> next = new ArrayList<>(active);
-      next.add(new ActiveTransfer(planned.plan(), 0));
+      next.add(new ActiveTransfer(planned.plan(), 0, false));
       return new CoordinatorState(epoch, placements, List.copyOf(next),
           maxGeneration(planned.plan().destinations(), lastGeneration),
           maxRangeNumber(planned.plan().destinations(), lastRangeNumber), transferCount + 1, ended);
@@ -110,10 +116,16 @@ public record CoordinatorState(
       ActiveTransfer transfer = activeTransfer(committed.transferId()).orElseThrow();
       ShardMap next = transfer.plan().applyTo(shardMap());
       List<ActiveTransfer> nextActive = active.stream()
-          .map(t -> t == transfer ? new ActiveTransfer(t.plan(), next.epoch()) : t)
+          .map(t -> t == transfer ? new ActiveTransfer(t.plan(), next.epoch(), false) : t)
           .toList();
       return new CoordinatorState(next.epoch(), next.placements(), nextActive, lastGeneration, lastRangeNumber,
           transferCount, ended);
+    }
+    if (event instanceof CoordinatorEvent.TransferRollingBack rollingBack) {
+      return new CoordinatorState(epoch, placements,
+          active.stream().map(t -> t.plan().id().equals(rollingBack.transferId())
+              ? new ActiveTransfer(t.plan(), t.committedEpoch(), true) : t).toList(),
+          lastGeneration, lastRangeNumber, transferCount, ended);
     }
     CoordinatorEvent.TransferEnded end = (CoordinatorEvent.TransferEnded) event;
     List<TransferProgress> nextEnded = new ArrayList<>(ended);

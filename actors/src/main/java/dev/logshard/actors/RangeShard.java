@@ -285,8 +285,9 @@ public final class RangeShard
   // --- source side of a Transfer
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onOpenExport(RangeShardState state, OpenExport cmd) {
-    if (state.handedOffEpoch() > 0) {
-      return Effect().reply(cmd.replyTo(), refused("handed off at epoch " + state.handedOffEpoch()));
+    TransferReply refusal = TransferSteps.refusalToExport(state, placement.entityId());
+    if (refusal != null) {
+      return Effect().reply(cmd.replyTo(), refusal);
     }
     export = new Export(cmd.transferId(), state.exportEntries());
     return Effect().reply(cmd.replyTo(), new TransferReply.ExportOpened(placement.entityId(),
@@ -297,17 +298,8 @@ public final class RangeShard
     if (export == null || !export.transferId().equals(cmd.transferId())) {
       return Effect().reply(cmd.replyTo(), refused("no open export for transfer " + cmd.transferId()));
     }
-    List<RangeShardSnapshot.Entry> entries = export.entries();
-    List<Change> chunk = new ArrayList<>();
-    long bytes = 0;
-    int next = cmd.from();
-    while (next < entries.size() && (chunk.isEmpty() || bytes < cmd.maxBytes())) {
-      RangeShardSnapshot.Entry e = entries.get(next++);
-      chunk.add(new Change(e.key(), e.value(), e.version(), 0));
-      bytes += e.key().length() + e.value().length;
-    }
     return Effect().reply(cmd.replyTo(),
-        new TransferReply.ExportChunk(placement.entityId(), chunk, next, next >= entries.size()));
+        TransferSteps.chunk(placement.entityId(), export.entries(), cmd.from(), cmd.maxBytes()));
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onDescribeLog(RangeShardState state, DescribeLog cmd) {
@@ -318,10 +310,6 @@ public final class RangeShard
     return new TransferReply.LogPosition(placement.entityId(), lastSequenceNumber(ctx), redirectedReads, reads);
   }
 
-  private TransferReply fenced() {
-    return new TransferReply.Fenced(placement.entityId(), lastSequenceNumber(ctx));
-  }
-
   private ReplyEffect<RangeShardEvent, RangeShardState> onRedirectReads(RangeShardState state, RedirectReads cmd) {
     redirect = cmd.fraction() > 0 && state.handedOffEpoch() == 0
         ? new Redirect(cmd.transferId(), Math.min(1.0, cmd.fraction()), cmd.destinations())
@@ -330,66 +318,51 @@ public final class RangeShard
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onFence(RangeShardState state, Fence cmd) {
-    if (state.handedOffEpoch() > 0) {
-      return Effect().reply(cmd.replyTo(), refused("handed off at epoch " + state.handedOffEpoch()));
+    TransferSteps.Outcome outcome = TransferSteps.fence(state, placement.entityId(), cmd.transferId());
+    if (outcome.event() != null) {
+      export = null;
     }
-    if (cmd.transferId().equals(state.fencedBy())) {
-      return Effect().reply(cmd.replyTo(), fenced()); // nothing was written since: still final
-    }
-    if (state.fencedBy() != null) {
-      return Effect().reply(cmd.replyTo(), refused("fenced by transfer " + state.fencedBy()));
-    }
-    export = null;
-    return Effect().persist(new SourceFenced(cmd.transferId()))
-        .thenReply(cmd.replyTo(), newState -> fenced());
+    return carryOut(state, outcome, cmd.replyTo());
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onUnfence(RangeShardState state, Unfence cmd) {
     redirect = null;
     export = null;
-    if (!cmd.transferId().equals(state.fencedBy())) {
-      return Effect().reply(cmd.replyTo(), done());
-    }
-    return Effect().persist(new SourceUnfenced(cmd.transferId()))
-        .thenReply(cmd.replyTo(), newState -> done())
-        .thenUnstashAll();
+    return carryOut(state, TransferSteps.unfence(state, placement.entityId(), cmd.transferId()), cmd.replyTo());
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onHandOff(RangeShardState state, HandOff cmd) {
     redirect = null;
     export = null;
-    if (state.handedOffEpoch() > 0) {
-      return Effect().reply(cmd.replyTo(), done());
-    }
     // The commit is persisted by the coordinator already: the held writes now get WrongRange,
     // and their routers re-send them to the new generation.
-    return Effect().persist(new SourceHandedOff(cmd.transferId(), cmd.epoch()))
-        .thenReply(cmd.replyTo(), newState -> done())
-        .thenUnstashAll();
+    return carryOut(state, TransferSteps.handOff(state, placement.entityId(), cmd.transferId(), cmd.epoch()), cmd.replyTo());
   }
 
   // --- destination side of a Transfer
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onFollow(RangeShardState state, Follow cmd) {
-    return Effect().persist(new FollowingStarted(cmd.transferId(), cmd.sourceEntityIds()))
-        .thenRun(newState -> size.update(newState.keyCount(), newState.storedBytes()))
-        .thenReply(cmd.replyTo(), newState -> done());
+    return carryOut(state, TransferSteps.follow(placement.entityId(), cmd.transferId(), cmd.copy(), cmd.sourceEntityIds()), cmd.replyTo());
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onApplyChanges(RangeShardState state, ApplyChanges cmd) {
-    if (!cmd.transferId().equals(state.followingTransfer())) {
-      return Effect().reply(cmd.replyTo(), refused("not following transfer " + cmd.transferId()));
+    return carryOut(state, TransferSteps.applyChanges(state, placement.entityId(), placement.range(), cmd.transferId(),
+        cmd.copy(), cmd.sourceEntityId(), cmd.upToSeqNr(), cmd.changes(), cmd.sourceLastVersion()), cmd.replyTo());
+  }
+
+  /** Persists the step's event, if any (then held commands are handled), and answers. */
+  private ReplyEffect<RangeShardEvent, RangeShardState> carryOut(RangeShardState state, TransferSteps.Outcome outcome,
+      ActorRef<TransferReply> replyTo) {
+    if (outcome.event() == null) {
+      return Effect().reply(replyTo, outcome.answer().of(state, lastSequenceNumber(ctx)));
     }
-    ChangesApplied event = state.changesToApply(cmd.sourceEntityId(), cmd.upToSeqNr(), cmd.changes(),
-        cmd.sourceLastVersion(), placement.range());
-    if (event == null) {
-      return Effect().reply(cmd.replyTo(),
-          new TransferReply.Applied(placement.entityId(), cmd.sourceEntityId(), state.appliedFrom(cmd.sourceEntityId())));
-    }
-    return Effect().persist(event)
+    var effect = Effect().persist(outcome.event())
         .thenRun(newState -> size.update(newState.keyCount(), newState.storedBytes()))
-        .thenReply(cmd.replyTo(), newState ->
-            new TransferReply.Applied(placement.entityId(), cmd.sourceEntityId(), newState.appliedFrom(cmd.sourceEntityId())));
+        .thenReply(replyTo, newState -> outcome.answer().of(newState, lastSequenceNumber(ctx)));
+    // The fence ended (un-fenced, or handed off): the writes it held are handled now.
+    boolean fenceEnded = outcome.event() instanceof RangeShardEvent.SourceUnfenced
+        || outcome.event() instanceof RangeShardEvent.SourceHandedOff;
+    return fenceEnded ? effect.thenUnstashAll() : effect;
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onDiscard(RangeShardState state, Discard cmd) {
@@ -401,7 +374,7 @@ public final class RangeShard
   }
 
   private TransferReply refused(String reason) {
-    return new TransferReply.Refused(placement.entityId(), reason);
+    return TransferSteps.refused(placement.entityId(), reason);
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> decide(

@@ -72,16 +72,19 @@ public sealed interface RangeShardCommand extends CborSerializable {
 
   // --- destination side of a Transfer
 
-  /** Starts (or restarts, from empty) following the sources of a transfer. */
-  record Follow(String transferId, List<String> sourceEntityIds, ActorRef<TransferReply> replyTo)
+  /** Starts (or restarts, from empty) following the sources of a transfer, for the snapshot copy {@code copy}. */
+  record Follow(String transferId, String copy, List<String> sourceEntityIds, ActorRef<TransferReply> replyTo)
       implements TransferCommand {}
 
   /**
    * Applies changes of a source: snapshot entries (with {@code upToSeqNr} 0 until the last chunk)
-   * or journal events after the snapshot; changes at or below what was applied are skipped.
+   * or journal events after the snapshot; changes at or below what was applied are skipped. Refused
+   * unless the destination follows this {@code copy}: a late step of an earlier attempt at the copy
+   * (from a saga that restarted) must not mix old entries into the new copy.
    */
-  record ApplyChanges(String transferId, String sourceEntityId, long upToSeqNr, List<RangeShardEvent.Change> changes,
-      long sourceLastVersion, ActorRef<TransferReply> replyTo) implements TransferCommand {}
+  record ApplyChanges(String transferId, String copy, String sourceEntityId, long upToSeqNr,
+      List<RangeShardEvent.Change> changes, long sourceLastVersion, ActorRef<TransferReply> replyTo)
+      implements TransferCommand {}
 
   /** The transfer rolled back: stop, so the saga can delete this generation's events. */
   record Discard(String transferId, ActorRef<TransferReply> replyTo) implements TransferCommand {}

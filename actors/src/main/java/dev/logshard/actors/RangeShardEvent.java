@@ -60,8 +60,11 @@ public sealed interface RangeShardEvent extends CborSerializable {
     }
   }
 
-  /** Destination: following the sources of a transfer from an empty state. */
-  record FollowingStarted(String transferId, List<String> sourceEntityIds) implements RangeShardEvent {
+  /**
+   * Destination: following the sources of a transfer from an empty state, for the snapshot copy
+   * {@code copy} (each attempt at the copy has its own; null in events of older versions).
+   */
+  record FollowingStarted(String transferId, List<String> sourceEntityIds, String copy) implements RangeShardEvent {
     @Override
     public long version() {
       return 0;

@@ -14,7 +14,8 @@ public record RangeShardSnapshot(
     String fencedBy,
     long handedOffEpoch,
     String followingTransfer,
-    Map<String, Long> appliedBySource) implements CborSerializable {
+    Map<String, Long> appliedBySource,
+    String followingCopy) implements CborSerializable {
 
   public record Entry(String key, byte[] value, long version) {}
 }

@@ -38,6 +38,7 @@ public final class RangeShardState {
   private String fencedBy;
   private long handedOffEpoch;
   private String followingTransfer;
+  private String followingCopy;
   private final Map<String, Long> appliedBySource = new HashMap<>();
 
   public RangeShardState() {
@@ -61,6 +62,7 @@ public final class RangeShardState {
     state.fencedBy = snapshot.fencedBy();
     state.handedOffEpoch = snapshot.handedOffEpoch();
     state.followingTransfer = snapshot.followingTransfer();
+    state.followingCopy = snapshot.followingCopy();
     if (snapshot.appliedBySource() != null) {
       state.appliedBySource.putAll(snapshot.appliedBySource());
     }
@@ -69,7 +71,7 @@ public final class RangeShardState {
 
   public RangeShardSnapshot toSnapshot() {
     return new RangeShardSnapshot(List.copyOf(exportEntries()), lastVersion, fencedBy, handedOffEpoch,
-        followingTransfer, Map.copyOf(appliedBySource));
+        followingTransfer, Map.copyOf(appliedBySource), followingCopy);
   }
 
   /** A point-in-time copy of the entries (values are never changed in place, so they are shared). */
@@ -92,6 +94,11 @@ public final class RangeShardState {
   /** The transfer this destination follows, or null. */
   public String followingTransfer() {
     return followingTransfer;
+  }
+
+  /** The snapshot copy of that transfer it follows (changes of another attempt are refused), or null. */
+  public String followingCopy() {
+    return followingCopy;
   }
 
   /**
@@ -164,6 +171,7 @@ public final class RangeShardState {
       storedBytes = 0;
       appliedBySource.clear();
       followingTransfer = following.transferId();
+      followingCopy = following.copy();
     }
     lastVersion = Math.max(lastVersion, event.version());
     return this;

@@ -242,7 +242,7 @@ class RangeShardTest {
   @Test
   void aDestinationTakesNoSnapshotUntilItsSnapshotCopyIsComplete() throws Exception {
     var kit = shard(R1, "logshard.snapshot.every-events = 5");
-    kit.<TransferReply>runCommand(r -> new RangeShardCommand.Follow("t1", List.of("r9.1"), r));
+    kit.<TransferReply>runCommand(r -> new RangeShardCommand.Follow("t1", "c1", List.of("r9.1"), r));
     List<String> keys = keysIn(R1, 40);
     for (int chunk = 0; chunk < 4; chunk++) {
       List<RangeShardEvent.Change> changes = new ArrayList<>();
@@ -250,7 +250,7 @@ class RangeShardTest {
         changes.add(new RangeShardEvent.Change(key, bytes("v"), 7, 0));
       }
       long upTo = chunk == 3 ? 42 : 0; // the last chunk marks the source's sequence number applied
-      var applied = kit.<TransferReply>runCommand(r -> new RangeShardCommand.ApplyChanges("t1", "r9.1", upTo, changes, 9, r));
+      var applied = kit.<TransferReply>runCommand(r -> new RangeShardCommand.ApplyChanges("t1", "c1", "r9.1", upTo, changes, 9, r));
       assertEquals(upTo, ((TransferReply.Applied) applied.reply()).seqNr());
     }
     // 5 events, 40 keys: without the rule, snapshots would have been taken along the way.

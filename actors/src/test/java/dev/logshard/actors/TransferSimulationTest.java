@@ -6,42 +6,68 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
 import dev.logshard.actors.RangeShardEvent.Change;
+import dev.logshard.actors.TransferSaga.PhaseReached;
+import dev.logshard.actors.TransferSaga.SagaState;
+import dev.logshard.actors.TransferSagaLogic.Effect;
 import dev.logshard.core.Expectation;
 import dev.logshard.core.KeyHash;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.transfer.TransferPhase;
 import dev.logshard.core.transfer.TransferPlan;
-import dev.logshard.core.transfer.TransferProgress;
 import dev.logshard.core.transfer.TransferRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
- * A seeded, deterministic simulation of the Coordinator's state machine and of the data a transfer
- * moves, on the real code: {@link CoordinatorState} (planning, commit, placement of starting
- * entities, recovery by replaying its journal), {@link TransferRequest}/{@link TransferPlan}, and
- * {@link RangeShardState} with {@link RangeShardDraft} (writes, fence, hand-off, a destination
- * following its sources by sequence number). Random interleavings of client writes, transfer
- * requests (move, split, merge), copy steps, commits, rollbacks and Coordinator restarts; the
- * invariants are checked after every step.
+ * A seeded, deterministic simulation of transfers on the real code: the saga's decisions
+ * ({@link TransferSagaLogic}), the Coordinator's state machine ({@link CoordinatorState}, recovered
+ * by replaying its journal), the RangeShard's rules for transfer steps ({@link TransferSteps}) and
+ * writes ({@link RangeShardDraft} on {@link RangeShardState}), and the Router's way with a stale map
+ * (on WrongRange it fetches the Coordinator's map and sends again, up to 8 times).
  *
- * <p>What it does not cover yet: the saga actor's own message handling and the Router's retries run
- * only in the real-node tests ({@code TransferTest}, {@code TransferCrashIT}).
+ * <p>The world around them is simulated: an injected clock (timers fire as it moves), fake journals
+ * (a list per persistence id; a purge deletes one), a network that delivers in random order, loses
+ * and repeats messages, catch-up streams that advance in random stretches, sagas that crash (restart
+ * by their supervisor, with the Start they were spawned with) or fail to persist, and Coordinator
+ * restarts (which restart every running saga with its committed epoch). Random interleavings of
+ * client writes and deletes, transfer requests (move, split, merge) and all of the above; after
+ * every step: the map tiles the ring and its epoch never goes back, one writer per key, every
+ * acknowledged write is readable where the map routes with its version, deleted keys stay deleted,
+ * no log of a generation the map routes to is ever deleted, retired generations are never placed;
+ * at the end, every transfer has ended.
  */
 class TransferSimulationTest {
 
-  private static final int SEEDS = 200;
-  private static final int STEPS = 400;
-  private static final int KEYS = 400;
+  private static final int SEEDS = 150;
+  private static final int STEPS = 1_500;
+  private static final int KEYS = 300;
+  private static final int ROUTER_ATTEMPTS = 8;
+
+  private static final TransferSettings SETTINGS = TransferSettings.create(ConfigFactory.parseString("""
+          logshard.transfer {
+            chunk-bytes = 300 B
+            copy-bytes-per-second = 20 KiB
+            progress-interval = 100 ms
+            step-timeout = 2 s
+            catch-up-lag = 5
+            redirect { step = 0.25, interval = 100 ms, max-lag = 20 }
+            fence-lag = 3
+            fence-timeout = 1 s
+            cleanup-after = 1 s
+          }
+          """).withFallback(ConfigFactory.load()));
 
   @Test
   void randomTransfersKeepOneWriterPerKeyAndEveryAcknowledgedWrite() {
@@ -55,22 +81,33 @@ class TransferSimulationTest {
 
     private final long seed;
     private final Random random;
-    /** The Coordinator's journal: the simulation's fake journal. */
-    private final List<CoordinatorEvent> journal = new ArrayList<>();
+    private long nanos = 1_000_000_000L;
+
+    // The Coordinator and its journal.
+    private final List<CoordinatorEvent> coordinatorJournal = new ArrayList<>();
     private CoordinatorState coordinator = CoordinatorState.empty();
-    /** Each range generation's state, by entity id (its journal, replayed, is this state). */
-    private final Map<String, RangeShardState> shards = new HashMap<>();
-    /** Each generation's journal: event i has sequence number i + 1. */
+    private final Map<String, Saga> sagas = new LinkedHashMap<>();
+    private final Map<String, List<PhaseReached>> sagaJournals = new HashMap<>();
+
+    // RangeShard generations: their journals (persistence), and the running entities.
     private final Map<String, List<RangeShardEvent>> logs = new HashMap<>();
-    /** Running transfers whose destinations have their snapshot (the rest of the saga's state is here). */
-    private final Set<String> snapshotted = new HashSet<>();
-    /** Acknowledged writes: key → version and value. */
-    private final Map<String, RangeShardState.Versioned> acknowledged = new HashMap<>();
+    private final Map<String, Shard> running = new HashMap<>();
+
+    private final List<Message> network = new ArrayList<>();
+
+    // Clients.
+    private ShardMap routerMap;
     private final List<String> keys = new ArrayList<>();
+    private final Map<String, RangeShardState.Versioned> acknowledged = new HashMap<>();
     private final Set<String> retired = new HashSet<>();
-    /** Generations some map routed to (a router with an old map may still send them writes). */
     private final Set<String> everRouted = new HashSet<>();
     private long lastEpoch;
+    private long copies;
+    private long transfersEnded;
+    private long commits;
+    private String where = "start";
+    /** What happened to transfers, for the message of a failed check. */
+    private final List<String> trace = new ArrayList<>();
 
     Simulation(long seed) {
       this.seed = seed;
@@ -80,80 +117,133 @@ class TransferSimulationTest {
       }
     }
 
+    // --- the world
+
+    /** A saga incarnation: its logic and the timers and streams the actor would hold. */
+    private final class Saga {
+      final TransferPlan plan;
+      final int incarnation;
+      final TransferSagaLogic logic;
+      SagaState state;
+      final Map<String, Stream> streams = new HashMap<>(); // by source
+      long nextTick;
+      Long nextRamp;
+      Long chunkDue;
+      int chunkFrom;
+      Long cleanupDue;
+
+      Saga(TransferPlan plan, int incarnation) {
+        this.plan = plan;
+        this.incarnation = incarnation;
+        this.logic = new TransferSagaLogic(plan, null, false, SETTINGS, () -> nanos / 1_000_000,
+            () -> nanos, () -> "copy" + ++copies, null);
+        SagaState recovered = SagaState.empty();
+        for (PhaseReached e : sagaJournals.computeIfAbsent(plan.id(), id -> new ArrayList<>())) {
+          recovered = recovered.apply(e);
+        }
+        this.state = recovered;
+        this.nextTick = Long.MAX_VALUE; // its timer starts once it resumed
+        logic.recovered(recovered);
+      }
+    }
+
+    /** A running RangeShard entity; {@code placement} null: unplaced (it only refuses). */
+    private static final class Shard {
+      final RangePlacement placement;
+      final RangeShardState state = new RangeShardState();
+      List<RangeShardSnapshot.Entry> export;
+      String exportTransfer;
+      final List<Write> held = new ArrayList<>();
+
+      Shard(RangePlacement placement) {
+        this.placement = placement;
+      }
+    }
+
+    private record Write(String key, byte[] value, int attemptsLeft) {}
+
+    /** A catch-up stream: the next source sequence number to read, for the snapshot copy it serves. */
+    private record Stream(long next, String copy) {}
+
+    /** Something in flight: to a saga incarnation, to a shard (answered to a saga), or to the Coordinator. */
+    private sealed interface Message {}
+
+    private record ToSaga(String transferId, int incarnation, Function<TransferSagaLogic, List<Effect>> input,
+        boolean fromShard) implements Message {
+      ToSaga(String transferId, int incarnation, Function<TransferSagaLogic, List<Effect>> input) {
+        this(transferId, incarnation, input, false);
+      }
+    }
+
+    private record ToShard(String entityId, RangeShardCommand command, String transferId, int incarnation)
+        implements Message {}
+
+    private record Commit(String transferId, int incarnation) implements Message {}
+
+    private record Status(String transferId, int incarnation) implements Message {}
+
+    private record RollBack(String transferId, int incarnation) implements Message {}
+
+    private record End(String transferId, dev.logshard.core.transfer.TransferProgress progress) implements Message {}
+
+    private record Purge(String entityId, String transferId, int incarnation) implements Message {}
+
+    // --- the run
+
     void run() {
       persist(new CoordinatorEvent.MapInitialized(1, ShardMap.initial(4, "standard").placements()));
-      for (RangePlacement p : coordinator.placements()) {
-        shards.put(p.entityId(), new RangeShardState());
-      }
-      for (int step = 0; step < STEPS; step++) {
-        int dice = random.nextInt(100);
-        if (dice < 55) {
-          write();
-        } else if (dice < 70) {
-          requestTransfer();
-        } else if (dice < 95) {
-          advanceTransfer();
-        } else {
-          restartCoordinator();
-        }
-        checkInvariants("seed " + seed + " step " + step);
-      }
-      // Every transfer that was started ends.
-      for (int guard = 0; !coordinator.active().isEmpty(); guard++) {
-        assertTrue(guard < 1000, "seed " + seed + ": transfers did not end");
-        advanceTransfer();
-        checkInvariants("seed " + seed + " draining");
+      routerMap = coordinator.shardMap();
+      try {
+        simulate();
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "\n" + String.join("\n",
+            trace.subList(Math.max(0, trace.size() - 80), trace.size())), e);
       }
     }
+
+    private void simulate() {
+      for (int step = 0; step < STEPS; step++) {
+        where = "seed " + seed + " step " + step;
+        int dice = random.nextInt(100);
+        if (dice < 30) {
+          write();
+        } else if (dice < 34) {
+          requestTransfer();
+        } else if (dice < 70) {
+          deliver();
+        } else if (dice < 82) {
+          advanceClock(1 + random.nextInt(150));
+        } else if (dice < 94) {
+          catchUp();
+        } else if (dice < 96) {
+          crashSaga();
+        } else if (dice < 97) {
+          restartCoordinator();
+        } else {
+          routerMap = coordinator.shardMap();
+        }
+        checkInvariants();
+      }
+      // Quiet: no more writes, requests or faults; every transfer ends.
+      for (int guard = 0; !coordinator.active().isEmpty(); guard++) {
+        where = "seed " + seed + " draining " + guard;
+        assertTrue(guard < 50_000, where + ": transfers did not end: " + coordinator.active());
+        if (!network.isEmpty()) {
+          deliverNext(network.remove(random.nextInt(network.size())));
+        } else {
+          catchUp();
+          advanceClock(50);
+        }
+        checkInvariants();
+      }
+      assertTrue(transfersEnded > 0, "seed " + seed + ": no transfer ran");
+    }
+
+    // --- the Coordinator
 
     private void persist(CoordinatorEvent event) {
-      journal.add(event);
+      coordinatorJournal.add(event);
       coordinator = coordinator.apply(event);
-    }
-
-    private void restartCoordinator() {
-      CoordinatorState recovered = CoordinatorState.empty();
-      for (CoordinatorEvent event : journal) {
-        recovered = recovered.apply(event);
-      }
-      assertEquals(coordinator, recovered, "seed " + seed + ": recovery gives the same state");
-      coordinator = recovered;
-    }
-
-    /** A client's write through the map; a fenced range holds it (the client retries later). */
-    private void write() {
-      String key = keys.get(random.nextInt(keys.size()));
-      RangePlacement placement = coordinator.shardMap().lookup(key);
-      RangeShardState state = shards.get(placement.entityId());
-      assertNotNull(state, "seed " + seed + ": the map routes " + key + " to a generation that does not exist");
-      assertEquals(0, state.handedOffEpoch(), "seed " + seed + ": the map routes to a handed-off generation");
-      if (state.fencedBy() != null) {
-        return;
-      }
-      boolean delete = random.nextInt(10) == 0;
-      byte[] value = delete ? null : (key + "@" + random.nextInt()).getBytes(StandardCharsets.UTF_8);
-      RangeShardDraft draft = new RangeShardDraft(state, placement.range(), placement.entityId());
-      KvReply reply = draft.apply(delete ? Operation.delete(key, Expectation.any()) : Operation.put(key, value, Expectation.any()));
-      if (reply instanceof KvReply.NotFound) {
-        return;
-      }
-      long version = reply instanceof KvReply.Written w ? w.version() : ((KvReply.Deleted) reply).version();
-      for (RangeShardEvent event : draft.events()) {
-        journalOn(placement.entityId(), event);
-      }
-      RangeShardState.Versioned previous = acknowledged.get(key);
-      assertTrue(previous == null || version > previous.version(),
-          "seed " + seed + ": version of " + key + " went from " + previous + " to " + version);
-      acknowledged.put(key, new RangeShardState.Versioned(value, version));
-    }
-
-    private void journalOn(String entityId, RangeShardEvent event) {
-      shards.get(entityId).apply(event);
-      logs.computeIfAbsent(entityId, id -> new ArrayList<>()).add(event);
-    }
-
-    private long lastSeqNr(String entityId) {
-      return logs.getOrDefault(entityId, List.of()).size();
     }
 
     private void requestTransfer() {
@@ -176,161 +266,457 @@ class TransferSimulationTest {
       try {
         plan = coordinator.plan(request);
       } catch (IllegalArgumentException e) {
-        return; // e.g. moving a range to the instance it is on is allowed; a 1-hash range cannot split
+        return; // a 1-hash range cannot split
       }
       for (RangePlacement d : plan.destinations()) {
-        assertNull(shards.get(d.entityId()), "seed " + seed + ": generation " + d.entityId() + " is reused");
-        assertTrue(!retired.contains(d.entityId()));
+        assertNull(logs.get(d.entityId()), where + ": generation " + d.entityId() + " is reused");
       }
       persist(new CoordinatorEvent.TransferPlanned(plan));
+      trace.add(where + ": " + plan.id() + " planned " + plan.sources() + " -> " + plan.destinations());
+      spawn(plan, 0);
+    }
+
+    /** A saga incarnation starts: it recovers, asks the Coordinator for the transfer's status, then resumes. */
+    private void spawn(TransferPlan plan, int incarnation) {
+      Saga saga = new Saga(plan, incarnation);
+      trace.add(where + ": " + plan.id() + " incarnation " + incarnation + " starts in " + saga.state.phase());
+      sagas.put(plan.id(), saga);
+      network.add(new Status(plan.id(), incarnation));
+    }
+
+    private void onStatus(Status status) {
+      var transfer = coordinator.activeTransfer(status.transferId());
+      Saga saga = sagas.get(status.transferId());
+      if (transfer.isEmpty()) {
+        if (saga != null && saga.incarnation == status.incarnation()) {
+          sagas.remove(status.transferId()); // the transfer ended: the saga stops
+        }
+        return;
+      }
+      if (saga == null || saga.incarnation != status.incarnation()) {
+        return; // that incarnation is gone
+      }
+      long epoch = transfer.get().committedEpoch();
+      boolean rollingBack = transfer.get().rollingBack();
+      trace.add(where + ": " + status.transferId() + "/" + status.incarnation() + " status: committed at " + epoch
+          + (rollingBack ? ", rolling back" : ""));
+      network.add(new ToSaga(status.transferId(), status.incarnation(), l -> {
+        saga.nextTick = nanos + SETTINGS.progressInterval().toNanos();
+        return l.resume(epoch, rollingBack);
+      }));
+    }
+
+    private void onRollBack(RollBack rollBack) {
+      var transfer = coordinator.activeTransfer(rollBack.transferId());
+      if (transfer.isEmpty()) {
+        return; // the saga stops
+      }
+      if (transfer.get().committedEpoch() == 0 && !transfer.get().rollingBack()) {
+        persist(new CoordinatorEvent.TransferRollingBack(rollBack.transferId()));
+        trace.add(where + ": " + rollBack.transferId() + " rolls back");
+      }
+      long epoch = transfer.get().committedEpoch();
+      network.add(new ToSaga(rollBack.transferId(), rollBack.incarnation(), l -> l.rollBackAnswered(epoch)));
+    }
+
+    /** The singleton restarts (or moves): it replays its journal and restarts every running saga. */
+    private void restartCoordinator() {
+      trace.add(where + ": the Coordinator restarts");
+      CoordinatorState recovered = CoordinatorState.empty();
+      for (CoordinatorEvent event : coordinatorJournal) {
+        recovered = recovered.apply(event);
+      }
+      assertEquals(coordinator, recovered, where + ": recovery gives the same state");
+      coordinator = recovered;
+      network.removeIf(m -> m instanceof Commit || m instanceof End || m instanceof Status || m instanceof RollBack); // its mailbox is gone
+      Map<String, Saga> before = new HashMap<>(sagas);
+      sagas.clear();
+      for (var t : coordinator.active()) {
+        Saga old = before.get(t.plan().id());
+        spawn(t.plan(), old == null ? 0 : old.incarnation + 1);
+      }
+    }
+
+    /** A saga's supervisor restarts it: the same Start, recovered from its journal. */
+    private void crashSaga() {
+      if (sagas.isEmpty()) {
+        return;
+      }
+      List<Saga> all = new ArrayList<>(sagas.values());
+      Saga old = all.get(random.nextInt(all.size()));
+      spawn(old.plan, old.incarnation + 1);
+    }
+
+    private void onCommit(Commit commit) {
+      var transfer = coordinator.activeTransfer(commit.transferId());
+      if (transfer.isEmpty()) {
+        return; // ended already: a stale saga asks
+      }
+      long epoch = transfer.get().committedEpoch();
+      if (transfer.get().rollingBack()) {
+        return; // it never commits
+      }
+      if (epoch == 0) {
+        persist(new CoordinatorEvent.TransferCommitted(commit.transferId(), coordinator.epoch() + 1));
+        trace.add(where + ": " + commit.transferId() + " committed at " + coordinator.epoch());
+        epoch = coordinator.epoch();
+        commits++;
+      }
+      long committed = epoch;
+      network.add(new ToSaga(commit.transferId(), commit.incarnation(), l -> l.committed(committed)));
+    }
+
+    private void onEnd(End end) {
+      String id = end.transferId();
+      var transfer = coordinator.activeTransfer(id);
+      if (transfer.isEmpty()) {
+        return;
+      }
+      persist(new CoordinatorEvent.TransferEnded(end.progress()));
+      transfersEnded++;
+      TransferPlan plan = transfer.get().plan();
+      if (end.progress().phase() == TransferPhase.DONE) {
+        assertTrue(transfer.get().committedEpoch() > 0, where + ": " + id + " is done but never committed");
+        plan.sources().forEach(s -> retired.add(s.entityId()));
+      } else {
+        assertEquals(TransferPhase.ROLLED_BACK, end.progress().phase());
+        assertEquals(0, transfer.get().committedEpoch(), where + ": " + id + " rolled back after its commit");
+        plan.destinations().forEach(d -> retired.add(d.entityId()));
+      }
+      sagas.remove(id); // the saga stops once the Coordinator acknowledged
+    }
+
+    // --- the network
+
+    /**
+     * Delivers a random message. Steps to shards and their answers may cross nodes: they can be
+     * lost or arrive twice. The saga, its Coordinator and its purgers share a node: never lost.
+     */
+    private void deliver() {
+      if (network.isEmpty()) {
+        return;
+      }
+      int i = random.nextInt(network.size());
+      boolean remote = network.get(i) instanceof ToShard
+          || network.get(i) instanceof ToSaga toSaga && toSaga.fromShard();
+      int dice = remote ? random.nextInt(100) : 100;
+      if (dice < 3) {
+        network.remove(i); // lost
+      } else if (dice < 8) {
+        deliverNext(network.get(i)); // delivered, and again later
+      } else {
+        deliverNext(network.remove(i));
+      }
+    }
+
+    private void deliverNext(Message message) {
+      if (message instanceof ToSaga toSaga) {
+        Saga saga = sagas.get(toSaga.transferId());
+        if (saga != null && saga.incarnation == toSaga.incarnation()) {
+          carryOut(saga, toSaga.input().apply(saga.logic));
+        } // else: that incarnation is gone, and its mailbox with it
+      } else if (message instanceof ToShard toShard) {
+        TransferReply reply = shardHandles(toShard.entityId(), toShard.command());
+        if (reply != null) {
+          network.add(new ToSaga(toShard.transferId(), toShard.incarnation(), l -> l.shardReplied(reply), true));
+        }
+      } else if (message instanceof Commit commit) {
+        onCommit(commit);
+      } else if (message instanceof Status status) {
+        onStatus(status);
+      } else if (message instanceof RollBack rollBack) {
+        onRollBack(rollBack);
+      } else if (message instanceof End end) {
+        onEnd(end);
+      } else if (message instanceof Purge purge) {
+        assertTrue(coordinator.shardMap().byEntityId(purge.entityId()).isEmpty(),
+            where + ": the log of " + purge.entityId() + " is deleted while the map routes to it");
+        logs.remove(purge.entityId());
+        trace.add(where + ": " + purge.transferId() + " purged " + purge.entityId());
+        Shard shard = running.get(purge.entityId());
+        assertTrue(shard == null || shard.placement == null,
+            where + ": " + purge.entityId() + " is deleted while it runs");
+        network.add(new ToSaga(purge.transferId(), purge.incarnation(), l -> l.purged(purge.entityId(), null)));
+      }
+    }
+
+    /** What the actor does with the logic's effects, on the simulated world. */
+    private void carryOut(Saga saga, List<Effect> effects) {
+      for (Effect effect : effects) {
+        if (effect instanceof TransferSagaLogic.Send send) {
+          network.add(new ToShard(send.entityId(), send.command(), saga.plan.id(), saga.incarnation));
+        } else if (effect instanceof TransferSagaLogic.Persist persist) {
+          if (random.nextInt(50) == 0) {
+            spawn(saga.plan, saga.incarnation + 1); // the journal failed: restart
+            return;
+          }
+          sagaJournals.get(saga.plan.id()).add(persist.event());
+          trace.add(where + ": " + saga.plan.id() + "/" + saga.incarnation + " persisted " + persist.event().phase()
+              + (persist.event().failure() == null ? "" : " (" + persist.event().failure() + ")"));
+          saga.state = saga.state.apply(persist.event());
+          carryOut(saga, saga.logic.persisted(saga.state));
+        } else if (effect instanceof TransferSagaLogic.StartCatchUp start) {
+          saga.streams.put(start.source().entityId(), new Stream(start.fromSeqNr(), start.copy()));
+        } else if (effect instanceof TransferSagaLogic.StopCatchUp) {
+          for (String source : saga.streams.keySet()) {
+            network.add(new ToSaga(saga.plan.id(), saga.incarnation, l -> l.cdcEnded(source, null)));
+          }
+          saga.streams.clear();
+        } else if (effect instanceof TransferSagaLogic.RequestCommit) {
+          network.add(new Commit(saga.plan.id(), saga.incarnation));
+        } else if (effect instanceof TransferSagaLogic.RequestRollBack) {
+          network.add(new RollBack(saga.plan.id(), saga.incarnation));
+        } else if (effect instanceof TransferSagaLogic.ReadChunkLater later) {
+          saga.chunkDue = nanos + later.delayNanos();
+          saga.chunkFrom = later.from();
+        } else if (effect instanceof TransferSagaLogic.StartRamp) {
+          saga.nextRamp = nanos + SETTINGS.redirectInterval().toNanos();
+        } else if (effect instanceof TransferSagaLogic.StopRamp) {
+          saga.nextRamp = null;
+        } else if (effect instanceof TransferSagaLogic.CleanupLater) {
+          saga.cleanupDue = nanos + SETTINGS.cleanupAfter().toNanos();
+        } else if (effect instanceof TransferSagaLogic.Purge purge) {
+          for (RangePlacement p : purge.generations()) {
+            network.add(new Purge(p.entityId(), saga.plan.id(), saga.incarnation));
+          }
+        } else if (effect instanceof TransferSagaLogic.AbortLater abort) {
+          network.add(new ToSaga(saga.plan.id(), saga.incarnation, l -> l.abort(abort.reason())));
+        } else if (effect instanceof TransferSagaLogic.End end) {
+          saga.streams.clear();
+          saga.nextRamp = null;
+          saga.chunkDue = null;
+          saga.cleanupDue = null;
+          network.add(new End(saga.plan.id(), end.progress()));
+        } else if (!(effect instanceof TransferSagaLogic.ReportProgress || effect instanceof TransferSagaLogic.Log)) {
+          throw new AssertionError("the simulation does not know " + effect);
+        }
+      }
+    }
+
+    /** Moves the clock; the timers of every saga that are due fire (into its mailbox). */
+    private void advanceClock(long millis) {
+      nanos += millis * 1_000_000L;
+      for (Saga saga : sagas.values()) {
+        String id = saga.plan.id();
+        int inc = saga.incarnation;
+        if (saga.nextTick <= nanos) {
+          saga.nextTick = nanos + SETTINGS.progressInterval().toNanos();
+          network.add(new ToSaga(id, inc, TransferSagaLogic::tick));
+        }
+        if (saga.nextRamp != null && saga.nextRamp <= nanos) {
+          saga.nextRamp = nanos + SETTINGS.redirectInterval().toNanos();
+          network.add(new ToSaga(id, inc, TransferSagaLogic::rampStep));
+        }
+        if (saga.chunkDue != null && saga.chunkDue <= nanos) {
+          int from = saga.chunkFrom;
+          saga.chunkDue = null;
+          network.add(new ToSaga(id, inc, l -> l.readChunk(from)));
+        }
+        if (saga.cleanupDue != null && saga.cleanupDue <= nanos) {
+          saga.cleanupDue = null;
+          network.add(new ToSaga(id, inc, TransferSagaLogic::cleanupDue));
+        }
+      }
     }
 
     /**
-     * Moves one running transfer a step, in the saga's order: snapshot, catch-up steps (which may
-     * deliver events again, as a resumed query does), fence, the final catch-up, commit; or a
-     * rollback at any point before commit; a committed one ends (cleanup).
+     * One stretch of a catch-up stream: the source's next events, applied to every destination (as
+     * the stream asks them); a refusal fails the stream.
      */
-    private void advanceTransfer() {
-      if (coordinator.active().isEmpty()) {
+    private void catchUp() {
+      List<Saga> streaming = sagas.values().stream().filter(s -> !s.streams.isEmpty()).toList();
+      if (streaming.isEmpty()) {
         return;
       }
-      CoordinatorState.ActiveTransfer transfer = coordinator.active().get(random.nextInt(coordinator.active().size()));
-      TransferPlan plan = transfer.plan();
-      if (transfer.committedEpoch() > 0) {
-        persist(new CoordinatorEvent.TransferEnded(progress(plan, TransferPhase.DONE)));
-        for (RangePlacement s : plan.sources()) {
-          shards.remove(s.entityId()); // cleanup: the old generation's events are deleted
-          retired.add(s.entityId());
+      Saga saga = streaming.get(random.nextInt(streaming.size()));
+      List<String> sources = new ArrayList<>(saga.streams.keySet());
+      String source = sources.get(random.nextInt(sources.size()));
+      Stream stream = saga.streams.get(source);
+      long from = stream.next();
+      List<RangeShardEvent> log = logs.getOrDefault(source, List.of());
+      if (from > log.size()) {
+        return;
+      }
+      long to = Math.min(log.size(), from + random.nextInt(5));
+      List<Change> changes = new ArrayList<>();
+      for (long seqNr = from; seqNr <= to; seqNr++) {
+        changes.addAll(RangeShardEvent.changesOf(log.get((int) seqNr - 1), seqNr));
+      }
+      for (RangePlacement d : saga.plan.destinations()) {
+        List<Change> mine = changes.stream().filter(c -> d.range().contains(KeyHash.of(c.key()))).toList();
+        TransferReply reply = shardHandles(d.entityId(),
+            new RangeShardCommand.ApplyChanges(saga.plan.id(), stream.copy(), source, to, mine, 0, null));
+        if (reply instanceof TransferReply.Refused refused) {
+          saga.streams.remove(source);
+          network.add(new ToSaga(saga.plan.id(), saga.incarnation, l -> l.cdcEnded(source, refused.reason())));
+          return;
         }
-        snapshotted.remove(plan.id());
-        return;
       }
-      int dice = random.nextInt(10);
-      if (dice == 0) {
-        rollBack(plan);
-      } else if (!snapshotted.contains(plan.id())) {
-        snapshot(plan);
-      } else if (dice < 6) {
-        catchUp(plan);
-      } else if (dice < 8) {
-        for (RangePlacement s : plan.sources()) {
-          if (shards.get(s.entityId()).fencedBy() == null) {
-            journalOn(s.entityId(), new RangeShardEvent.SourceFenced(plan.id()));
+      saga.streams.put(source, new Stream(to + 1, stream.copy()));
+      network.add(new ToSaga(saga.plan.id(), saga.incarnation, l -> l.cdcApplied(source, to)));
+    }
+
+    // --- RangeShards
+
+    /** The running entity, started (placement resolved, journal replayed) if it is not. */
+    private Shard shard(String entityId) {
+      Shard shard = running.get(entityId);
+      if (shard == null) {
+        shard = new Shard(coordinator.placementOf(entityId));
+        if (shard.placement != null) {
+          for (RangeShardEvent event : logs.getOrDefault(entityId, List.of())) {
+            shard.state.apply(event);
           }
         }
+        running.put(entityId, shard);
+      }
+      return shard;
+    }
+
+    private void journal(String entityId, Shard shard, RangeShardEvent event) {
+      shard.state.apply(event);
+      logs.computeIfAbsent(entityId, id -> new ArrayList<>()).add(event);
+    }
+
+    private long lastSeqNr(String entityId) {
+      return logs.getOrDefault(entityId, List.of()).size();
+    }
+
+    /** What {@link RangeShard} does with a transfer step; the answer, or null. */
+    private TransferReply shardHandles(String entityId, RangeShardCommand command) {
+      Shard shard = shard(entityId);
+      if (shard.placement == null) { // unplaced: as RangeShard.unplaced
+        return command instanceof RangeShardCommand.Unfence || command instanceof RangeShardCommand.HandOff
+            || command instanceof RangeShardCommand.Discard
+            ? new TransferReply.Done(entityId)
+            : TransferSteps.refused(entityId, "not placed");
+      }
+      RangeShardState state = shard.state;
+      TransferSteps.Outcome outcome;
+      if (command instanceof RangeShardCommand.OpenExport open) {
+        TransferReply refusal = TransferSteps.refusalToExport(state, entityId);
+        if (refusal != null) {
+          return refusal;
+        }
+        shard.export = state.exportEntries();
+        shard.exportTransfer = open.transferId();
+        return new TransferReply.ExportOpened(entityId, lastSeqNr(entityId), state.keyCount(), state.storedBytes(),
+            state.lastVersion());
+      } else if (command instanceof RangeShardCommand.ReadExport read) {
+        return shard.export == null || !read.transferId().equals(shard.exportTransfer)
+            ? TransferSteps.refused(entityId, "no open export")
+            : TransferSteps.chunk(entityId, shard.export, read.from(), read.maxBytes());
+      } else if (command instanceof RangeShardCommand.DescribeLog || command instanceof RangeShardCommand.RedirectReads) {
+        return new TransferReply.LogPosition(entityId, lastSeqNr(entityId), 0, 0);
+      } else if (command instanceof RangeShardCommand.Discard) {
+        running.remove(entityId); // what it held is lost: those writes were never acknowledged
+        return new TransferReply.Done(entityId);
+      } else if (command instanceof RangeShardCommand.Fence fence) {
+        outcome = TransferSteps.fence(state, entityId, fence.transferId());
+        if (outcome.event() != null) {
+          shard.export = null;
+        }
+      } else if (command instanceof RangeShardCommand.Unfence unfence) {
+        shard.export = null;
+        outcome = TransferSteps.unfence(state, entityId, unfence.transferId());
+      } else if (command instanceof RangeShardCommand.HandOff handOff) {
+        shard.export = null;
+        outcome = TransferSteps.handOff(state, entityId, handOff.transferId(), handOff.epoch());
+      } else if (command instanceof RangeShardCommand.Follow follow) {
+        outcome = TransferSteps.follow(entityId, follow.transferId(), follow.copy(), follow.sourceEntityIds());
+      } else if (command instanceof RangeShardCommand.ApplyChanges apply) {
+        outcome = TransferSteps.applyChanges(state, entityId, shard.placement.range(), apply.transferId(), apply.copy(),
+            apply.sourceEntityId(), apply.upToSeqNr(), apply.changes(), apply.sourceLastVersion());
       } else {
-        boolean fencedAndCaughtUp = plan.sources().stream().allMatch(s ->
-            plan.id().equals(shards.get(s.entityId()).fencedBy())
-                && plan.destinations().stream().allMatch(d ->
-                    shards.get(d.entityId()).appliedFrom(s.entityId()) >= lastSeqNr(s.entityId())));
-        if (fencedAndCaughtUp) {
-          persist(new CoordinatorEvent.TransferCommitted(plan.id(), coordinator.epoch() + 1));
-          for (RangePlacement s : plan.sources()) {
-            journalOn(s.entityId(), new RangeShardEvent.SourceHandedOff(plan.id(), coordinator.epoch()));
-          }
+        throw new AssertionError("the simulation does not know " + command);
+      }
+      if (outcome.event() != null) {
+        journal(entityId, shard, outcome.event());
+        if (state.fencedBy() == null || state.handedOffEpoch() > 0) {
+          List<Write> held = new ArrayList<>(shard.held);
+          shard.held.clear();
+          held.forEach(this::attempt); // the fence ended: what it held goes on (or back to its router)
         }
       }
+      return outcome.answer().of(state, lastSeqNr(entityId));
     }
 
-    /** Each destination starts empty and takes a point-in-time copy of each source at its last sequence number. */
-    private void snapshot(TransferPlan plan) {
-      for (RangePlacement d : plan.destinations()) {
-        shards.put(d.entityId(), new RangeShardState());
-        journalOn(d.entityId(), new RangeShardEvent.FollowingStarted(plan.id(),
-            plan.sources().stream().map(RangePlacement::entityId).toList()));
-        for (RangePlacement s : plan.sources()) {
-          RangeShardState source = shards.get(s.entityId());
-          List<Change> entries = source.exportEntries().stream()
-              .map(e -> new Change(e.key(), e.value(), e.version(), 0))
-              .toList();
-          apply(d, s, lastSeqNr(s.entityId()), entries, source.lastVersion());
-        }
+    // --- clients and their routers
+
+    private void write() {
+      String key = keys.get(random.nextInt(keys.size()));
+      boolean delete = random.nextInt(10) == 0;
+      byte[] value = delete ? null : (key + "@" + random.nextInt()).getBytes(StandardCharsets.UTF_8);
+      attempt(new Write(key, value, ROUTER_ATTEMPTS));
+    }
+
+    /** The Router sends the write where its map says; on WrongRange it fetches the map and sends again. */
+    private void attempt(Write write) {
+      RangePlacement placement = routerMap.lookup(write.key());
+      Shard shard = shard(placement.entityId());
+      if (shard.placement == null || shard.state.handedOffEpoch() > 0) {
+        routerMap = coordinator.shardMap();
+        if (write.attemptsLeft() > 1) {
+          attempt(new Write(write.key(), write.value(), write.attemptsLeft() - 1));
+        } // else the request fails: never acknowledged
+        return;
       }
-      snapshotted.add(plan.id());
-    }
-
-    /** Delivers a random stretch of a source's journal, possibly again, to every destination. */
-    private void catchUp(TransferPlan plan) {
-      RangePlacement s = plan.sources().get(random.nextInt(plan.sources().size()));
-      List<RangeShardEvent> log = logs.getOrDefault(s.entityId(), List.of());
-      for (RangePlacement d : plan.destinations()) {
-        long applied = shards.get(d.entityId()).appliedFrom(s.entityId());
-        long from;
-        long to;
-        if (applied > 1 && random.nextInt(4) == 0) {
-          // A late answer of an earlier attempt: a stretch the destination applied already.
-          to = 1 + random.nextInt((int) applied);
-          from = 1 + random.nextInt((int) to);
-        } else {
-          from = Math.max(1, applied + 1 - random.nextInt(3)); // a resumed query may repeat events
-          to = Math.min(log.size(), from + random.nextInt(Math.max(1, log.size() - (int) from + 2)));
-        }
-        if (to < from) {
-          continue;
-        }
-        List<Change> changes = new ArrayList<>();
-        for (long seqNr = from; seqNr <= to; seqNr++) {
-          changes.addAll(RangeShardEvent.changesOf(log.get((int) seqNr - 1), seqNr));
-        }
-        apply(d, s, to, changes, 0);
+      if (shard.state.fencedBy() != null) {
+        shard.held.add(write);
+        return;
       }
-    }
-
-    private void apply(RangePlacement destination, RangePlacement source, long upTo, List<Change> changes, long lastVersion) {
-      RangeShardState state = shards.get(destination.entityId());
-      RangeShardEvent.ChangesApplied event =
-          state.changesToApply(source.entityId(), upTo, changes, lastVersion, destination.range());
-      if (event != null) {
-        journalOn(destination.entityId(), event);
+      RangeShardDraft draft = new RangeShardDraft(shard.state, shard.placement.range(), placement.entityId());
+      KvReply reply = draft.apply(write.value() == null
+          ? Operation.delete(write.key(), Expectation.any())
+          : Operation.put(write.key(), write.value(), Expectation.any()));
+      if (reply instanceof KvReply.NotFound) {
+        return;
       }
-    }
-
-    private void rollBack(TransferPlan plan) {
-      for (RangePlacement s : plan.sources()) {
-        if (plan.id().equals(shards.get(s.entityId()).fencedBy())) {
-          journalOn(s.entityId(), new RangeShardEvent.SourceUnfenced(plan.id()));
-        }
+      long version = reply instanceof KvReply.Written w ? w.version() : ((KvReply.Deleted) reply).version();
+      for (RangeShardEvent event : draft.events()) {
+        journal(placement.entityId(), shard, event);
       }
-      for (RangePlacement d : plan.destinations()) {
-        shards.remove(d.entityId()); // discarded and deleted
-        retired.add(d.entityId());
-      }
-      snapshotted.remove(plan.id());
-      persist(new CoordinatorEvent.TransferEnded(progress(plan, TransferPhase.ROLLED_BACK)));
+      RangeShardState.Versioned previous = acknowledged.get(write.key());
+      assertTrue(previous == null || version > previous.version(),
+          where + ": version of " + write.key() + " went from " + previous + " to " + version);
+      acknowledged.put(write.key(), new RangeShardState.Versioned(write.value(), version));
     }
 
-    private static TransferProgress progress(TransferPlan plan, TransferPhase phase) {
-      return new TransferProgress(plan.id(), plan.kind(),
-          plan.sources().stream().map(RangePlacement::entityId).toList(),
-          plan.destinations().stream().map(RangePlacement::entityId).toList(),
-          phase, 0, 0, 0, 0, 0, 0, 0, Map.of(), 0, null);
-    }
+    // --- invariants
 
-    private void checkInvariants(String where) {
+    private void checkInvariants() {
       ShardMap map = coordinator.shardMap(); // the constructor proves the ranges tile the ring
       assertTrue(map.epoch() >= lastEpoch, where + ": the epoch went back");
       lastEpoch = map.epoch();
-      // One writer per key: the map's generations (which tile the ring) accept writes; every
-      // generation a router with an older map could still reach has handed off, or is gone.
-      for (RangePlacement p : map.placements()) {
-        everRouted.add(p.entityId());
-        assertNotNull(shards.get(p.entityId()), where + ": " + p.entityId() + " is in the map but does not exist");
-        assertEquals(0, shards.get(p.entityId()).handedOffEpoch(), where + ": " + p.entityId() + " is in the map, handed off");
-      }
-      for (Map.Entry<String, RangeShardState> e : shards.entrySet()) {
-        if (everRouted.contains(e.getKey()) && map.byEntityId(e.getKey()).isEmpty()) {
-          assertTrue(e.getValue().handedOffEpoch() > 0, where + ": retired " + e.getKey() + " still accepts writes");
+      map.placements().forEach(p -> everRouted.add(p.entityId()));
+      // One writer per key: of the generations a router (with any map so far) may send a key to, at
+      // most one would write it now; the others hold writes (fenced) or refuse them.
+      List<RangePlacement> writers = new ArrayList<>();
+      for (Map.Entry<String, Shard> e : running.entrySet()) {
+        Shard shard = e.getValue();
+        if (everRouted.contains(e.getKey()) && shard.placement != null && shard.state.fencedBy() == null
+            && shard.state.handedOffEpoch() == 0) {
+          for (RangePlacement other : writers) {
+            assertTrue(Long.compareUnsigned(other.range().last(), shard.placement.range().start()) < 0
+                    || Long.compareUnsigned(shard.placement.range().last(), other.range().start()) < 0,
+                where + ": " + other.entityId() + " and " + e.getKey() + " would both write the same keys");
+          }
+          writers.add(shard.placement);
         }
       }
+      Map<String, RangeShardState> states = new HashMap<>();
       for (String key : keys) {
         long hash = KeyHash.of(key);
         // Every acknowledged write is readable where the map routes, with its version.
         RangeShardState.Versioned expected = acknowledged.get(key);
-        RangeShardState owner = shards.get(map.lookup(hash).entityId());
-        if (expected != null && expected.value() == null) {
+        if (expected == null) {
+          continue;
+        }
+        RangeShardState owner = states.computeIfAbsent(map.lookup(hash).entityId(), this::stateOf);
+        if (expected.value() == null) {
           assertNull(owner.get(key), where + ": deleted " + key + " is back");
           assertTrue(owner.lastVersion() >= expected.version(), where + ": versions of " + key + "'s range went back");
-        } else if (expected != null) {
+        } else {
           RangeShardState.Versioned actual = owner.get(key);
           assertNotNull(actual, where + ": " + key + " is lost");
           assertEquals(expected.version(), actual.version(), where + ": version of " + key);
@@ -339,7 +725,21 @@ class TransferSimulationTest {
       }
       for (String entityId : retired) {
         assertNull(coordinator.placementOf(entityId), where + ": retired " + entityId + " would start as a writer");
+        assertTrue(map.byEntityId(entityId).isEmpty(), where + ": retired " + entityId + " is in the map");
       }
+    }
+
+    /** A generation's state: the running entity's, or what it would recover from its journal. */
+    private RangeShardState stateOf(String entityId) {
+      Shard shard = running.get(entityId);
+      if (shard != null && shard.placement != null) {
+        return shard.state;
+      }
+      RangeShardState state = new RangeShardState();
+      for (RangeShardEvent event : logs.getOrDefault(entityId, List.of())) {
+        state.apply(event);
+      }
+      return state;
     }
   }
 }
