@@ -8,13 +8,17 @@
 #   6. group commit under skew: batching on/off side by side (interleaved, two rounds), load generator,
 #      mix A, Zipfian keys
 #   7. profiler overhead: recording on/off side by side (interleaved, PROFILER_ROUNDS rounds, default 2,
-#      the order alternating), YCSB workload A and the load generator's mix A; then each round's on/off
-#      throughput ratio and their mean with a 95 % confidence interval
+#      the order alternating): throughput of YCSB workload A and of the load generator's mix A, and the
+#      node's CPU time per request at a fixed open-loop rate (PROFILER_CPU_RATE, 500/s, after 20 s of it unmeasured)
+#      (PROFILER_PARTS="throughput cpu"); then each round's on/off ratios and their mean with a 95 %
+#      confidence interval
 #   8. transfer: move a range holding ~100 MB (100k keys x 1 KiB) between log instances under an
 #      open-loop YCSB-A load at half (and a quarter of) the closed-loop maximum, live protocol and the naive
 #      stop-and-copy baseline side by side in one run (TRANSFER_KEYS, default 100000)
+#   9. the fence over many moves: MOVES (20) live moves of a range of MOVES_KEYS (10000) keys back and
+#      forth under open-loop YCSB-A at a quarter of the maximum; fence and write-gap percentiles
 # Every node binds 127.0.0.1 on a free port, with a fresh data directory, and is stopped after.
-# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8").
+# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9").
 # Needs wrk (apt-get install wrk).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -23,7 +27,7 @@ WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
 OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)}"
 NODE_JAR="$ROOT/cluster-config/target/logshard-node.jar"
 BENCH_JAR="$ROOT/bench/target/logshard-bench.jar"
-SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8}"
+SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8 9}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
@@ -144,26 +148,47 @@ fi
 
 # --- 7: profiler overhead ----------------------------------------------------------------------
 if want 7; then
+PROFILER_PARTS="${PROFILER_PARTS:-throughput cpu}"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$NODE_PID/stat"; }
 for round in $(seq 1 "${PROFILER_ROUNDS:-2}"); do
   # Alternate which goes first, so a drift of the machine does not favour one side.
   order="on off"; [ $((round % 2)) -eq 0 ] && order="off on"
   for profiler in $order; do
     start_node "profiler-$profiler-$round" "-Dlogshard.profiler.enabled=$profiler"
-    ycsb -load -P "$ROOT/bench/workloads/workloada" -threads 16 > "$OUT/ycsb-load-profiler-$profiler-$round.txt" 2>&1
-    ycsb -t -P "$ROOT/bench/workloads/workloada" -threads 16 \
-      -p operationcount=100000000 -p maxexecutiontime="$RUN_SECONDS" > "$OUT/ycsb-a-profiler-$profiler-$round.txt" 2>&1
-    awk -v p="$profiler" -v r="$round" -F', ' '
-      /^\[OVERALL\], Throughput/ {tp=$3}
-      /^\[READ\], 99thPercentileLatency/ {rp99=$3}
-      /^\[UPDATE\], 99thPercentileLatency/ {up99=$3}
-      END {printf "PROFILER profiler=%s round=%d ycsb_a_ops_per_s=%.0f read_p99_ms=%.2f update_p99_ms=%.2f\n", p, r, tp, rp99/1000, up99/1000}' \
-      "$OUT/ycsb-a-profiler-$profiler-$round.txt" | tee -a "$OUT/profiler.txt"
+    if [[ " $PROFILER_PARTS " == *" throughput "* ]]; then
+      ycsb -load -P "$ROOT/bench/workloads/workloada" -threads 16 > "$OUT/ycsb-load-profiler-$profiler-$round.txt" 2>&1
+      ycsb -t -P "$ROOT/bench/workloads/workloada" -threads 16 \
+        -p operationcount=100000000 -p maxexecutiontime="$RUN_SECONDS" > "$OUT/ycsb-a-profiler-$profiler-$round.txt" 2>&1
+      awk -v p="$profiler" -v r="$round" -F', ' '
+        /^\[OVERALL\], Throughput/ {tp=$3}
+        /^\[READ\], 99thPercentileLatency/ {rp99=$3}
+        /^\[UPDATE\], 99thPercentileLatency/ {up99=$3}
+        END {printf "PROFILER profiler=%s round=%d ycsb_a_ops_per_s=%.0f read_p99_ms=%.2f update_p99_ms=%.2f\n", p, r, tp, rp99/1000, up99/1000}' \
+        "$OUT/ycsb-a-profiler-$profiler-$round.txt" | tee -a "$OUT/profiler.txt"
+    fi
     java -jar "$BENCH_JAR" load --url "$URL" --preload --seconds 1 --warmup-seconds 0 --label preload > /dev/null
-    load --mix A --distribution zipfian --clients 64 --label "profiler-$profiler-round-$round" | tee -a "$OUT/profiler.txt"
+    if [[ " $PROFILER_PARTS " == *" throughput "* ]]; then
+      load --mix A --distribution zipfian --clients 64 --label "profiler-$profiler-round-$round" | tee -a "$OUT/profiler.txt"
+    fi
+    if [[ " $PROFILER_PARTS " == *" cpu "* ]]; then
+      # The node's CPU time per request at a fixed open-loop rate (every request completes in both
+      # configurations): what the profiler costs, far less noisy than throughput on a shared machine.
+      java -jar "$BENCH_JAR" load --url "$URL" --mode open --mix A --distribution zipfian --rate "${PROFILER_CPU_RATE:-500}" \
+        --seconds 20 --warmup-seconds 0 --label warmup > /dev/null
+      before=$(cpu_ticks)
+      result=$(java -jar "$BENCH_JAR" load --url "$URL" --mode open --mix A --distribution zipfian --rate "${PROFILER_CPU_RATE:-500}" \
+        --seconds "$RUN_SECONDS" --warmup-seconds 0 --label "cpu-$profiler-$round" | grep '^RESULT')
+      after=$(cpu_ticks)
+      ops=$(sed -E 's/.* ops=([0-9]+) .*/\1/' <<< "$result")
+      awk -v p="$profiler" -v r="$round" -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v ops="$ops" \
+        'BEGIN {printf "PROFILER_CPU profiler=%s round=%d ops=%d cpu_ms=%.0f cpu_us_per_op=%.1f\n", p, r, ops, t * 1000 / hz, t * 1e6 / hz / ops}' \
+        | tee -a "$OUT/profiler.txt"
+    fi
     stop_node
   done
 done
-# Paired by round: on/off throughput ratio per round, mean and 95 % confidence interval (Student t).
+# Paired by round: on/off ratio per round (throughput, and CPU per request), mean and 95 % confidence
+# interval (Student t).
 awk '
   function t95(df) { split("12.71 4.30 3.18 2.78 2.57 2.45 2.36 2.31 2.26 2.23 2.20 2.18", t, " "); return df <= 12 ? t[df] : 2.0 }
   function summary(name, ratio, n,   i, sum, mean, ss, half) {
@@ -172,13 +197,24 @@ awk '
     half = n > 1 ? t95(n - 1) * sqrt(ss / (n - 1)) / sqrt(n) : 0
     printf "PROFILER_OVERHEAD %s rounds=%d mean_on_off_ratio=%.4f ci95=[%.4f, %.4f]\n", name, n, mean, mean - half, mean + half
   }
-  /^PROFILER/ { split($2, a, "="); split($3, b, "="); split($4, c, "="); y[a[2], b[2]] = c[2]; if (b[2] > rounds) rounds = b[2] }
-  /^RESULT/ { match($0, /label=profiler-(on|off)-round-[0-9]+/); split(substr($0, RSTART + 15, RLENGTH - 15), l, "-round-");
+  /^PROFILER profiler=/ { split($2, a, "="); split($3, b, "="); split($4, c, "="); y[a[2], b[2]] = c[2]; if (b[2] > rounds) rounds = b[2] }
+  /^PROFILER_CPU/ { split($2, a, "="); split($3, b, "="); split($6, c, "="); cpu[a[2], b[2]] = c[2]; if (b[2] > rounds) rounds = b[2] }
+  /^RESULT label=profiler-/ { match($0, /label=profiler-(on|off)-round-[0-9]+/); split(substr($0, RSTART + 15, RLENGTH - 15), l, "-round-");
     match($0, /ops_per_s=[0-9.]+/); g[l[1], l[2]] = substr($0, RSTART + 10, RLENGTH - 10) }
   END {
-    for (r = 1; r <= rounds; r++) { ry[r] = y["on", r] / y["off", r]; rg[r] = g["on", r] / g["off", r]
-      printf "PROFILER_ROUND round=%d ycsb_a_on_off=%.4f generator_on_off=%.4f\n", r, ry[r], rg[r] }
-    summary("ycsb_a", ry, rounds); summary("generator_mix_a", rg, rounds)
+    for (r = 1; r <= rounds; r++) {
+      if (y["off", r] > 0) { ry[++ny] = y["on", r] / y["off", r] }
+      if (g["off", r] > 0) { rg[++ng] = g["on", r] / g["off", r] }
+      if (cpu["off", r] > 0) { rc[++nc] = cpu["on", r] / cpu["off", r] }
+      yr = "-"; gr = "-"; cr = "-"
+      if (y["off", r] > 0) yr = sprintf("%.4f", y["on", r] / y["off", r])
+      if (g["off", r] > 0) gr = sprintf("%.4f", g["on", r] / g["off", r])
+      if (cpu["off", r] > 0) cr = sprintf("%.4f", cpu["on", r] / cpu["off", r])
+      printf "PROFILER_ROUND round=%d ycsb_a_on_off=%s generator_on_off=%s cpu_per_op_on_off=%s\n", r, yr, gr, cr
+    }
+    if (ny) summary("ycsb_a_throughput", ry, ny)
+    if (ng) summary("generator_mix_a_throughput", rg, ng)
+    if (nc) summary("cpu_per_request", rc, nc)
   }' "$OUT/profiler.txt" | tee "$OUT/profiler-summary.txt"
 fi
 
@@ -190,6 +226,15 @@ java -jar "$BENCH_JAR" transfer --url "$URL" --range-keys "${TRANSFER_KEYS:-1000
 stop_node
 fi
 
+# --- 9: the fence over many moves ----------------------------------------------------------------
+if want 9; then
+start_node moves "-Xmx2g" "-Dlogshard.transfer.cleanup-after=1s"
+java -jar "$BENCH_JAR" transfer --url "$URL" --range-keys "${MOVES_KEYS:-10000}" --records 10000 \
+  --modes live --rate-fractions 0.25 --repeat "${MOVES:-20}" --before-seconds 3 --after-seconds 2 \
+  | tee "$OUT/moves-full.txt" | grep '^RESULT' | tee "$OUT/moves.txt"
+stop_node
+fi
+
 cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt "$OUT"/profiler.txt \
-  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt >> "$OUT/summary.txt" 2>/dev/null || true
+  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt >> "$OUT/summary.txt" 2>/dev/null || true
 echo "results in $OUT" >&2

@@ -90,6 +90,8 @@ public final class RangeShard
   private Redirect redirect;
   private long reads;
   private long redirectedReads;
+  /** The epoch of a hand-off received but not persisted yet (it is answered as if it were). */
+  private long handingOffEpoch;
 
   /** A point-in-time copy of the entries, read in chunks by a Transfer. */
   private record Export(String transferId, List<RangeShardSnapshot.Entry> entries) {}
@@ -207,7 +209,9 @@ public final class RangeShard
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Get.class, this::onGet)
-        .onCommand(ReadLocal.class, (state, cmd) -> decide(state, Operation.get(cmd.key()), cmd.replyTo()))
+        .onCommand(ReadLocal.class, (state, cmd) -> handedOffEpoch(state) > 0
+            ? Effect().reply(cmd.replyTo(), wrongRange(state))
+            : decide(state, Operation.get(cmd.key()), cmd.replyTo()))
         .onCommand(ReadAt.class, this::onReadAt)
         .onCommand(Put.class, (state, cmd) ->
             write(state, Operation.put(cmd.key(), cmd.value(), cmd.expect()), cmd.replyTo()))
@@ -221,6 +225,8 @@ public final class RangeShard
         .onCommand(Fence.class, this::onFence)
         .onCommand(Unfence.class, this::onUnfence)
         .onCommand(HandOff.class, this::onHandOff)
+        .onCommand(RangeShardCommand.PersistHandOff.class, (state, cmd) ->
+            carryOut(state, TransferSteps.handOff(state, placement.entityId(), cmd.transferId(), cmd.epoch()), cmd.replyTo()))
         .onCommand(Follow.class, this::onFollow)
         .onCommand(ApplyChanges.class, this::onApplyChanges)
         .onCommand(Discard.class, this::onDiscard)
@@ -231,7 +237,10 @@ public final class RangeShard
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onGet(RangeShardState state, Get cmd) {
     reads++;
-    if (redirect != null && state.handedOffEpoch() == 0 && random.nextDouble() < redirect.fraction()) {
+    if (handedOffEpoch(state) > 0) {
+      return Effect().reply(cmd.replyTo(), wrongRange(state)); // its values may be older than its successors'
+    }
+    if (redirect != null && random.nextDouble() < redirect.fraction()) {
       long hash = KeyHash.of(cmd.key());
       for (RangePlacement destination : redirect.destinations()) {
         if (destination.range().contains(hash)) {
@@ -255,7 +264,7 @@ public final class RangeShard
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onApplyBatch(RangeShardState state, ApplyBatch cmd) {
-    if (state.handedOffEpoch() > 0) {
+    if (handedOffEpoch(state) > 0) {
       return Effect().reply(cmd.replyTo(), wrongRange(state));
     }
     if (state.fencedBy() != null && cmd.operations().stream().anyMatch(op -> op.kind() != Operation.Kind.GET)) {
@@ -269,7 +278,7 @@ public final class RangeShard
   /** A write: refused once handed off, held while fenced (a fence is short; clients see latency). */
   private ReplyEffect<RangeShardEvent, RangeShardState> write(
       RangeShardState state, Operation op, ActorRef<KvReply> replyTo) {
-    if (state.handedOffEpoch() > 0) {
+    if (handedOffEpoch(state) > 0) {
       return Effect().reply(replyTo, wrongRange(state));
     }
     if (state.fencedBy() != null) {
@@ -279,7 +288,12 @@ public final class RangeShard
   }
 
   private KvReply wrongRange(RangeShardState state) {
-    return new KvReply.WrongRange(placement.entityId(), state.handedOffEpoch());
+    return new KvReply.WrongRange(placement.entityId(), handedOffEpoch(state));
+  }
+
+  /** The epoch this generation handed off at, persisted or only received (0: it owns its range). */
+  private long handedOffEpoch(RangeShardState state) {
+    return state.handedOffEpoch() > 0 ? state.handedOffEpoch() : handingOffEpoch;
   }
 
   // --- source side of a Transfer
@@ -311,7 +325,7 @@ public final class RangeShard
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onRedirectReads(RangeShardState state, RedirectReads cmd) {
-    redirect = cmd.fraction() > 0 && state.handedOffEpoch() == 0
+    redirect = cmd.fraction() > 0 && handedOffEpoch(state) == 0
         ? new Redirect(cmd.transferId(), Math.min(1.0, cmd.fraction()), cmd.destinations())
         : null;
     return Effect().reply(cmd.replyTo(), position());
@@ -331,12 +345,21 @@ public final class RangeShard
     return carryOut(state, TransferSteps.unfence(state, placement.entityId(), cmd.transferId()), cmd.replyTo());
   }
 
+  /**
+   * The commit is persisted by the Coordinator already, and a source that restarts from now on is
+   * no longer placed (it only answers WrongRange): so the writes it held get WrongRange at once, and
+   * their routers re-send them to the new generation, without waiting for this hand-off to be
+   * persisted, which it is right after ({@link RangeShardCommand.PersistHandOff}), before the saga
+   * hears it is done. The fence ends one journal write earlier.
+   */
   private ReplyEffect<RangeShardEvent, RangeShardState> onHandOff(RangeShardState state, HandOff cmd) {
     redirect = null;
     export = null;
-    // The commit is persisted by the coordinator already: the held writes now get WrongRange,
-    // and their routers re-send them to the new generation.
-    return carryOut(state, TransferSteps.handOff(state, placement.entityId(), cmd.transferId(), cmd.epoch()), cmd.replyTo());
+    if (handingOffEpoch == 0) {
+      handingOffEpoch = cmd.epoch();
+    }
+    ctx.getSelf().tell(new RangeShardCommand.PersistHandOff(cmd.transferId(), cmd.epoch(), cmd.replyTo()));
+    return Effect().noReply().thenUnstashAll();
   }
 
   // --- destination side of a Transfer

@@ -70,6 +70,9 @@ public sealed interface RangeShardCommand extends CborSerializable {
   /** After commit: this generation never writes again; held and later commands get WrongRange. */
   record HandOff(String transferId, long epoch, ActorRef<TransferReply> replyTo) implements TransferCommand {}
 
+  /** Internal: persists the hand-off after the held commands were sent back (see RangeShard). */
+  record PersistHandOff(String transferId, long epoch, ActorRef<TransferReply> replyTo) implements TransferCommand {}
+
   // --- destination side of a Transfer
 
   /** Starts (or restarts, from empty) following the sources of a transfer, for the snapshot copy {@code copy}. */

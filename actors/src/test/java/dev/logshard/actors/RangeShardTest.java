@@ -326,6 +326,25 @@ class RangeShardTest {
   }
 
   @Test
+  void aHandedOffSourceSendsTheWritesItHeldBackAtOnceAndRefusesReads() {
+    var kit = shard();
+    String key = keysIn(R1, 1).get(0);
+    put(kit, key, "v1", Expectation.any());
+    assertInstanceOf(TransferReply.Fenced.class, kit.<TransferReply>runCommand(r -> new RangeShardCommand.Fence("t1", r)).reply());
+    TestProbe<KvReply> held = testKit.createTestProbe();
+    kit.runCommand(new RangeShardCommand.Put(key, bytes("v2"), Expectation.any(), held.getRef()));
+    held.expectNoMessage(java.time.Duration.ofMillis(100)); // fenced: held
+    assertEquals(new TransferReply.Done(R1.entityId()),
+        kit.<TransferReply>runCommand(r -> new RangeShardCommand.HandOff("t1", 3, r)).reply());
+    assertEquals(new KvReply.WrongRange(R1.entityId(), 3), held.receiveMessage());
+    assertEquals(new KvReply.WrongRange(R1.entityId(), 3), get(kit, key));
+    // Persisted: after a restart it still never writes (and the held write was not applied).
+    RangeShardState recovered = kit.restart().state();
+    assertEquals(3, recovered.handedOffEpoch());
+    assertArrayEquals(bytes("v1"), recovered.get(key).value());
+  }
+
+  @Test
   void anUnplacedEntityAnswersWrongRangeToEverything() {
     LogShardSettings settings = LogShardSettings.create(CONFIG);
     LogInstances instances = LogInstances.fromConfig(CONFIG);

@@ -70,6 +70,10 @@ public final class TransferBench implements Callable<Integer> {
   @Option(names = "--modes", split = ",", description = "live and/or stop-and-copy (default: ${DEFAULT-VALUE}).")
   List<String> modes = List.of("live", "stop-and-copy");
 
+  @Option(names = "--repeat", description = "Moves per load and mode, back and forth between the log instances;"
+      + " with more than one, a summary of their fence and write gap (default: ${DEFAULT-VALUE}).")
+  int repeat = 1;
+
   @Option(names = "--skip-preload", description = "The range keys are already there.")
   boolean skipPreload;
 
@@ -105,8 +109,24 @@ public final class TransferBench implements Callable<Integer> {
       }
       for (int loadRate : rates) {
         for (String mode : modes) {
-          String to = instanceOf(range).equals("fast") ? "standard" : "fast";
-          runOne(mode, to, loadRate, moving, value);
+          Histogram fences = new Histogram(3);
+          Histogram gaps = new Histogram(3);
+          long failed = 0;
+          for (int i = 0; i < repeat; i++) {
+            String to = instanceOf(range).equals("fast") ? "standard" : "fast";
+            Move move = runOne(mode, to, loadRate, moving, value);
+            fences.recordValue(move.fenceMillis());
+            gaps.recordValue(move.longestWriteGapMillis());
+            failed += move.failedRequests();
+          }
+          if (repeat > 1) {
+            System.out.printf(Locale.ROOT,
+                "RESULT moves mode=%s rate=%d moves=%d fence_ms_p50=%d fence_ms_p90=%d fence_ms_p99=%d fence_ms_max=%d"
+                    + " write_gap_ms_p50=%d write_gap_ms_max=%d failed_requests=%d%n",
+                mode, loadRate, repeat, fences.getValueAtPercentile(50), fences.getValueAtPercentile(90),
+                fences.getValueAtPercentile(99), fences.getMaxValue(), gaps.getValueAtPercentile(50), gaps.getMaxValue(),
+                failed);
+          }
         }
       }
       return 0;
@@ -145,7 +165,10 @@ public final class TransferBench implements Callable<Integer> {
     return max;
   }
 
-  private void runOne(String mode, String toInstance, int loadRate, List<String> moving, byte[] value) throws Exception {
+  /** What one move showed: its fence, the longest gap between successful writes to the range, failed requests. */
+  private record Move(long fenceMillis, long longestWriteGapMillis, long failedRequests) {}
+
+  private Move runOne(String mode, String toInstance, int loadRate, List<String> moving, byte[] value) throws Exception {
     Recorder load = new Recorder(3);
     AtomicLong loadErrors = new AtomicLong();
     AtomicLong probeErrors = new AtomicLong();
@@ -225,6 +248,8 @@ public final class TransferBench implements Callable<Integer> {
     for (double[] s : seconds) {
       System.out.printf(Locale.ROOT, "SECOND mode=%s t=%.0f ops=%.0f p99_ms=%.1f%n", mode, s[0], s[1], s[2]);
     }
+    return new Move(progress.get("fenceMillis").asLong(), longestWriteGap.get() / 1_000_000,
+        loadErrorsDuring + probeErrorsDuring);
   }
 
   /** The transfer's progress; an overloaded node may not answer at once, so it asks until it does (2 min). */
