@@ -10,22 +10,24 @@
 #   7. profiler overhead: recording on/off side by side (interleaved, PROFILER_ROUNDS rounds, default 2,
 #      the order alternating): throughput of YCSB workload A and of the load generator's mix A, and the
 #      node's CPU time per request at a fixed open-loop rate (PROFILER_CPU_RATE, 500/s, after 20 s of it unmeasured)
-#      (PROFILER_PARTS="throughput cpu"); then each round's on/off ratios and their mean with a 95 %
-#      confidence interval
+#      and, in one node, with recording paused and resumed at runtime (PUT /v1/admin/profiler),
+#      PROFILER_TOGGLES intervals (16) of RUN_SECONDS (PROFILER_PARTS="throughput cpu toggle"); then
+#      each round's on/off ratios and their mean with a 95 % confidence interval
 #   8. transfer: move a range holding ~100 MB (100k keys x 1 KiB) between log instances under an
 #      open-loop YCSB-A load at half (and a quarter of) the closed-loop maximum, live protocol and the naive
 #      stop-and-copy baseline side by side in one run (TRANSFER_KEYS, default 100000)
 #   9. the fence over many moves: MOVES (20) live moves of a range of MOVES_KEYS (10000) keys back and
-#      forth under open-loop YCSB-A at a quarter of the maximum; fence and write-gap percentiles
+#      forth under open-loop YCSB-A at MOVES_RATE requests/s (default: a quarter of the maximum);
+#      fence and write-gap percentiles
 # Every node binds 127.0.0.1 on a free port, with a fresh data directory, and is stopped after.
-# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9").
+# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9").
 # Needs wrk (apt-get install wrk).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 RUN_SECONDS="${RUN_SECONDS:-15}"
 WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
 OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)}"
-NODE_JAR="$ROOT/cluster-config/target/logshard-node.jar"
+NODE_JAR="${NODE_JAR:-$ROOT/cluster-config/target/logshard-node.jar}"
 BENCH_JAR="$ROOT/bench/target/logshard-bench.jar"
 SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8 9}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
@@ -148,8 +150,9 @@ fi
 
 # --- 7: profiler overhead ----------------------------------------------------------------------
 if want 7; then
-PROFILER_PARTS="${PROFILER_PARTS:-throughput cpu}"
+PROFILER_PARTS="${PROFILER_PARTS:-throughput cpu toggle}"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$NODE_PID/stat"; }
+if [[ " $PROFILER_PARTS " == *" throughput "* || " $PROFILER_PARTS " == *" cpu "* ]]; then
 for round in $(seq 1 "${PROFILER_ROUNDS:-2}"); do
   # Alternate which goes first, so a drift of the machine does not favour one side.
   order="on off"; [ $((round % 2)) -eq 0 ] && order="off on"
@@ -187,6 +190,30 @@ for round in $(seq 1 "${PROFILER_ROUNDS:-2}"); do
     stop_node
   done
 done
+fi
+if [[ " $PROFILER_PARTS " == *" toggle "* ]]; then
+  start_node "profiler-toggle" "-Dlogshard.profiler.enabled=on"
+  java -jar "$BENCH_JAR" load --url "$URL" --preload --seconds 1 --warmup-seconds 0 --label preload > /dev/null
+  # In one node (same JIT, same heap): recording paused and resumed at runtime, alternating; the
+  # node's CPU time per request at a fixed open-loop rate in each interval.
+  java -jar "$BENCH_JAR" load --url "$URL" --mode open --mix A --distribution zipfian --rate "${PROFILER_CPU_RATE:-500}" \
+    --seconds 20 --warmup-seconds 0 --label warmup > /dev/null
+  for interval in $(seq 1 "${PROFILER_TOGGLES:-16}"); do
+    round=$(((interval + 1) / 2)); first=$((interval % 2))
+    state=on; [ $(((round + first) % 2)) -eq 0 ] && state=off # pairs on-off, off-on, on-off, …
+    recording=true; [ "$state" = off ] && recording=false
+    curl -sf -X PUT "$URL/v1/admin/profiler" -d "{\"recording\":$recording}" > /dev/null
+    before=$(cpu_ticks)
+    result=$(java -jar "$BENCH_JAR" load --url "$URL" --mode open --mix A --distribution zipfian \
+      --rate "${PROFILER_CPU_RATE:-500}" --seconds "$RUN_SECONDS" --warmup-seconds 0 --label "toggle-$state" | grep '^RESULT')
+    after=$(cpu_ticks)
+    ops=$(sed -E 's/.* ops=([0-9]+) .*/\1/' <<< "$result")
+    awk -v p="$state" -v r="$round" -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v ops="$ops" \
+      'BEGIN {printf "PROFILER_TOGGLE profiler=%s round=%d ops=%d cpu_ms=%.0f cpu_us_per_op=%.1f\n", p, r, ops, t * 1000 / hz, t * 1e6 / hz / ops}' \
+      | tee -a "$OUT/profiler.txt"
+  done
+  stop_node
+fi
 # Paired by round: on/off ratio per round (throughput, and CPU per request), mean and 95 % confidence
 # interval (Student t).
 awk '
@@ -199,6 +226,7 @@ awk '
   }
   /^PROFILER profiler=/ { split($2, a, "="); split($3, b, "="); split($4, c, "="); y[a[2], b[2]] = c[2]; if (b[2] > rounds) rounds = b[2] }
   /^PROFILER_CPU/ { split($2, a, "="); split($3, b, "="); split($6, c, "="); cpu[a[2], b[2]] = c[2]; if (b[2] > rounds) rounds = b[2] }
+  /^PROFILER_TOGGLE/ { split($2, a, "="); split($3, b, "="); split($6, c, "="); tog[a[2], b[2]] = c[2]; if (b[2] > rounds) rounds = b[2] }
   /^RESULT label=profiler-/ { match($0, /label=profiler-(on|off)-round-[0-9]+/); split(substr($0, RSTART + 15, RLENGTH - 15), l, "-round-");
     match($0, /ops_per_s=[0-9.]+/); g[l[1], l[2]] = substr($0, RSTART + 10, RLENGTH - 10) }
   END {
@@ -206,6 +234,7 @@ awk '
       if (y["off", r] > 0) { ry[++ny] = y["on", r] / y["off", r] }
       if (g["off", r] > 0) { rg[++ng] = g["on", r] / g["off", r] }
       if (cpu["off", r] > 0) { rc[++nc] = cpu["on", r] / cpu["off", r] }
+      if (tog["off", r] > 0 && tog["on", r] > 0) { rt[++nt] = tog["on", r] / tog["off", r] }
       yr = "-"; gr = "-"; cr = "-"
       if (y["off", r] > 0) yr = sprintf("%.4f", y["on", r] / y["off", r])
       if (g["off", r] > 0) gr = sprintf("%.4f", g["on", r] / g["off", r])
@@ -215,6 +244,7 @@ awk '
     if (ny) summary("ycsb_a_throughput", ry, ny)
     if (ng) summary("generator_mix_a_throughput", rg, ng)
     if (nc) summary("cpu_per_request", rc, nc)
+    if (nt) summary("cpu_per_request_one_node_toggled", rt, nt)
   }' "$OUT/profiler.txt" | tee "$OUT/profiler-summary.txt"
 fi
 
@@ -230,7 +260,7 @@ fi
 if want 9; then
 start_node moves "-Xmx2g" "-Dlogshard.transfer.cleanup-after=1s"
 java -jar "$BENCH_JAR" transfer --url "$URL" --range-keys "${MOVES_KEYS:-10000}" --records 10000 \
-  --modes live --rate-fractions 0.25 --repeat "${MOVES:-20}" --before-seconds 3 --after-seconds 2 \
+  --modes live --rate "${MOVES_RATE:-0}" --rate-fractions 0.25 --repeat "${MOVES:-20}" --before-seconds 3 --after-seconds 2 \
   | tee "$OUT/moves-full.txt" | grep '^RESULT' | tee "$OUT/moves.txt"
 stop_node
 fi

@@ -1,5 +1,6 @@
 package dev.logshard.actors;
 
+import dev.logshard.core.profile.AccessRecorder;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -14,15 +15,27 @@ public final class ProfilerView {
 
   private final ActorRef<Profiler.Command> profiler;
   private final ActorRef<CoordinatorCommand> coordinator;
+  private final AccessRecorder recorder;
   private final Scheduler scheduler;
   private final Duration timeout;
 
   public ProfilerView(ActorRef<Profiler.Command> profiler, ActorRef<CoordinatorCommand> coordinator,
-      Scheduler scheduler, Duration timeout) {
+      AccessRecorder recorder, Scheduler scheduler, Duration timeout) {
     this.profiler = profiler;
     this.coordinator = coordinator;
+    this.recorder = recorder;
     this.scheduler = scheduler;
     this.timeout = timeout;
+  }
+
+  /** Whether this node's request path records accesses. */
+  public boolean recording() {
+    return recorder.recording();
+  }
+
+  /** Pauses or resumes recording on this node's request path (the profiler keeps ticking). */
+  public void setRecording(boolean recording) {
+    recorder.setRecording(recording);
   }
 
   /** Names of the heatmap resolutions, in the order {@link #heatmap} takes them. */

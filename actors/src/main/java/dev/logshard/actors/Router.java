@@ -100,13 +100,14 @@ public final class Router implements KeyValueStore {
   @Override
   public CompletionStage<List<KvReply>> batch(List<Operation> operations, int clientId) {
     // A batch is sampled as a whole, under one id, so the profiler sees its ranges co-accessed.
-    boolean sampled = recorder != null && recorder.sampleNext();
+    boolean recording = recorder != null && recorder.recording();
+    boolean sampled = recording && recorder.sampleNext();
     int batchClient = clientId != ANONYMOUS ? clientId : -1 - (batchIds.getAndIncrement() & Integer.MAX_VALUE);
     long[] hashes = new long[operations.size()];
     for (int i = 0; i < operations.size(); i++) {
       Operation op = operations.get(i);
       hashes[i] = KeyHash.of(op.key());
-      if (recorder != null) {
+      if (recording) {
         recorder.record(op.key(), hashes[i], op.kind() == Operation.Kind.GET ? AccessKind.READ : AccessKind.WRITE,
             op.value() == null ? 0 : op.value().length, batchClient, sampled);
       }
@@ -152,7 +153,7 @@ public final class Router implements KeyValueStore {
       String key, AccessKind kind, int bytes, int clientId, Function<ActorRef<KvReply>, RangeShardCommand> command) {
     long hash = KeyHash.of(key);
     CompletableFuture<KvReply> reply = send(hash, command, 1);
-    if (recorder != null) {
+    if (recorder != null && recorder.recording()) {
       recorder.record(key, hash, kind, bytes, clientId);
       long start = System.nanoTime();
       reply.whenComplete((r, failure) -> recorder.recordLatency(hash, (System.nanoTime() - start) / 1_000));

@@ -91,7 +91,7 @@ final class Guardian {
                 new RingCells(loadSettings.cells()), report -> coordinator.tell(new CoordinatorCommand.ReportLoad(report)));
             Optional<ProfilerView> profiler = recorder.map(r -> new ProfilerView(
                 ctx.spawn(Profiler.create(r, sizes, profilerSettings, reporting, System::currentTimeMillis), "profiler"),
-                coordinator, system.scheduler(), settings.askTimeout()));
+                coordinator, r, system.scheduler(), settings.askTimeout()));
             Transfers transfers = new Transfers(coordinator, system.scheduler(), settings.askTimeout(),
                 logInstances.all().stream().map(i -> i.name()).collect(java.util.stream.Collectors.toSet()),
                 transferSettings.faultInjection());

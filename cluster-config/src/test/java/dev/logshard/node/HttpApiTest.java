@@ -350,6 +350,39 @@ class HttpApiTest {
   }
 
   @Test
+  void recordingCanBePausedAndResumedAtRuntime() throws Exception {
+    String key = "paused-key";
+    int rangeIndex = map().indexOf(dev.logshard.core.KeyHash.of(key));
+    assertTrue(json(send(get("/v1/admin/profiler"))).get("recording").asBoolean());
+    expectProblem(send(request("/v1/admin/profiler").PUT(BodyPublishers.ofString("{\"recording\":\"no\"}"))), 400);
+    var paused = send(request("/v1/admin/profiler").PUT(BodyPublishers.ofString("{\"recording\":false}")));
+    assertEquals(200, paused.statusCode());
+    assertFalse(json(paused).get("recording").asBoolean());
+    try {
+      long pausedAt = System.currentTimeMillis();
+      for (int i = 0; i < 20; i++) {
+        send(put(key, "v" + i));
+      }
+      // Every tick from the pause on (200 ms each) saw no write on the key's range.
+      long writesDone = System.currentTimeMillis();
+      Instant deadline = Instant.now().plusSeconds(15);
+      long lastTick = 0;
+      while (lastTick <= writesDone + 250) {
+        assertTrue(Instant.now().isBefore(deadline), "the profiler stopped ticking");
+        JsonNode load = json(send(get("/v1/admin/load?scope=node")));
+        lastTick = load.get("timeMillis").asLong();
+        if (lastTick > pausedAt + 250) {
+          assertEquals(0.0, load.get("ranges").get(rangeIndex).get("writesPerSecond").asDouble(), load.toString());
+        }
+        Thread.sleep(50);
+      }
+    } finally {
+      send(request("/v1/admin/profiler").PUT(BodyPublishers.ofString("{\"recording\":true}")));
+    }
+    assertTrue(json(send(get("/v1/admin/profiler"))).get("recording").asBoolean());
+  }
+
+  @Test
   void rangesOneBatchTouchesAreReportedCorrelated() throws Exception {
     String a = null;
     String b = null;

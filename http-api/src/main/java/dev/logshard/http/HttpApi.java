@@ -174,14 +174,25 @@ public final class HttpApi extends AllDirectives {
 
   /**
    * The profiler's views: {@code /v1/admin/load} (cluster-wide; {@code ?scope=node}: this node's),
-   * {@code hotkeys?range=}, {@code heatmap?resolution=}, {@code anomalies}, {@code correlations}.
+   * {@code hotkeys?range=}, {@code heatmap?resolution=}, {@code anomalies}, {@code correlations};
+   * and {@code /v1/admin/profiler}: whether this node's request path records (GET, PUT).
    */
   private Route admin() {
     if (profiler.isEmpty()) {
       return complete(Problem.notFound("the profiler is off (logshard.profiler.enabled)"));
     }
     ProfilerView view = profiler.get();
-    return get(() -> concat(
+    Route recording = path("profiler", () -> concat(
+        get(() -> complete(recordingResponse(view))),
+        put(() -> body(1024, body -> {
+          try {
+            view.setRecording(TransferJson.recording(body.toArray()));
+          } catch (BadRequest e) {
+            return complete(e.response());
+          }
+          return complete(recordingResponse(view));
+        }))));
+    return concat(recording, get(() -> concat(
         path("load", () -> parameterOptional("scope", scope -> switch (scope.orElse("cluster")) {
           case "cluster" -> json(view.clusterLoad());
           case "node" -> json(view.load());
@@ -200,7 +211,11 @@ public final class HttpApi extends AllDirectives {
           return index < 0
               ? complete(Problem.badRequest("resolution must be one of " + ProfilerView.resolutions()))
               : json(view.heatmap(index));
-        }))));
+        })))));
+  }
+
+  private static HttpResponse recordingResponse(ProfilerView view) {
+    return KvResponses.json(200, KvResponses.object().put("recording", view.recording()));
   }
 
   /**

@@ -16,6 +16,7 @@ public final class AccessRecorder {
   private final int sampleEvery;
   private final LongSupplier clock;
   private volatile Ranges ranges;
+  private volatile boolean recording = true;
 
   private record Ranges(ShardMap map, RangeLoadCounters[] counters) {}
 
@@ -35,6 +36,15 @@ public final class AccessRecorder {
       counters[i] = new RangeLoadCounters();
     }
     return new Ranges(map, counters);
+  }
+
+  /** Whether the request path records (an operator can pause it at runtime; the counters stay). */
+  public boolean recording() {
+    return recording;
+  }
+
+  public void setRecording(boolean recording) {
+    this.recording = recording;
   }
 
   /** Starts counting by {@code map}'s ranges (counts under the old map are dropped). */
