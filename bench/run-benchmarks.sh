@@ -196,8 +196,9 @@ if [[ " $PROFILER_PARTS " == *" toggle "* ]]; then
   java -jar "$BENCH_JAR" load --url "$URL" --preload --seconds 1 --warmup-seconds 0 --label preload > /dev/null
   # In one node (same JIT, same heap): recording paused and resumed at runtime, alternating; the
   # node's CPU time per request at a fixed open-loop rate in each interval.
+  # Long enough for the JIT to settle (after 20 s the first pair was still 40 % off).
   java -jar "$BENCH_JAR" load --url "$URL" --mode open --mix A --distribution zipfian --rate "${PROFILER_CPU_RATE:-500}" \
-    --seconds 20 --warmup-seconds 0 --label warmup > /dev/null
+    --seconds 60 --warmup-seconds 0 --label warmup > /dev/null
   for interval in $(seq 1 "${PROFILER_TOGGLES:-16}"); do
     round=$(((interval + 1) / 2)); first=$((interval % 2))
     state=on; [ $(((round + first) % 2)) -eq 0 ] && state=off # pairs on-off, off-on, on-off, …
