@@ -323,7 +323,7 @@ public final class Coordinator
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onEndTransfer(CoordinatorState state, EndTransfer cmd) {
     String id = cmd.progress().id();
     if (state.activeTransfer(id).isEmpty()) {
-      return Effect().reply(cmd.replyTo(), new TransferReply.Done(id));
+      return Effect().reply(cmd.replyTo(), TransferReply.Done.of(id, cmd));
     }
     return Effect().persist(new TransferEnded(cmd.progress()))
         .thenRun(newState -> {
@@ -331,7 +331,7 @@ public final class Coordinator
           progress.remove(id);
           running.remove(id);
         })
-        .thenReply(cmd.replyTo(), newState -> new TransferReply.Done(id));
+        .thenReply(cmd.replyTo(), newState -> TransferReply.Done.of(id, cmd));
   }
 
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onAbortTransfer(CoordinatorState state, AbortTransfer cmd) {

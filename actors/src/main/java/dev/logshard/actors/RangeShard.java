@@ -89,9 +89,13 @@ public final class RangeShard
   private long redirectedReads;
   /** The epoch of a hand-off received but not persisted yet (it is answered as if it were). */
   private long handingOffEpoch;
+  /** The latest events' changes, kept while a transfer follows this source (null otherwise). */
+  private RecentChanges recent;
+  private static final int RECENT_EVENTS = 4096;
+  private static final long RECENT_BYTES = 1L << 20;
 
   /** A point-in-time copy of the entries, read in chunks by a Transfer. */
-  private record Export(String transferId, List<RangeShardSnapshot.Entry> entries) {}
+  private record Export(String transferId, long seqNr, List<RangeShardSnapshot.Entry> entries) {}
 
   /** The fraction of single-key reads sent on to the destinations of a transfer. */
   private record Redirect(String transferId, double fraction, List<RangePlacement> destinations) {}
@@ -300,20 +304,24 @@ public final class RangeShard
     if (refusal != null) {
       return Effect().reply(cmd.replyTo(), refusal);
     }
-    export = new Export(cmd.transferId(), state.exportEntries());
+    export = new Export(cmd.transferId(), lastSequenceNumber(ctx), state.exportEntries());
     return Effect().reply(cmd.replyTo(), new TransferReply.ExportOpened(placement.entityId(),
         lastSequenceNumber(ctx), state.keyCount(), state.storedBytes(), state.lastVersion()));
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onReadExport(RangeShardState state, ReadExport cmd) {
     if (export == null || !export.transferId().equals(cmd.transferId())) {
-      return Effect().reply(cmd.replyTo(), refused("no open export for transfer " + cmd.transferId()));
+      return Effect().reply(cmd.replyTo(),
+          TransferSteps.refused(placement.entityId(), ReadExport.class, "no open export for transfer " + cmd.transferId()));
     }
     return Effect().reply(cmd.replyTo(),
-        TransferSteps.chunk(placement.entityId(), export.entries(), cmd.from(), cmd.maxBytes()));
+        TransferSteps.chunk(placement.entityId(), export.seqNr(), export.entries(), cmd.from(), cmd.maxBytes()));
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onDescribeLog(RangeShardState state, DescribeLog cmd) {
+    if (recent == null && handedOffEpoch(state) == 0) {
+      recent = new RecentChanges(RECENT_EVENTS, RECENT_BYTES); // a transfer catches up with this source
+    }
     return Effect().reply(cmd.replyTo(), position());
   }
 
@@ -329,7 +337,8 @@ public final class RangeShard
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onFence(RangeShardState state, Fence cmd) {
-    TransferSteps.Outcome outcome = TransferSteps.fence(state, placement.entityId(), cmd.transferId());
+    TransferSteps.Outcome outcome = TransferSteps.fence(state, placement.entityId(), cmd.transferId(), cmd.tailFrom(),
+        recent);
     if (outcome.event() != null) {
       export = null;
     }
@@ -339,6 +348,7 @@ public final class RangeShard
   private ReplyEffect<RangeShardEvent, RangeShardState> onUnfence(RangeShardState state, Unfence cmd) {
     redirect = null;
     export = null;
+    recent = null;
     return carryOut(state, TransferSteps.unfence(state, placement.entityId(), cmd.transferId()), cmd.replyTo());
   }
 
@@ -352,6 +362,7 @@ public final class RangeShard
   private ReplyEffect<RangeShardEvent, RangeShardState> onHandOff(RangeShardState state, HandOff cmd) {
     redirect = null;
     export = null;
+    recent = null;
     if (handingOffEpoch == 0) {
       handingOffEpoch = cmd.epoch();
     }
@@ -362,12 +373,13 @@ public final class RangeShard
   // --- destination side of a Transfer
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onFollow(RangeShardState state, Follow cmd) {
-    return carryOut(state, TransferSteps.follow(placement.entityId(), cmd.transferId(), cmd.copy(), cmd.sourceEntityIds()), cmd.replyTo());
+    return carryOut(state, TransferSteps.follow(state, placement.entityId(), cmd.transferId(), cmd.copy(), cmd.sourceEntityIds()), cmd.replyTo());
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onApplyChanges(RangeShardState state, ApplyChanges cmd) {
     return carryOut(state, TransferSteps.applyChanges(state, placement.entityId(), placement.range(), cmd.transferId(),
-        cmd.copy(), cmd.sourceEntityId(), cmd.upToSeqNr(), cmd.changes(), cmd.sourceLastVersion()), cmd.replyTo());
+        cmd.copy(), cmd.sourceEntityId(), cmd.upToSeqNr(), cmd.changes(), cmd.sourceLastVersion(), cmd.step()),
+        cmd.replyTo());
   }
 
   /** Persists the step's event, if any (then held commands are handled), and answers. */
@@ -377,7 +389,7 @@ public final class RangeShard
       return Effect().reply(replyTo, outcome.answer().of(state, lastSequenceNumber(ctx)));
     }
     var effect = Effect().persist(outcome.event())
-        .thenRun(newState -> size.update(newState.keyCount(), newState.storedBytes()))
+        .thenRun(newState -> persisted(newState, List.of(outcome.event())))
         .thenReply(replyTo, newState -> outcome.answer().of(newState, lastSequenceNumber(ctx)));
     // The fence ended (un-fenced, or handed off): the writes it held are handled now.
     boolean fenceEnded = outcome.event() instanceof RangeShardEvent.SourceUnfenced
@@ -386,16 +398,9 @@ public final class RangeShard
   }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onDiscard(RangeShardState state, Discard cmd) {
-    return Effect().stop().thenReply(cmd.replyTo(), newState -> done());
+    return Effect().stop().thenReply(cmd.replyTo(), newState -> TransferReply.Done.of(placement.entityId(), cmd));
   }
 
-  private TransferReply done() {
-    return new TransferReply.Done(placement.entityId());
-  }
-
-  private TransferReply refused(String reason) {
-    return TransferSteps.refused(placement.entityId(), reason);
-  }
 
   private ReplyEffect<RangeShardEvent, RangeShardState> decide(
       RangeShardState state, Operation op, ActorRef<KvReply> replyTo) {
@@ -410,8 +415,15 @@ public final class RangeShard
       return Effect().reply(replyTo, reply);
     }
     return Effect().persist(events)
-        .thenRun(newState -> size.update(newState.keyCount(), newState.storedBytes()))
+        .thenRun(newState -> persisted(newState, events))
         .thenReply(replyTo, newState -> reply);
+  }
+
+  private void persisted(RangeShardState newState, List<RangeShardEvent> events) {
+    size.update(newState.keyCount(), newState.storedBytes());
+    if (recent != null) {
+      recent.record(events, lastSequenceNumber(ctx));
+    }
   }
 
   /** Reports the recovered size, so the profiler knows it before the first write. */
@@ -499,9 +511,9 @@ public final class RangeShard
       } else if (cmd instanceof KvCommand kv) {
         kv.replyTo().tell(wrongRange);
       } else if (cmd instanceof Unfence || cmd instanceof HandOff || cmd instanceof Discard) {
-        ((TransferCommand) cmd).replyTo().tell(new TransferReply.Done(entityId));
+        ((TransferCommand) cmd).replyTo().tell(TransferReply.Done.of(entityId, cmd));
       } else if (cmd instanceof TransferCommand step) {
-        step.replyTo().tell(new TransferReply.Refused(entityId, "not placed at epoch " + epoch));
+        step.replyTo().tell(TransferSteps.refused(entityId, step.getClass(), "not placed at epoch " + epoch));
       }
       return Behaviors.same();
     });

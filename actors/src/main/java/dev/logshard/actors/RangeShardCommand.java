@@ -61,8 +61,11 @@ public sealed interface RangeShardCommand extends CborSerializable {
   record RedirectReads(String transferId, double fraction, List<RangePlacement> destinations,
       ActorRef<TransferReply> replyTo) implements TransferCommand {}
 
-  /** Holds writes from now on, persistently; answers the final sequence number. */
-  record Fence(String transferId, ActorRef<TransferReply> replyTo) implements TransferCommand {}
+  /**
+   * Holds writes from now on, persistently; answers the final sequence number and, if it still has
+   * them in memory, the changes from {@code tailFrom} on (what the destinations have not applied yet).
+   */
+  record Fence(String transferId, long tailFrom, ActorRef<TransferReply> replyTo) implements TransferCommand {}
 
   /** Ends the fence of a transfer that rolls back: the held writes are applied. */
   record Unfence(String transferId, ActorRef<TransferReply> replyTo) implements TransferCommand {}
@@ -83,10 +86,11 @@ public sealed interface RangeShardCommand extends CborSerializable {
    * Applies changes of a source: snapshot entries (with {@code upToSeqNr} 0 until the last chunk)
    * or journal events after the snapshot; changes at or below what was applied are skipped. Refused
    * unless the destination follows this {@code copy}: a late step of an earlier attempt at the copy
-   * (from a saga that restarted) must not mix old entries into the new copy.
+   * (from a saga that restarted) must not mix old entries into the new copy. {@code step} comes back
+   * in the answer, so the saga can tell it from the answer to an earlier step.
    */
   record ApplyChanges(String transferId, String copy, String sourceEntityId, long upToSeqNr,
-      List<RangeShardEvent.Change> changes, long sourceLastVersion, ActorRef<TransferReply> replyTo)
+      List<RangeShardEvent.Change> changes, long sourceLastVersion, long step, ActorRef<TransferReply> replyTo)
       implements TransferCommand {}
 
   /** The transfer rolled back: stop, so the saga can delete this generation's events. */

@@ -112,8 +112,10 @@ public final class RangeShardState {
     if (upToSeqNr > 0 && upToSeqNr <= applied) {
       return null;
     }
+    // Snapshot entries (sequence number 0) only until the copy's last chunk set how far it applied:
+    // a late chunk must not overwrite what the catch-up applied since.
     List<Change> fresh = changes.stream()
-        .filter(c -> c.sourceSeqNr() == 0 || c.sourceSeqNr() > applied)
+        .filter(c -> c.sourceSeqNr() == 0 ? applied == 0 : c.sourceSeqNr() > applied)
         .filter(c -> range.contains(c.key()))
         .toList();
     return new ChangesApplied(sourceEntityId, upToSeqNr, fresh, sourceLastVersion);

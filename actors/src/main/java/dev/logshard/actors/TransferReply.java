@@ -21,25 +21,39 @@ public sealed interface TransferReply extends CborSerializable {
   /** The RangeShard that answers. */
   String entityId();
 
-  /** The step is done (idempotently: repeating it is done too). */
-  record Done(String entityId) implements TransferReply {}
+  /**
+   * The step is done (idempotently: repeating it is done too); {@code step} names it (its command's
+   * type), so a late answer to an earlier step is not taken for the answer to the latest.
+   */
+  record Done(String entityId, String step) implements TransferReply {
+
+    static Done of(String entityId, Object command) {
+      return new Done(entityId, command.getClass().getSimpleName());
+    }
+  }
 
   /** A copy of the state at sequence number {@code seqNr} is open for reading. */
   record ExportOpened(String entityId, long seqNr, int keys, long bytes, long lastVersion) implements TransferReply {}
 
-  /** Entries of the open export; {@code next} is where the next chunk starts. */
-  record ExportChunk(String entityId, List<RangeShardEvent.Change> entries, int next, boolean last)
+  /**
+   * Entries of the open export (the copy at {@code seqNr}); {@code next} is where the next chunk
+   * starts.
+   */
+  record ExportChunk(String entityId, long seqNr, List<RangeShardEvent.Change> entries, int next, boolean last)
       implements TransferReply {}
 
   /** The source's last sequence number and the reads it redirected. */
   record LogPosition(String entityId, long seqNr, long redirectedReads, long reads) implements TransferReply {}
 
-  /** The source holds writes for the transfer; {@code seqNr} is its final sequence number. */
-  record Fenced(String entityId, long seqNr) implements TransferReply {}
+  /**
+   * The source holds writes for the transfer; {@code seqNr} is its final sequence number, {@code tail}
+   * the changes of its events from the fence's {@code tailFrom} up to it (null: not kept in memory).
+   */
+  record Fenced(String entityId, long seqNr, List<RangeShardEvent.Change> tail) implements TransferReply {}
 
   /** The destination has applied its source up to {@code seqNr}. */
-  record Applied(String entityId, String sourceEntityId, long seqNr) implements TransferReply {}
+  record Applied(String entityId, String sourceEntityId, long seqNr, long step) implements TransferReply {}
 
   /** The step cannot be done here (the reason says why); the saga rolls back. */
-  record Refused(String entityId, String reason) implements TransferReply {}
+  record Refused(String entityId, String step, String reason) implements TransferReply {}
 }

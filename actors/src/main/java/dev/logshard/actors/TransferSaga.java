@@ -338,7 +338,7 @@ public final class TransferSaga
     for (RangePlacement d : plan.destinations()) {
       List<Change> mine = changes.stream().filter(c -> d.range().contains(KeyHash.of(c.key()))).toList();
       replies.add(Stages.adopt(shard(d.entityId()).<TransferReply>ask(
-          replyTo -> new RangeShardCommand.ApplyChanges(plan.id(), copy, sourceEntityId, last, mine, 0, replyTo),
+          replyTo -> new RangeShardCommand.ApplyChanges(plan.id(), copy, sourceEntityId, last, mine, 0, 0, replyTo),
           settings.stepTimeout())));
     }
     return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(all -> {

@@ -9,6 +9,7 @@ import dev.logshard.core.transfer.TransferPhase;
 import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferProgress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -98,6 +99,8 @@ final class TransferSagaLogic {
   private long lastProgressNanos;
   private int exportSource;
   private int exportNext;
+  /** Names each chunk's ApplyChanges, so a repeated answer to an earlier one is not taken for it. */
+  private long chunkStep;
   private boolean exportLast;
   private long exportLastVersion;
   private final Map<String, Long> snapshotSeqNrs = new HashMap<>();
@@ -110,6 +113,8 @@ final class TransferSagaLogic {
   private final Map<String, Long> applied = new HashMap<>();
   private final Map<String, Long> sourceSeqNrs = new HashMap<>();
   private final Map<String, Long> finalSeqNrs = new HashMap<>();
+  /** Per source, the destinations that have not yet applied the tail its fence answered with. */
+  private final Map<String, Set<String>> tailPending = new HashMap<>();
   private double redirectFraction;
   private long redirectedReads;
   private boolean commitRequested;
@@ -117,6 +122,8 @@ final class TransferSagaLogic {
   private boolean handOffSent;
   private long fenceStartNanos;
   private long fenceMillis;
+  /** Milliseconds from the fence's start to each of its steps, in the order they happened. */
+  private final Map<String, Long> fenceSteps = new LinkedHashMap<>();
   private String failure;
   private long stateEpoch;
   private SagaState latest;
@@ -214,7 +221,11 @@ final class TransferSagaLogic {
       redirectedReads = position.redirectedReads();
       return drain();
     }
-    if (!awaiting.remove(from)) {
+    if (reply instanceof TransferReply.Applied tailApplied && tailPending.containsKey(tailApplied.sourceEntityId())) {
+      onTailApplied(tailApplied);
+      return drain();
+    }
+    if (!answersLastStep(reply) || !awaiting.remove(from)) {
       return drain(); // a late answer to a step of an earlier attempt
     }
     lastProgressNanos = nanos.getAsLong();
@@ -229,6 +240,10 @@ final class TransferSagaLogic {
       case FENCE -> {
         if (reply instanceof TransferReply.Fenced fenced) {
           finalSeqNrs.put(from, fenced.seqNr());
+          if (finalSeqNrs.size() == plan.sources().size()) {
+            fenceStep("fenced");
+          }
+          pushTail(fenced);
           commitIfCaughtUp();
         }
       }
@@ -238,6 +253,7 @@ final class TransferSagaLogic {
         } else if (awaiting.isEmpty()) {
           if (fenceStartNanos > 0) {
             fenceMillis = (nanos.getAsLong() - fenceStartNanos) / 1_000_000;
+            fenceStep("handedOff");
           }
           log("sources handed off after a " + fenceMillis + " ms fence", false);
           out.add(new CleanupLater());
@@ -312,14 +328,17 @@ final class TransferSagaLogic {
     out.add(new ReportProgress(progress()));
     long now = nanos.getAsLong();
     long idleMillis = (now - lastProgressNanos) / 1_000_000;
-    if (phase.canRollBack() && !commitRequested) {
+    // Also once the commit was requested: the Coordinator, asked to roll back, answers that it
+    // committed if it did (then the saga goes forward), so a fence never lasts for ever.
+    if (phase.canRollBack()) {
       if (idleMillis > settings.stepTimeout().toMillis()) {
         rollBack("no progress in phase " + phase + " for " + idleMillis + " ms");
         return drain();
       }
       if (phase == TransferPhase.FENCE && !stopFirst
           && (now - fenceStartNanos) / 1_000_000 > settings.fenceTimeout().toMillis()) {
-        rollBack("the destinations did not catch up with the fenced sources within "
+        rollBack((commitRequested ? "the Coordinator did not confirm the commit within "
+            : "the destinations did not catch up with the fenced sources within ")
             + settings.fenceTimeout().toMillis() + " ms");
         return drain();
       }
@@ -365,6 +384,7 @@ final class TransferSagaLogic {
    */
   List<Effect> committed(long epoch) {
     if (phase == TransferPhase.FENCE && !handOffSent) {
+      fenceStep("committed");
       goForward(epoch);
     }
     return drain();
@@ -457,7 +477,7 @@ final class TransferSagaLogic {
           fenceStartNanos = nanos.getAsLong();
         }
         for (RangePlacement source : plan.sources()) {
-          send(source, new RangeShardCommand.Fence(plan.id(), replyTo));
+          send(source, new RangeShardCommand.Fence(plan.id(), applied.getOrDefault(source.entityId(), 0L) + 1, replyTo));
         }
       }
       case COMMITTED -> {
@@ -495,7 +515,7 @@ final class TransferSagaLogic {
       // The naive baseline: stop the sources' writes first, copy afterwards.
       fenceStartNanos = nanos.getAsLong();
       for (RangePlacement source : plan.sources()) {
-        send(source, new RangeShardCommand.Fence(plan.id(), replyTo));
+        send(source, new RangeShardCommand.Fence(plan.id(), applied.getOrDefault(source.entityId(), 0L) + 1, replyTo));
       }
       return;
     }
@@ -508,6 +528,36 @@ final class TransferSagaLogic {
     for (RangePlacement d : plan.destinations()) {
       send(d, new RangeShardCommand.Follow(plan.id(), copy, sources, replyTo));
     }
+  }
+
+  /**
+   * Whether {@code reply} answers the last step sent to its shard, not an earlier one (answers can
+   * come late, or twice): a Done names its step, a chunk its export and where it starts, an Applied
+   * the token of its ApplyChanges.
+   */
+  private boolean answersLastStep(TransferReply reply) {
+    RangeShardCommand last = lastStep.get(reply.entityId());
+    if (last == null) {
+      return false;
+    }
+    if (reply instanceof TransferReply.Done done) {
+      return last.getClass().getSimpleName().equals(done.step());
+    }
+    if (reply instanceof TransferReply.Fenced) {
+      return last instanceof RangeShardCommand.Fence;
+    }
+    if (reply instanceof TransferReply.ExportOpened) {
+      return last instanceof RangeShardCommand.OpenExport;
+    }
+    if (reply instanceof TransferReply.ExportChunk chunk) {
+      return last instanceof RangeShardCommand.ReadExport read
+          && chunk.next() - chunk.entries().size() == read.from()
+          && chunk.seqNr() == snapshotSeqNrs.getOrDefault(chunk.entityId(), -1L);
+    }
+    if (reply instanceof TransferReply.Applied applied) {
+      return last instanceof RangeShardCommand.ApplyChanges apply && apply.step() == applied.step();
+    }
+    return reply instanceof TransferReply.Refused refused && last.getClass().getSimpleName().equals(refused.step());
   }
 
   private void openExport() {
@@ -541,6 +591,7 @@ final class TransferSagaLogic {
     exportNext = chunk.next();
     exportLast = chunk.last();
     long upTo = chunk.last() ? snapshotSeqNrs.get(source.entityId()) : 0;
+    chunkStep++;
     for (RangePlacement d : plan.destinations()) {
       List<Change> mine = new ArrayList<>();
       for (Change c : chunk.entries()) {
@@ -549,7 +600,7 @@ final class TransferSagaLogic {
         }
       }
       send(d, new RangeShardCommand.ApplyChanges(plan.id(), copy, source.entityId(), upTo, mine, exportLastVersion,
-          replyTo));
+          chunkStep, replyTo));
     }
     for (Change c : chunk.entries()) {
       keysCopied++;
@@ -582,6 +633,41 @@ final class TransferSagaLogic {
 
   // --- fence and commit
 
+  /**
+   * The fenced source still had the changes the destinations have not applied: they get them now,
+   * instead of waiting for the catch-up stream to poll them (which goes on, and is idempotent).
+   */
+  private void pushTail(TransferReply.Fenced fenced) {
+    String source = fenced.entityId();
+    if (fenced.tail() == null || applied.getOrDefault(source, 0L) >= fenced.seqNr()) {
+      return;
+    }
+    Set<String> pending = new HashSet<>();
+    for (RangePlacement d : plan.destinations()) {
+      pending.add(d.entityId());
+      out.add(new Send(d.entityId(),
+          new RangeShardCommand.ApplyChanges(plan.id(), copy, source, fenced.seqNr(), fenced.tail(), 0, 0, replyTo)));
+    }
+    tailPending.put(source, pending);
+  }
+
+  private void onTailApplied(TransferReply.Applied reply) {
+    Set<String> pending = tailPending.get(reply.sourceEntityId());
+    Long last = finalSeqNrs.get(reply.sourceEntityId());
+    if (last == null || reply.seqNr() < last) {
+      return;
+    }
+    pending.remove(reply.entityId());
+    if (pending.isEmpty()) {
+      tailPending.remove(reply.sourceEntityId());
+      lastProgressNanos = nanos.getAsLong();
+      applied.merge(reply.sourceEntityId(), last, Math::max);
+      if (phase == TransferPhase.FENCE) {
+        commitIfCaughtUp();
+      }
+    }
+  }
+
   private void commitIfCaughtUp() {
     if (commitRequested || rollBackRequested || finalSeqNrs.size() < plan.sources().size()) {
       return;
@@ -591,9 +677,17 @@ final class TransferSagaLogic {
         return;
       }
     }
-    // From here on the saga never rolls back: the coordinator may have persisted the commit.
+    // From here on the Coordinator may persist the commit: the saga rolls back only if the
+    // Coordinator, asked, has not (it answers a rollback request with the commit's epoch).
     commitRequested = true;
+    fenceStep("caughtUp");
     out.add(new RequestCommit());
+  }
+
+  private void fenceStep(String step) {
+    if (fenceStartNanos > 0) {
+      fenceSteps.putIfAbsent(step, (nanos.getAsLong() - fenceStartNanos) / 1_000_000);
+    }
   }
 
   private void handOff() {
@@ -607,10 +701,10 @@ final class TransferSagaLogic {
 
   /**
    * Rolls back, once the Coordinator has recorded it (from then on the transfer cannot commit and
-   * its destinations do not start again); never after the commit was requested.
+   * its destinations do not start again); if it committed meanwhile, the saga goes forward instead.
    */
   private void rollBack(String why) {
-    if (!phase.canRollBack() || commitRequested) {
+    if (!phase.canRollBack()) {
       log("cannot roll back in phase " + phase + " (" + why + ")", true);
       return;
     }
@@ -694,6 +788,7 @@ final class TransferSagaLogic {
         plan.sources().stream().map(RangePlacement::entityId).toList(),
         plan.destinations().stream().map(RangePlacement::entityId).toList(),
         phase, keysCopied, bytesCopied, phase.ordinal() >= TransferPhase.CATCH_UP.ordinal() ? lag() : 0,
-        redirectFraction, redirectedReads, started, now, Map.copyOf(phaseMillis), fenceMillis, failure);
+        redirectFraction, redirectedReads, started, now, Map.copyOf(phaseMillis), fenceMillis,
+        Collections.unmodifiableMap(new LinkedHashMap<>(fenceSteps)), failure);
   }
 }

@@ -20,56 +20,75 @@ final class TransferSteps {
   /** {@code event} null: nothing to persist, answer at once. */
   record Outcome(RangeShardEvent event, Answer answer) {}
 
+  /** The most a fence's answer carries of the changes the destinations have not applied yet. */
+  static final long MAX_TAIL_BYTES = 128 * 1024;
+
   private TransferSteps() {}
 
-  /** Holds writes from now on; answers the final sequence number. */
-  static Outcome fence(RangeShardState state, String entityId, String transferId) {
+  /**
+   * Holds writes from now on; answers the final sequence number: the last one before its
+   * {@code SourceFenced}, which carries no data, so destinations that applied every write need not
+   * wait for the catch-up stream to bring the fence event itself.
+   */
+  static Outcome fence(RangeShardState state, String entityId, String transferId, long tailFrom,
+      RecentChanges recent) {
     if (state.handedOffEpoch() > 0) {
-      return answer(refused(entityId, "handed off at epoch " + state.handedOffEpoch()));
+      return answer(refused(entityId, RangeShardCommand.Fence.class, "handed off at epoch " + state.handedOffEpoch()));
     }
     if (transferId.equals(state.fencedBy())) {
-      return new Outcome(null, fenced(entityId)); // nothing was written since: still final
+      return new Outcome(null, fenced(entityId, 0, tailFrom, recent)); // nothing was written since: still final
     }
     if (state.fencedBy() != null) {
-      return answer(refused(entityId, "fenced by transfer " + state.fencedBy()));
+      return answer(refused(entityId, RangeShardCommand.Fence.class, "fenced by transfer " + state.fencedBy()));
     }
-    return new Outcome(new RangeShardEvent.SourceFenced(transferId), fenced(entityId));
+    return new Outcome(new RangeShardEvent.SourceFenced(transferId), fenced(entityId, 1, tailFrom, recent));
   }
 
   static Outcome unfence(RangeShardState state, String entityId, String transferId) {
     return new Outcome(transferId.equals(state.fencedBy()) ? new RangeShardEvent.SourceUnfenced(transferId) : null,
-        done(entityId));
+        done(entityId, RangeShardCommand.Unfence.class));
   }
 
   /** After commit: this generation never writes again. */
   static Outcome handOff(RangeShardState state, String entityId, String transferId, long epoch) {
     return new Outcome(state.handedOffEpoch() > 0 ? null : new RangeShardEvent.SourceHandedOff(transferId, epoch),
-        done(entityId));
+        done(entityId, RangeShardCommand.HandOff.class));
   }
 
-  /** Starts (or restarts, from empty) following the sources. */
-  static Outcome follow(String entityId, String transferId, String copy, List<String> sourceEntityIds) {
-    return new Outcome(new RangeShardEvent.FollowingStarted(transferId, sourceEntityIds, copy), done(entityId));
+  /**
+   * Starts (or restarts, from empty) following the sources; a repeated Follow of the copy it already
+   * follows changes nothing (it must not empty what the copy brought so far).
+   */
+  static Outcome follow(RangeShardState state, String entityId, String transferId, String copy,
+      List<String> sourceEntityIds) {
+    if (transferId.equals(state.followingTransfer()) && copy.equals(state.followingCopy())) {
+      return new Outcome(null, done(entityId, RangeShardCommand.Follow.class));
+    }
+    return new Outcome(new RangeShardEvent.FollowingStarted(transferId, sourceEntityIds, copy),
+        done(entityId, RangeShardCommand.Follow.class));
   }
 
   /** Applies what was not applied yet of a source's changes; answers how far it applied. */
   static Outcome applyChanges(RangeShardState state, String entityId, KeyRange range, String transferId,
-      String copy, String sourceEntityId, long upToSeqNr, List<Change> changes, long sourceLastVersion) {
+      String copy, String sourceEntityId, long upToSeqNr, List<Change> changes, long sourceLastVersion, long step) {
     if (!transferId.equals(state.followingTransfer()) || !java.util.Objects.equals(copy, state.followingCopy())) {
-      return answer(refused(entityId, "not following copy " + copy + " of transfer " + transferId));
+      return answer(refused(entityId, RangeShardCommand.ApplyChanges.class,
+          "not following copy " + copy + " of transfer " + transferId));
     }
     return new Outcome(state.changesToApply(sourceEntityId, upToSeqNr, changes, sourceLastVersion, range),
-        (after, lastSeqNr) -> new TransferReply.Applied(entityId, sourceEntityId, after.appliedFrom(sourceEntityId)));
+        (after, lastSeqNr) -> new TransferReply.Applied(entityId, sourceEntityId, after.appliedFrom(sourceEntityId), step));
   }
 
   /** Why this generation cannot export (null: it can). */
   static TransferReply refusalToExport(RangeShardState state, String entityId) {
-    return state.handedOffEpoch() > 0 ? refused(entityId, "handed off at epoch " + state.handedOffEpoch()) : null;
+    return state.handedOffEpoch() > 0
+        ? refused(entityId, RangeShardCommand.OpenExport.class, "handed off at epoch " + state.handedOffEpoch())
+        : null;
   }
 
   /** The export's entries from {@code from} on, up to {@code maxBytes} (at least one). */
-  static TransferReply.ExportChunk chunk(String entityId, List<RangeShardSnapshot.Entry> entries, int from,
-      long maxBytes) {
+  static TransferReply.ExportChunk chunk(String entityId, long seqNr, List<RangeShardSnapshot.Entry> entries,
+      int from, long maxBytes) {
     List<Change> chunk = new ArrayList<>();
     long bytes = 0;
     int next = from;
@@ -78,22 +97,26 @@ final class TransferSteps {
       chunk.add(new Change(e.key(), e.value(), e.version(), 0));
       bytes += e.key().length() + e.value().length;
     }
-    return new TransferReply.ExportChunk(entityId, chunk, next, next >= entries.size());
+    return new TransferReply.ExportChunk(entityId, seqNr, chunk, next, next >= entries.size());
   }
 
-  static TransferReply refused(String entityId, String reason) {
-    return new TransferReply.Refused(entityId, reason);
+  static TransferReply refused(String entityId, Class<? extends RangeShardCommand> step, String reason) {
+    return new TransferReply.Refused(entityId, step.getSimpleName(), reason);
   }
 
   private static Outcome answer(TransferReply reply) {
     return new Outcome(null, (after, lastSeqNr) -> reply);
   }
 
-  private static Answer fenced(String entityId) {
-    return (after, lastSeqNr) -> new TransferReply.Fenced(entityId, lastSeqNr);
+  /** {@code dataFree}: how many of the last events hold no data (the fence event just persisted). */
+  private static Answer fenced(String entityId, int dataFree, long tailFrom, RecentChanges recent) {
+    return (after, lastSeqNr) -> {
+      long last = lastSeqNr - dataFree;
+      return new TransferReply.Fenced(entityId, last, recent == null ? null : recent.between(tailFrom, last, MAX_TAIL_BYTES));
+    };
   }
 
-  private static Answer done(String entityId) {
-    return (after, lastSeqNr) -> new TransferReply.Done(entityId);
+  private static Answer done(String entityId, Class<? extends RangeShardCommand> step) {
+    return (after, lastSeqNr) -> new TransferReply.Done(entityId, step.getSimpleName());
   }
 }

@@ -3,6 +3,7 @@ package dev.logshard.actors;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -249,7 +250,7 @@ class RangeShardTest {
         changes.add(new RangeShardEvent.Change(key, bytes("v"), 7, 0));
       }
       long upTo = chunk == 3 ? 42 : 0; // the last chunk marks the source's sequence number applied
-      var applied = kit.<TransferReply>runCommand(r -> new RangeShardCommand.ApplyChanges("t1", "c1", "r9.1", upTo, changes, 9, r));
+      var applied = kit.<TransferReply>runCommand(r -> new RangeShardCommand.ApplyChanges("t1", "c1", "r9.1", upTo, changes, 9, 0, r));
       assertEquals(upTo, ((TransferReply.Applied) applied.reply()).seqNr());
     }
     // 5 events, 40 keys: without the rule, snapshots would have been taken along the way.
@@ -325,15 +326,35 @@ class RangeShardTest {
   }
 
   @Test
+  void aFencedSourceAnswersWithTheChangesTheDestinationsLackOnceATransferFollowsIt() {
+    var kit = shard();
+    List<String> keys = keysIn(R1, 3);
+    put(kit, keys.get(0), "before", Expectation.any()); // seqNr 1: before any transfer followed
+    var noTail = kit.<TransferReply>runCommand(r -> new RangeShardCommand.Fence("t0", 1, r)).reply();
+    assertEquals(new TransferReply.Fenced(R1.entityId(), 1, null), noTail); // not kept: the stream brings it
+    kit.<TransferReply>runCommand(r -> new RangeShardCommand.Unfence("t0", r)); // seqNr 2, 3 (fence, unfence)
+    kit.<TransferReply>runCommand(r -> new RangeShardCommand.DescribeLog(r)); // a transfer follows from here
+    put(kit, keys.get(1), "a", Expectation.any()); // seqNr 4
+    put(kit, keys.get(2), "b", Expectation.any()); // seqNr 5
+    var fenced = (TransferReply.Fenced) kit.<TransferReply>runCommand(r -> new RangeShardCommand.Fence("t1", 5, r)).reply();
+    // Final: the last write, not the fence's own event; the tail: what the destinations lack (from 5).
+    assertEquals(5, fenced.seqNr());
+    assertEquals(List.of(keys.get(2)), fenced.tail().stream().map(RangeShardEvent.Change::key).toList());
+    assertEquals(5, fenced.tail().get(0).sourceSeqNr());
+    var older = (TransferReply.Fenced) kit.<TransferReply>runCommand(r -> new RangeShardCommand.Fence("t1", 2, r)).reply();
+    assertNull(older.tail(), "seqNr 2 and 3 were persisted before it kept changes");
+  }
+
+  @Test
   void aHandedOffSourceSendsTheWritesItHeldBackAtOnceAndRefusesReads() {
     var kit = shard();
     String key = keysIn(R1, 1).get(0);
     put(kit, key, "v1", Expectation.any());
-    assertInstanceOf(TransferReply.Fenced.class, kit.<TransferReply>runCommand(r -> new RangeShardCommand.Fence("t1", r)).reply());
+    assertInstanceOf(TransferReply.Fenced.class, kit.<TransferReply>runCommand(r -> new RangeShardCommand.Fence("t1", 1, r)).reply());
     TestProbe<KvReply> held = testKit.createTestProbe();
     kit.runCommand(new RangeShardCommand.Put(key, bytes("v2"), Expectation.any(), held.getRef()));
     held.expectNoMessage(java.time.Duration.ofMillis(100)); // fenced: held
-    assertEquals(new TransferReply.Done(R1.entityId()),
+    assertEquals(new TransferReply.Done(R1.entityId(), "HandOff"),
         kit.<TransferReply>runCommand(r -> new RangeShardCommand.HandOff("t1", 3, r)).reply());
     assertEquals(new KvReply.WrongRange(R1.entityId(), 3), held.receiveMessage());
     assertEquals(new KvReply.WrongRange(R1.entityId(), 3), get(kit, key));

@@ -11,8 +11,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
@@ -109,12 +111,14 @@ public final class TransferBench implements Callable<Integer> {
         for (String mode : modes) {
           Histogram fences = new Histogram(3);
           Histogram gaps = new Histogram(3);
+          Map<String, Histogram> steps = new LinkedHashMap<>();
           long failed = 0;
           for (int i = 0; i < repeat; i++) {
             String to = instanceOf(range).equals("fast") ? "standard" : "fast";
             Move move = runOne(mode, to, loadRate, moving, value);
             fences.recordValue(move.fenceMillis());
             gaps.recordValue(move.longestWriteGapMillis());
+            move.fenceSteps().forEach((step, millis) -> steps.computeIfAbsent(step, s -> new Histogram(3)).recordValue(millis));
             failed += move.failedRequests();
           }
           if (repeat > 1) {
@@ -124,6 +128,10 @@ public final class TransferBench implements Callable<Integer> {
                 mode, loadRate, repeat, fences.getValueAtPercentile(50), fences.getValueAtPercentile(90),
                 fences.getValueAtPercentile(99), fences.getMaxValue(), gaps.getValueAtPercentile(50), gaps.getMaxValue(),
                 failed);
+            StringBuilder line = new StringBuilder("RESULT fence-steps mode=" + mode + " rate=" + loadRate);
+            steps.forEach((step, h) -> line.append(String.format(Locale.ROOT, " %s_ms_p50=%d %s_ms_p90=%d %s_ms_max=%d",
+                step, h.getValueAtPercentile(50), step, h.getValueAtPercentile(90), step, h.getMaxValue())));
+            System.out.println(line);
           }
         }
       }
@@ -164,7 +172,7 @@ public final class TransferBench implements Callable<Integer> {
   }
 
   /** What one move showed: its fence, the longest gap between successful writes to the range, failed requests. */
-  private record Move(long fenceMillis, long longestWriteGapMillis, long failedRequests) {}
+  private record Move(long fenceMillis, Map<String, Long> fenceSteps, long longestWriteGapMillis, long failedRequests) {}
 
   private Move runOne(String mode, String toInstance, int loadRate, List<String> moving, byte[] value) throws Exception {
     Recorder load = new Recorder(3);
@@ -236,17 +244,20 @@ public final class TransferBench implements Callable<Integer> {
     System.out.printf(Locale.ROOT,
         "RESULT transfer mode=%s range=%s to=%s outcome=%s rate=%d keys_copied=%d mb_copied=%.1f duration_s=%.1f"
             + " snapshot_mb_per_s=%.1f fence_ms=%d longest_probe_write_gap_ms=%.0f errors_before=%d/%d errors_during=%d/%d"
-            + " ops_per_s_before=%.0f ops_per_s_during=%.0f dip_pct=%.1f p99_ms_before=%.1f p99_ms_during=%.1f phases=%s%n",
+            + " ops_per_s_before=%.0f ops_per_s_during=%.0f dip_pct=%.1f p99_ms_before=%.1f p99_ms_during=%.1f phases=%s"
+            + " fence_steps=%s%n",
         mode, range, toInstance, progress.get("phase").asText(), loadRate, progress.get("keysCopied").asLong(), mb,
         transferSeconds, copyMillis > 0 ? mb / (copyMillis / 1000.0) : 0, progress.get("fenceMillis").asLong(),
         longestWriteGap.get() / 1e6, loadErrorsBefore, probeErrorsBefore, loadErrorsDuring, probeErrorsDuring,
         beforeRate, duringRate,
         100.0 * (beforeRate - duringRate) / beforeRate, before.getValueAtPercentile(99) / 1000.0,
-        during.getValueAtPercentile(99) / 1000.0, progress.get("phaseMillis"));
+        during.getValueAtPercentile(99) / 1000.0, progress.get("phaseMillis"), progress.get("fenceStepMillis"));
     for (double[] s : seconds) {
       System.out.printf(Locale.ROOT, "SECOND mode=%s t=%.0f ops=%.0f p99_ms=%.1f%n", mode, s[0], s[1], s[2]);
     }
-    return new Move(progress.get("fenceMillis").asLong(), longestWriteGap.get() / 1_000_000,
+    Map<String, Long> fenceSteps = new LinkedHashMap<>();
+    progress.path("fenceStepMillis").fields().forEachRemaining(e -> fenceSteps.put(e.getKey(), e.getValue().asLong()));
+    return new Move(progress.get("fenceMillis").asLong(), fenceSteps, longestWriteGap.get() / 1_000_000,
         loadErrorsDuring + probeErrorsDuring);
   }
 

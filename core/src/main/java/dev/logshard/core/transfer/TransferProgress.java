@@ -13,6 +13,10 @@ import java.util.Map;
  * @param redirectFraction the fraction of single-key reads the sources send to the destinations
  * @param phaseMillis how long each finished phase took, by phase name
  * @param fenceMillis how long the sources held writes (fence to hand-off); 0 until then
+ * @param fenceStepMillis milliseconds from the fence's start until every source was fenced
+ *     ({@code fenced}), the destinations had applied all they wrote ({@code caughtUp}), the
+ *     Coordinator had persisted the commit ({@code committed}) and the sources had handed off
+ *     ({@code handedOff}); empty until then
  * @param failure why it rolled back; null otherwise
  */
 public record TransferProgress(
@@ -30,13 +34,18 @@ public record TransferProgress(
     long updatedAtMillis,
     Map<String, Long> phaseMillis,
     long fenceMillis,
+    Map<String, Long> fenceStepMillis,
     String failure) {
+
+  public TransferProgress {
+    fenceStepMillis = fenceStepMillis == null ? Map.of() : fenceStepMillis; // recorded before it existed
+  }
 
   /** A transfer that was just planned. */
   public static TransferProgress planned(TransferPlan plan, long nowMillis) {
     return new TransferProgress(plan.id(), plan.kind(),
         plan.sources().stream().map(p -> p.entityId()).toList(),
         plan.destinations().stream().map(p -> p.entityId()).toList(),
-        TransferPhase.PLANNED, 0, 0, 0, 0, 0, nowMillis, nowMillis, Map.of(), 0, null);
+        TransferPhase.PLANNED, 0, 0, 0, 0, 0, nowMillis, nowMillis, Map.of(), 0, Map.of(), null);
   }
 }
