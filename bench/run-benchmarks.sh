@@ -261,7 +261,7 @@ fi
 if want 9; then
 start_node moves "-Xmx2g" "-Dlogshard.transfer.cleanup-after=1s"
 java -jar "$BENCH_JAR" transfer --url "$URL" --range-keys "${MOVES_KEYS:-10000}" --records 10000 \
-  --modes live --rate "${MOVES_RATE:-0}" --rate-fractions 0.25 --repeat "${MOVES:-20}" --before-seconds 3 --after-seconds 2 \
+  --modes live --rate "${MOVES_RATE:-0}" --rate-fractions 0.25 --repeat "${MOVES:-20}" --before-seconds 10 --after-seconds 2 \
   | tee "$OUT/moves-full.txt" | grep '^RESULT' | tee "$OUT/moves.txt"
 stop_node
 fi

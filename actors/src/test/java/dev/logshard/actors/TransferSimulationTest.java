@@ -39,14 +39,16 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The world around them is simulated: an injected clock (timers fire as it moves), fake journals
  * (a list per persistence id; a purge deletes one), a network that delivers in random order, loses
- * and repeats messages, catch-up streams that advance in random stretches, sagas that crash (restart
+ * and repeats messages, catch-up streams that advance in random stretches and stall for a while,
+ * sources that keep only their latest changes for the fence's answer, sagas that crash (restart
  * by their supervisor, with the Start they were spawned with) or fail to persist, and Coordinator
  * restarts (which restart every running saga with its committed epoch). Random interleavings of
  * client writes and deletes, transfer requests (move, split, merge) and all of the above; after
  * every step: the map tiles the ring and its epoch never goes back, one writer per key, every
  * acknowledged write is readable where the map routes with its version, deleted keys stay deleted,
  * no log of a generation the map routes to is ever deleted, retired generations are never placed;
- * at the end, every transfer has ended.
+ * at the end, every transfer has ended. {@code -Dsimulation.seeds=N} runs more seeds,
+ * {@code -Dsimulation.seed=N} replays one with its whole trace.
  */
 class TransferSimulationTest {
 

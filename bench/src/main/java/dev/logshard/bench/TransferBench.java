@@ -111,6 +111,7 @@ public final class TransferBench implements Callable<Integer> {
         for (String mode : modes) {
           Histogram fences = new Histogram(3);
           Histogram gaps = new Histogram(3);
+          Histogram gapsBefore = new Histogram(3);
           Map<String, Histogram> steps = new LinkedHashMap<>();
           long failed = 0;
           for (int i = 0; i < repeat; i++) {
@@ -118,16 +119,18 @@ public final class TransferBench implements Callable<Integer> {
             Move move = runOne(mode, to, loadRate, moving, value);
             fences.recordValue(move.fenceMillis());
             gaps.recordValue(move.longestWriteGapMillis());
+            gapsBefore.recordValue(move.longestWriteGapBeforeMillis());
             move.fenceSteps().forEach((step, millis) -> steps.computeIfAbsent(step, s -> new Histogram(3)).recordValue(millis));
             failed += move.failedRequests();
           }
           if (repeat > 1) {
             System.out.printf(Locale.ROOT,
                 "RESULT moves mode=%s rate=%d moves=%d fence_ms_p50=%d fence_ms_p90=%d fence_ms_p99=%d fence_ms_max=%d"
-                    + " write_gap_ms_p50=%d write_gap_ms_max=%d failed_requests=%d%n",
+                    + " write_gap_ms_p50=%d write_gap_ms_max=%d write_gap_before_ms_p50=%d write_gap_before_ms_max=%d"
+                    + " failed_requests=%d%n",
                 mode, loadRate, repeat, fences.getValueAtPercentile(50), fences.getValueAtPercentile(90),
                 fences.getValueAtPercentile(99), fences.getMaxValue(), gaps.getValueAtPercentile(50), gaps.getMaxValue(),
-                failed);
+                gapsBefore.getValueAtPercentile(50), gapsBefore.getMaxValue(), failed);
             StringBuilder line = new StringBuilder("RESULT fence-steps mode=" + mode + " rate=" + loadRate);
             steps.forEach((step, h) -> line.append(String.format(Locale.ROOT, " %s_ms_p50=%d %s_ms_p90=%d %s_ms_max=%d",
                 step, h.getValueAtPercentile(50), step, h.getValueAtPercentile(90), step, h.getMaxValue())));
@@ -172,7 +175,8 @@ public final class TransferBench implements Callable<Integer> {
   }
 
   /** What one move showed: its fence, the longest gap between successful writes to the range, failed requests. */
-  private record Move(long fenceMillis, Map<String, Long> fenceSteps, long longestWriteGapMillis, long failedRequests) {}
+  private record Move(long fenceMillis, Map<String, Long> fenceSteps, long longestWriteGapMillis,
+      long longestWriteGapBeforeMillis, long failedRequests) {}
 
   private Move runOne(String mode, String toInstance, int loadRate, List<String> moving, byte[] value) throws Exception {
     Recorder load = new Recorder(3);
@@ -191,8 +195,11 @@ public final class TransferBench implements Callable<Integer> {
 
     List<double[]> seconds = new ArrayList<>(); // {elapsed s, ops/s, p99 ms}
     long t0 = System.nanoTime();
-    Histogram before = sample(load, seconds, t0, beforeSeconds);
+    // The longest gap between probe writes before the transfer too: what the node's ordinary stalls give.
+    lastProbeWrite.set(System.nanoTime());
     measuringGap.set(true);
+    Histogram before = sample(load, seconds, t0, beforeSeconds);
+    long longestWriteGapBefore = longestWriteGap.getAndSet(0);
     lastProbeWrite.set(System.nanoTime());
     String body = "{\"kind\":\"move\",\"range\":\"" + range + "\",\"toInstance\":\"" + toInstance + "\""
         + (mode.equals("live") ? "" : ",\"mode\":\"" + mode + "\"") + "}";
@@ -243,12 +250,13 @@ public final class TransferBench implements Callable<Integer> {
     double copyMillis = progress.get("phaseMillis").path("SNAPSHOT").asDouble();
     System.out.printf(Locale.ROOT,
         "RESULT transfer mode=%s range=%s to=%s outcome=%s rate=%d keys_copied=%d mb_copied=%.1f duration_s=%.1f"
-            + " snapshot_mb_per_s=%.1f fence_ms=%d longest_probe_write_gap_ms=%.0f errors_before=%d/%d errors_during=%d/%d"
+            + " snapshot_mb_per_s=%.1f fence_ms=%d longest_probe_write_gap_ms=%.0f (before: %.0f) errors_before=%d/%d"
+            + " errors_during=%d/%d"
             + " ops_per_s_before=%.0f ops_per_s_during=%.0f dip_pct=%.1f p99_ms_before=%.1f p99_ms_during=%.1f phases=%s"
             + " fence_steps=%s%n",
         mode, range, toInstance, progress.get("phase").asText(), loadRate, progress.get("keysCopied").asLong(), mb,
         transferSeconds, copyMillis > 0 ? mb / (copyMillis / 1000.0) : 0, progress.get("fenceMillis").asLong(),
-        longestWriteGap.get() / 1e6, loadErrorsBefore, probeErrorsBefore, loadErrorsDuring, probeErrorsDuring,
+        longestWriteGap.get() / 1e6, longestWriteGapBefore / 1e6, loadErrorsBefore, probeErrorsBefore, loadErrorsDuring, probeErrorsDuring,
         beforeRate, duringRate,
         100.0 * (beforeRate - duringRate) / beforeRate, before.getValueAtPercentile(99) / 1000.0,
         during.getValueAtPercentile(99) / 1000.0, progress.get("phaseMillis"), progress.get("fenceStepMillis"));
@@ -258,6 +266,7 @@ public final class TransferBench implements Callable<Integer> {
     Map<String, Long> fenceSteps = new LinkedHashMap<>();
     progress.path("fenceStepMillis").fields().forEachRemaining(e -> fenceSteps.put(e.getKey(), e.getValue().asLong()));
     return new Move(progress.get("fenceMillis").asLong(), fenceSteps, longestWriteGap.get() / 1_000_000,
+        longestWriteGapBefore / 1_000_000,
         loadErrorsDuring + probeErrorsDuring);
   }
 
