@@ -367,8 +367,9 @@ final class TransferSagaLogic {
     if (phase != TransferPhase.REDIRECT) {
       return drain();
     }
-    if (lag() <= settings.redirectMaxLag()) {
+    if (lag() <= settings.redirectMaxLag() && redirectFraction < settings.redirectTarget()) {
       redirectFraction = Math.min(settings.redirectTarget(), redirectFraction + settings.redirectStep());
+      lastProgressNanos = nanos.getAsLong(); // a rising ramp is progress, writes or not
     }
     for (RangePlacement source : plan.sources()) {
       out.add(new Send(source.entityId(),

@@ -63,6 +63,10 @@ class TransferTest {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private LogShardNode start() {
+    return start(ConfigFactory.empty());
+  }
+
+  private LogShardNode start(Config overrides) {
     Config config = ConfigFactory.empty()
         .withValue("logshard.http.port", ConfigValueFactory.fromAnyRef(0))
         .withValue("logshard.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()))
@@ -75,7 +79,7 @@ class TransferTest {
         .withValue("logshard.profiler.sample-every", ConfigValueFactory.fromAnyRef(1))
         .withValue("logshard.profiler.tick", ConfigValueFactory.fromAnyRef("200ms"))
         .withValue("logshard.load-history.flush-interval", ConfigValueFactory.fromAnyRef("200ms"));
-    node = LogShardNode.start(config);
+    node = LogShardNode.start(overrides.withFallback(config));
     return node;
   }
 
@@ -238,6 +242,27 @@ class TransferTest {
     // Not the midpoint: inside the hot tenth, where the past load divides in two.
     assertTrue(Long.compareUnsigned(cut, r5.range().start()) > 0 && Long.compareUnsigned(cut, hotEnd) <= 0,
         Long.toUnsignedString(cut) + " is not in the hot tenth of " + r5.range());
+  }
+
+  @Test
+  void anIdleRangeMovesThoughItsReadRampOutlastsTheStepTimeout() throws Exception {
+    // Nothing is written during the move: only the ramp's own steps show that it progresses.
+    start(ConfigFactory.parseString("""
+        logshard.transfer.step-timeout = 1 s
+        logshard.transfer.redirect.step = 0.05
+        logshard.transfer.redirect.interval = 100 ms
+        """));
+    Map<String, Long> versions = new HashMap<>();
+    for (String k : keysIn(placement("r2"), 10)) {
+      var written = assertInstanceOf(KvReply.Written.class,
+          await(node.store().put(k, k.getBytes(StandardCharsets.UTF_8), Expectation.any())));
+      versions.put(k, written.version());
+    }
+    JsonNode done = awaitEnd(startTransfer("{\"kind\":\"move\",\"range\":\"r2\",\"toInstance\":\"fast\"}"));
+    assertEquals("DONE", done.get("phase").asText(), done.toString());
+    assertTrue(done.get("phaseMillis").get("REDIRECT").asLong() > 1000, done.toString());
+    assertEquals("fast", placement("r2").logInstance());
+    assertReadable(versions);
   }
 
   @Test
