@@ -8,10 +8,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
@@ -66,8 +65,9 @@ public final class LoadGenerator implements Callable<Integer> {
   @Option(names = "--rate", description = "Requests per second, open loop.")
   int rate = 1000;
 
-  @Option(names = "--max-in-flight", description = "Open loop: most requests outstanding (default: ${DEFAULT-VALUE}).")
-  int maxInFlight = 1024;
+  @Option(names = "--max-in-flight", description = "Open loop: most requests outstanding, one worker thread each"
+      + " (default: ${DEFAULT-VALUE}).")
+  int maxInFlight = 128;
 
   @Option(names = "--seconds", description = "Measured time (default: ${DEFAULT-VALUE}).")
   int seconds = 20;
@@ -143,52 +143,38 @@ public final class LoadGenerator implements Callable<Integer> {
     NumberGenerator keys = keyGenerator();
     byte[] value = value(random);
     while (System.nanoTime() < end) {
-      boolean read = random.nextDouble() < mix.readFraction;
-      int key = keys.nextValue().intValue();
-      long t0 = System.nanoTime();
-      try {
-        HttpResponse<Void> response = client.send(read ? get(key) : put(key, value), HttpResponse.BodyHandlers.discarding());
-        record(read, response.statusCode(), System.nanoTime() - t0);
-      } catch (Exception e) {
-        errors.incrementAndGet();
-        if (e instanceof InterruptedException) {
-          return;
-        }
+      if (!request(random, keys, value, System.nanoTime())) {
+        return;
       }
     }
   }
 
+  /** Open loop: {@code rate} requests a second from {@code max-in-flight} workers (see {@link OpenLoop}). */
   private void openLoop(long end) throws InterruptedException {
-    Random random = new Random(seed);
-    NumberGenerator keys = keyGenerator();
-    byte[] value = value(random);
-    Semaphore inFlight = new Semaphore(maxInFlight);
-    long start = System.nanoTime();
-    double interval = 1e9 / rate;
-    for (long k = 0; ; k++) {
-      long intended = start + (long) (k * interval);
-      if (intended >= end) {
-        break;
-      }
-      long wait = intended - System.nanoTime();
-      if (wait > 0) {
-        LockSupport.parkNanos(wait);
-      }
-      boolean read = random.nextDouble() < mix.readFraction;
-      int key = keys.nextValue().intValue();
-      inFlight.acquire();
-      client.sendAsync(read ? get(key) : put(key, value), HttpResponse.BodyHandlers.discarding())
-          .whenComplete((response, failure) -> {
-            if (failure != null) {
-              errors.incrementAndGet();
-            } else {
-              record(read, response.statusCode(), System.nanoTime() - intended);
-            }
-            inFlight.release();
-          });
+    AtomicInteger worker = new AtomicInteger();
+    OpenLoop.run(rate, maxInFlight, () -> System.nanoTime() < end, () -> {
+      Random random = new Random(seed * 1000 + worker.getAndIncrement());
+      NumberGenerator keys = keyGenerator();
+      byte[] value = value(random);
+      return (k, due) -> request(random, keys, value, due);
+    });
+  }
+
+  /** One request, its latency counted from {@code startNanos}; false once interrupted. */
+  private boolean request(Random random, NumberGenerator keys, byte[] value, long startNanos) {
+    boolean read = random.nextDouble() < mix.readFraction;
+    int key = keys.nextValue().intValue();
+    try {
+      HttpResponse<Void> response = client.send(read ? get(key) : put(key, value), HttpResponse.BodyHandlers.discarding());
+      record(read, response.statusCode(), System.nanoTime() - startNanos);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (Exception e) {
+      errors.incrementAndGet();
+      return true;
     }
-    inFlight.acquire(maxInFlight);
-    inFlight.release(maxInFlight);
   }
 
   private void record(boolean read, int status, long nanos) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.logshard.core.KeyHash;
 import dev.logshard.core.KeyRange;
 import java.math.BigInteger;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,11 +18,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
@@ -42,6 +43,9 @@ import site.ycsb.generator.ScrambledZipfianGenerator;
 public final class TransferBench implements Callable<Integer> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Worker threads (blocking requests, one connection each) of the open-loop load and of the probe. */
+  private static final int LOAD_WORKERS = 128;
+  private static final int PROBE_WORKERS = 16;
 
   @Mixin
   TargetOptions target = new TargetOptions();
@@ -186,10 +190,11 @@ public final class TransferBench implements Callable<Integer> {
     AtomicLong longestWriteGap = new AtomicLong();
     AtomicBoolean measuringGap = new AtomicBoolean(false);
     AtomicBoolean running = new AtomicBoolean(true);
-    Thread loadThread = new Thread(() -> openLoop(running, loadRate, new ScrambledZipfianGenerator(target.records), "user:",
-        null, value, load, loadErrors, null, null, null), "load");
-    Thread probeThread = new Thread(() -> openLoop(running, probeRate, null, null, moving, value, null, probeErrors,
-        lastProbeWrite, longestWriteGap, measuringGap), "probe");
+    Thread loadThread = new Thread(() -> openLoop(running, loadRate, LOAD_WORKERS,
+        () -> new ScrambledZipfianGenerator(target.records), "user:", null, value, load, loadErrors, null, null, null),
+        "load");
+    Thread probeThread = new Thread(() -> openLoop(running, probeRate, PROBE_WORKERS, null, null, moving, value, null,
+        probeErrors, lastProbeWrite, longestWriteGap, measuringGap), "probe");
     loadThread.start();
     probeThread.start();
 
@@ -302,49 +307,46 @@ public final class TransferBench implements Callable<Integer> {
   }
 
   /**
-   * Open loop at {@code perSecond}: 50 % reads, 50 % writes; latency from each request's intended
-   * time (no coordinated omission). Keys from {@code zipf} (prefixed) or round-robin over {@code keys}.
+   * Open loop at {@code perSecond} from {@code workers} threads ({@link OpenLoop}): 50 % reads,
+   * 50 % writes; latency from each request's due time (no coordinated omission). Keys from
+   * {@code zipf} (prefixed; one generator per worker) or round-robin over {@code keys}.
    */
-  private void openLoop(AtomicBoolean running, int perSecond, NumberGenerator zipf, String prefix, List<String> keys,
-      byte[] value, Recorder latencies, AtomicLong errors, AtomicLong lastWrite, AtomicLong longestGap,
+  private void openLoop(AtomicBoolean running, int perSecond, int workers, Supplier<NumberGenerator> zipf, String prefix,
+      List<String> keys, byte[] value, Recorder latencies, AtomicLong errors, AtomicLong lastWrite, AtomicLong longestGap,
       AtomicBoolean measuringGap) {
-    Random random = new Random(perSecond);
-    Semaphore inFlight = new Semaphore(1024);
-    long start = System.nanoTime();
-    double interval = 1e9 / perSecond;
-    for (long k = 0; running.get(); k++) {
-      long intended = start + (long) (k * interval);
-      long wait = intended - System.nanoTime();
-      if (wait > 0) {
-        LockSupport.parkNanos(wait);
-      }
-      boolean read = random.nextBoolean();
-      String key = zipf != null ? prefix + zipf.nextValue().intValue() : keys.get((int) (k % keys.size()));
-      try {
-        inFlight.acquire();
-      } catch (InterruptedException e) {
-        return;
-      }
-      client.sendAsync(read ? get(key) : put(key, value), HttpResponse.BodyHandlers.discarding())
-          .whenComplete((response, failure) -> {
-            inFlight.release();
-            if (failure != null || response.statusCode() / 100 != 2) {
-              errors.incrementAndGet();
-              return;
+    AtomicInteger worker = new AtomicInteger();
+    try {
+      OpenLoop.run(perSecond, workers, running::get, () -> {
+        Random random = new Random(perSecond * 1000L + worker.getAndIncrement());
+        NumberGenerator generator = zipf != null ? zipf.get() : null;
+        return (k, due) -> {
+          boolean read = random.nextBoolean();
+          String key = generator != null ? prefix + generator.nextValue().intValue() : keys.get((int) (k % keys.size()));
+          int status;
+          try {
+            status = client.send(read ? get(key) : put(key, value), HttpResponse.BodyHandlers.discarding()).statusCode();
+          } catch (IOException e) {
+            status = 0;
+          }
+          if (status / 100 != 2) {
+            errors.incrementAndGet();
+            return;
+          }
+          long now = System.nanoTime();
+          if (latencies != null) {
+            latencies.recordValue(Math.max(1, (now - due) / 1000));
+          }
+          if (!read && lastWrite != null) {
+            long previous = lastWrite.getAndAccumulate(now, Math::max);
+            if (measuringGap.get() && now > previous) {
+              longestGap.accumulateAndGet(now - previous, Math::max);
             }
-            long now = System.nanoTime();
-            if (latencies != null) {
-              latencies.recordValue(Math.max(1, (now - intended) / 1000));
-            }
-            if (!read && lastWrite != null) {
-              long previous = lastWrite.getAndAccumulate(now, Math::max);
-              if (measuringGap.get() && now > previous) {
-                longestGap.accumulateAndGet(now - previous, Math::max);
-              }
-            }
-          });
+          }
+        };
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
-    inFlight.acquireUninterruptibly(1024);
   }
 
   private List<String> keysIn(KeyRange keyRange) {
