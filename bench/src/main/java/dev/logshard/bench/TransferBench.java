@@ -240,10 +240,12 @@ public final class TransferBench implements Callable<Integer> {
     loadThread.join();
     probeThread.join();
     // The next transfer of this range waits for this one's cleanup (logshard.transfer.cleanup-after).
+    // Its progress then has every fence step: at COMMITTED the hand-off may not be done yet.
     for (long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5); ; ) {
       JsonNode now = progress(id);
       if (now.get("phase").asText().equals("DONE") || now.get("phase").asText().equals("ROLLED_BACK")
           || System.nanoTime() > deadline) {
+        progress = now;
         break;
       }
       Thread.sleep(200);
