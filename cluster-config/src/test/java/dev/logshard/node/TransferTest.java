@@ -252,12 +252,7 @@ class TransferTest {
         logshard.transfer.redirect.step = 0.05
         logshard.transfer.redirect.interval = 100 ms
         """));
-    Map<String, Long> versions = new HashMap<>();
-    for (String k : keysIn(placement("r2"), 10)) {
-      var written = assertInstanceOf(KvReply.Written.class,
-          await(node.store().put(k, k.getBytes(StandardCharsets.UTF_8), Expectation.any())));
-      versions.put(k, written.version());
-    }
+    Map<String, Long> versions = writeKeysOf("r2", 10);
     JsonNode done = awaitEnd(startTransfer("{\"kind\":\"move\",\"range\":\"r2\",\"toInstance\":\"fast\"}"));
     assertEquals("DONE", done.get("phase").asText(), done.toString());
     assertTrue(done.get("phaseMillis").get("REDIRECT").asLong() > 1000, done.toString());
@@ -268,17 +263,23 @@ class TransferTest {
   @Test
   void theStopAndCopyBaselineMovesTheRangeToo() throws Exception {
     start();
-    Map<String, Long> versions = new HashMap<>();
-    for (String k : keysIn(placement("r2"), 100)) {
-      var written = assertInstanceOf(KvReply.Written.class,
-          await(node.store().put(k, k.getBytes(StandardCharsets.UTF_8), Expectation.any())));
-      versions.put(k, written.version());
-    }
+    Map<String, Long> versions = writeKeysOf("r2", 100);
     JsonNode done = awaitEnd(startTransfer("{\"kind\":\"move\",\"range\":\"r2\",\"toInstance\":\"fast\",\"mode\":\"stop-and-copy\"}"));
     assertEquals("DONE", done.get("phase").asText(), done.toString());
     assertFalse(done.get("phaseMillis").has("REDIRECT"), done.toString());
     assertEquals("fast", placement("r2").logInstance());
     assertReadable(versions);
+  }
+
+  /** Writes {@code count} keys of the range (each its own name as value); their versions. */
+  private Map<String, Long> writeKeysOf(String rangeId, int count) throws Exception {
+    Map<String, Long> versions = new HashMap<>();
+    for (String k : keysIn(placement(rangeId), count)) {
+      var written = assertInstanceOf(KvReply.Written.class,
+          await(node.store().put(k, k.getBytes(StandardCharsets.UTF_8), Expectation.any())));
+      versions.put(k, written.version());
+    }
+    return versions;
   }
 
   @Test
