@@ -52,7 +52,7 @@ import org.junit.jupiter.api.Test;
  */
 class TransferSimulationTest {
 
-  private static final int SEEDS = Integer.getInteger("simulation.seeds", 600);
+  private static final int SEEDS = Integer.getInteger("simulation.seeds", 3000);
   private static final int STEPS = 1_500;
   private static final int KEYS = 300;
   private static final int ROUTER_ATTEMPTS = 8;
