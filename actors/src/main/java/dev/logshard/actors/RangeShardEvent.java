@@ -34,7 +34,13 @@ public sealed interface RangeShardEvent extends CborSerializable {
    * A key's change as a Transfer copies it: a value, or a delete when {@code value} is null;
    * {@code sourceSeqNr} is the source event's sequence number (0 for snapshot entries).
    */
-  record Change(String key, byte[] value, long version, long sourceSeqNr) {}
+  record Change(String key, byte[] value, long version, long sourceSeqNr) {
+
+    /** Key and value bytes (what a transfer copies and counts). */
+    long sizeInBytes() {
+      return key.length() + (value == null ? 0 : value.length);
+    }
+  }
 
   /** Source: writes are held for this transfer. */
   record SourceFenced(String transferId) implements RangeShardEvent {

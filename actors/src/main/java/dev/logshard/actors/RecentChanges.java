@@ -35,10 +35,7 @@ final class RecentChanges {
     }
     for (RangeShardEvent event : events) {
       List<Change> changes = RangeShardEvent.changesOf(event, seqNr);
-      long size = 0;
-      for (Change c : changes) {
-        size += c.key().length() + (c.value() == null ? 0 : c.value().length);
-      }
+      long size = changes.stream().mapToLong(Change::sizeInBytes).sum();
       entries.addLast(new Entry(seqNr, changes, size));
       bytes += size;
       seqNr++;

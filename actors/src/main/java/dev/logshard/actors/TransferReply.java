@@ -22,13 +22,22 @@ public sealed interface TransferReply extends CborSerializable {
   String entityId();
 
   /**
-   * The step is done (idempotently: repeating it is done too); {@code step} names it (its command's
-   * type), so a late answer to an earlier step is not taken for the answer to the latest.
+   * An answer that names the step it answers (its command's type, {@link #stepOf}), so a late answer
+   * to an earlier step is not taken for the answer to the latest.
    */
-  record Done(String entityId, String step) implements TransferReply {
+  interface NamesStep {
+    String step();
+  }
+
+  static String stepOf(Class<?> command) {
+    return command.getSimpleName();
+  }
+
+  /** The step is done (idempotently: repeating it is done too). */
+  record Done(String entityId, String step) implements TransferReply, NamesStep {
 
     static Done of(String entityId, Object command) {
-      return new Done(entityId, command.getClass().getSimpleName());
+      return new Done(entityId, stepOf(command.getClass()));
     }
   }
 
@@ -55,5 +64,5 @@ public sealed interface TransferReply extends CborSerializable {
   record Applied(String entityId, String sourceEntityId, long seqNr, long step) implements TransferReply {}
 
   /** The step cannot be done here (the reason says why); the saga rolls back. */
-  record Refused(String entityId, String step, String reason) implements TransferReply {}
+  record Refused(String entityId, String step, String reason) implements TransferReply, NamesStep {}
 }

@@ -477,9 +477,7 @@ final class TransferSagaLogic {
         if (fenceStartNanos == 0) {
           fenceStartNanos = nanos.getAsLong();
         }
-        for (RangePlacement source : plan.sources()) {
-          send(source, new RangeShardCommand.Fence(plan.id(), applied.getOrDefault(source.entityId(), 0L) + 1, replyTo));
-        }
+        fenceSources();
       }
       case COMMITTED -> {
         out.add(new StopCatchUp());
@@ -515,9 +513,7 @@ final class TransferSagaLogic {
     if (stopFirst && finalSeqNrs.size() < plan.sources().size()) {
       // The naive baseline: stop the sources' writes first, copy afterwards.
       fenceStartNanos = nanos.getAsLong();
-      for (RangePlacement source : plan.sources()) {
-        send(source, new RangeShardCommand.Fence(plan.id(), applied.getOrDefault(source.entityId(), 0L) + 1, replyTo));
-      }
+      fenceSources();
       return;
     }
     keysCopied = 0;
@@ -533,7 +529,7 @@ final class TransferSagaLogic {
 
   /**
    * Whether {@code reply} answers the last step sent to its shard, not an earlier one (answers can
-   * come late, or twice): a Done names its step, a chunk its export and where it starts, an Applied
+   * come late, or twice): a Done or Refused names its step, a chunk its export and where it starts, an Applied
    * the token of its ApplyChanges.
    */
   private boolean answersLastStep(TransferReply reply) {
@@ -541,8 +537,8 @@ final class TransferSagaLogic {
     if (last == null) {
       return false;
     }
-    if (reply instanceof TransferReply.Done done) {
-      return last.getClass().getSimpleName().equals(done.step());
+    if (reply instanceof TransferReply.NamesStep named) { // Done, Refused
+      return TransferReply.stepOf(last.getClass()).equals(named.step());
     }
     if (reply instanceof TransferReply.Fenced) {
       return last instanceof RangeShardCommand.Fence;
@@ -555,10 +551,8 @@ final class TransferSagaLogic {
           && chunk.next() - chunk.entries().size() == read.from()
           && chunk.seqNr() == snapshotSeqNrs.getOrDefault(chunk.entityId(), -1L);
     }
-    if (reply instanceof TransferReply.Applied applied) {
-      return last instanceof RangeShardCommand.ApplyChanges apply && apply.step() == applied.step();
-    }
-    return reply instanceof TransferReply.Refused refused && last.getClass().getSimpleName().equals(refused.step());
+    return reply instanceof TransferReply.Applied applied
+        && last instanceof RangeShardCommand.ApplyChanges apply && apply.step() == applied.step();
   }
 
   private void openExport() {
@@ -605,7 +599,7 @@ final class TransferSagaLogic {
     }
     for (Change c : chunk.entries()) {
       keysCopied++;
-      bytesCopied += c.key().length() + c.value().length;
+      bytesCopied += c.sizeInBytes();
     }
   }
 
@@ -633,6 +627,13 @@ final class TransferSagaLogic {
   }
 
   // --- fence and commit
+
+  /** Each source holds writes from now on; it answers with what the destinations lack, if it has it. */
+  private void fenceSources() {
+    for (RangePlacement source : plan.sources()) {
+      send(source, new RangeShardCommand.Fence(plan.id(), applied.getOrDefault(source.entityId(), 0L) + 1, replyTo));
+    }
+  }
 
   /**
    * The fenced source still had the changes the destinations have not applied: they get them now,

@@ -94,14 +94,15 @@ final class TransferSteps {
     int next = from;
     while (next < entries.size() && (chunk.isEmpty() || bytes < maxBytes)) {
       RangeShardSnapshot.Entry e = entries.get(next++);
-      chunk.add(new Change(e.key(), e.value(), e.version(), 0));
-      bytes += e.key().length() + e.value().length;
+      Change c = new Change(e.key(), e.value(), e.version(), 0);
+      chunk.add(c);
+      bytes += c.sizeInBytes();
     }
     return new TransferReply.ExportChunk(entityId, seqNr, chunk, next, next >= entries.size());
   }
 
   static TransferReply refused(String entityId, Class<? extends RangeShardCommand> step, String reason) {
-    return new TransferReply.Refused(entityId, step.getSimpleName(), reason);
+    return new TransferReply.Refused(entityId, TransferReply.stepOf(step), reason);
   }
 
   private static Outcome answer(TransferReply reply) {
@@ -117,6 +118,6 @@ final class TransferSteps {
   }
 
   private static Answer done(String entityId, Class<? extends RangeShardCommand> step) {
-    return (after, lastSeqNr) -> new TransferReply.Done(entityId, step.getSimpleName());
+    return (after, lastSeqNr) -> new TransferReply.Done(entityId, TransferReply.stepOf(step));
   }
 }
