@@ -37,6 +37,9 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.external.ExternalShardAllocation;
+import org.apache.pekko.cluster.sharding.external.ExternalShardAllocationStrategy;
+import org.apache.pekko.cluster.sharding.external.javadsl.ExternalShardAllocationClient;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -107,9 +110,22 @@ public final class RangeShard
       LogInstances logInstances,
       LogShardSettings settings,
       RangeSizes sizes) {
+    // Where a shard has a recorded location (a transfer to a named node) it runs there; any other
+    // starts on the node that first sends it a message.
     ClusterSharding.get(system).init(
         Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), directory, logInstances, settings, sizes))
-            .withMessageExtractor(new OneEntityPerShard()));
+            .withMessageExtractor(new OneEntityPerShard())
+            .withAllocationStrategy(ExternalShardAllocationStrategy.create(system, ENTITY_KEY.name(), settings.askTimeout())));
+  }
+
+  /** Records the node a shard is to run on, for the allocation strategy above. */
+  public static ExternalShardAllocationClient allocation(ActorSystem<?> system) {
+    return ExternalShardAllocation.get(system).getClient(ENTITY_KEY.name());
+  }
+
+  /** The shard that holds an entity: itself (see {@link OneEntityPerShard}). */
+  public static String shardId(String entityId) {
+    return entityId;
   }
 
   /**
@@ -530,7 +546,7 @@ public final class RangeShard
 
     @Override
     public String shardId(String entityId) {
-      return entityId;
+      return RangeShard.shardId(entityId);
     }
 
     @Override

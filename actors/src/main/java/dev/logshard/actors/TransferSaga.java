@@ -91,6 +91,16 @@ public final class TransferSaga
 
   private enum CleanupDue implements Command { INSTANCE }
 
+  /**
+   * The destinations' node is recorded for Cluster Sharding (failure: null) or could not be; a
+   * placed shard is allocated there once the allocation strategy has seen the update (settled).
+   */
+  private record Placed(String failure) implements Command {}
+
+  private enum PlacementSettled implements Command { INSTANCE }
+
+  private enum PlaceAgain implements Command { INSTANCE }
+
   /** The Coordinator's answer: start the work of the recovered phase, or stop (the transfer ended). */
   private record StatusKnown(CoordinatorCommand.TransferStatus status) implements Command {}
 
@@ -207,6 +217,24 @@ public final class TransferSaga
           timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.progressInterval());
           return run(logic.resume(msg.status().committedEpoch(), msg.status().rollingBack()));
         })
+        .onCommand(Placed.class, (state, msg) -> {
+          if (msg.failure() == null) {
+            timers.startSingleTimer(PlacementSettled.INSTANCE, settings.placementSettle());
+          } else {
+            ctx.getLog().warn("Transfer {} could not place its destinations on {} ({}); trying again", plan.id(),
+                plan.toNode(), msg.failure());
+            timers.startSingleTimer(PlaceAgain.INSTANCE, settings.progressInterval());
+          }
+          return Effect().none().thenNoReply();
+        })
+        .onCommand(PlaceAgain.class, (state, msg) -> {
+          placeDestinations();
+          return Effect().none().thenNoReply();
+        })
+        .onCommand(PlacementSettled.class, (state, msg) -> {
+          askStatus();
+          return Effect().none().thenNoReply();
+        })
         .onCommand(CleanupDue.class, (state, msg) -> run(logic.cleanupDue()))
         .onCommand(PurgeDone.class, (state, msg) -> run(logic.purged(entityIdOf(msg.result().persistenceId()),
             msg.result().succeeded() ? null : String.valueOf(msg.result().failure()))))
@@ -226,11 +254,33 @@ public final class TransferSaga
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
           logic.recovered(state);
-          // Resumes once the Coordinator said whether the transfer committed meanwhile.
-          coordinator.tell(new CoordinatorCommand.GetTransferStatus(plan.id(),
-              ctx.messageAdapter(CoordinatorCommand.TransferStatus.class, StatusKnown::new)));
+          placeDestinations();
         })
         .build();
+  }
+
+  /**
+   * A transfer to a named node first records the destinations' shards there (Cluster Sharding's
+   * external allocation), before anything starts them; again on every start (it is idempotent).
+   */
+  private void placeDestinations() {
+    if (plan.toNode() == null) {
+      askStatus();
+      return;
+    }
+    var address = Nodes.address(ctx.getSystem(), plan.toNode());
+    Map<String, org.apache.pekko.actor.Address> locations = new HashMap<>();
+    for (RangePlacement destination : plan.destinations()) {
+      locations.put(RangeShard.shardId(destination.entityId()), address);
+    }
+    ctx.pipeToSelf(Stages.adopt(RangeShard.allocation(ctx.getSystem()).setShardLocations(locations)),
+        (done, failure) -> new Placed(failure == null ? null : String.valueOf(failure)));
+  }
+
+  /** Resumes once the Coordinator said whether the transfer committed meanwhile. */
+  private void askStatus() {
+    coordinator.tell(new CoordinatorCommand.GetTransferStatus(plan.id(),
+        ctx.messageAdapter(CoordinatorCommand.TransferStatus.class, StatusKnown::new)));
   }
 
   /**

@@ -19,6 +19,7 @@ public record TransferSettings(
     long fenceLag,
     Duration fenceTimeout,
     Duration cleanupAfter,
+    Duration placementSettle,
     boolean faultInjection) {
 
   public static TransferSettings create(Config config) {
@@ -38,6 +39,7 @@ public record TransferSettings(
         c.getLong("fence-lag"),
         c.getDuration("fence-timeout"),
         c.getDuration("cleanup-after"),
+        c.getDuration("placement-settle"),
         c.getBoolean("fault-injection"));
   }
 }

@@ -22,9 +22,11 @@ public final class Transfers {
   private final Duration timeout;
   private final Set<String> logInstances;
   private final boolean faultInjection;
+  private final Nodes nodes;
 
   public Transfers(ActorRef<CoordinatorCommand> coordinator, Scheduler scheduler, Duration timeout,
-      Set<String> logInstances, boolean faultInjection) {
+      Set<String> logInstances, boolean faultInjection, Nodes nodes) {
+    this.nodes = nodes;
     this.coordinator = coordinator;
     this.scheduler = scheduler;
     this.timeout = timeout;
@@ -41,11 +43,20 @@ public final class Transfers {
       return CompletableFuture.failedFuture(new IllegalArgumentException(
           "no log instance '" + request.toInstance() + "'; there are " + logInstances.stream().sorted().toList()));
     }
+    if (request.toNode() != null && !nodes.up().contains(request.toNode())) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException(
+          "no node '" + request.toNode() + "' is up in the cluster; up are " + nodes.up()));
+    }
     if (request.fault() != null && !faultInjection) {
       return CompletableFuture.failedFuture(new IllegalArgumentException(
           "fault injection is off (logshard.transfer.fault-injection)"));
     }
     return Stages.adopt(AskPattern.ask(coordinator, r -> new CoordinatorCommand.StartTransfer(request, r), timeout, scheduler));
+  }
+
+  /** The cluster's members and the ranges each runs. */
+  public Nodes nodes() {
+    return nodes;
   }
 
   public CompletionStage<List<TransferProgress>> list() {

@@ -54,8 +54,11 @@ final class Guardian {
     return Behaviors.<Object>setup(ctx -> {
       var system = ctx.getSystem();
       Cluster cluster = Cluster.get(system);
-      // Embedded mode: a single-node cluster that joins itself.
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      // With no seed nodes (embedded mode, or the first node of a cluster) the node joins itself;
+      // otherwise Pekko joins the seed nodes on its own.
+      if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
 
       // Sharding first: the Coordinator resumes transfer sagas, which talk to RangeShards, as soon as
       // it recovers. Starting entities ask the Coordinator for their placement.
@@ -94,7 +97,7 @@ final class Guardian {
                 coordinator, r, system.scheduler(), settings.askTimeout()));
             Transfers transfers = new Transfers(coordinator, system.scheduler(), settings.askTimeout(),
                 logInstances.all().stream().map(i -> i.name()).collect(java.util.stream.Collectors.toSet()),
-                transferSettings.faultInjection());
+                transferSettings.faultInjection(), new dev.logshard.actors.Nodes(system, settings.askTimeout()));
             HttpApi api = new HttpApi(router, settings, httpSettings,
                 () -> cluster.selfMember().status() == MemberStatus.up(), profiler, Optional.of(transfers));
             HttpServer.start(system, api.routes(), httpSettings).whenComplete((binding, failure) -> {

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * A running LogShard node: actor system, sharded RangeShards, router and HTTP API on durable
@@ -60,8 +61,10 @@ public final class LogShardNode implements AutoCloseable {
     Path dataDir = Path.of(config.getString("logshard.data-dir"));
     // Only the seed: the Coordinator's journal holds the map once it exists. A data directory of an
     // earlier version keeps its stored map.
+    // (Embedded mode only: a cluster's nodes share the map through the Coordinator's keyspace.)
+    boolean embedded = config.getString("logshard.mode").equals("embedded");
     ShardMapFile stored = new ShardMapFile(dataDir);
-    ShardMap shardMap = stored.exists()
+    ShardMap shardMap = embedded && stored.exists()
         ? stored.load()
         : ShardMap.initial(settings.rangeCount(), logInstances.initial().name());
     for (var placement : shardMap.placements()) {
@@ -69,7 +72,7 @@ public final class LogShardNode implements AutoCloseable {
     }
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(
-        Guardian.create(new Coordinator.Seed(shardMap, !stored.exists()), logInstances, settings, HttpSettings.create(config), started),
+        Guardian.create(new Coordinator.Seed(shardMap, !(embedded && stored.exists())), logInstances, settings, HttpSettings.create(config), started),
         "logshard",
         config);
     // The directory stays ours until the node has stopped, however it stops.
@@ -79,6 +82,10 @@ public final class LogShardNode implements AutoCloseable {
     } catch (InterruptedException | ExecutionException | TimeoutException e) {
       system.terminate();
       awaitTermination(system);
+      if (e instanceof TimeoutException) {
+        throw new IllegalStateException("LogShard did not start within " + START_TIMEOUT.toSeconds()
+            + " s: it has not joined a cluster (are the seed nodes up?) or its coordinator's storage does not answer", e);
+      }
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
       throw new IllegalStateException("LogShard did not start: " + cause.getMessage(), cause);
     }
@@ -103,6 +110,19 @@ public final class LogShardNode implements AutoCloseable {
 
   public Path dataDir() {
     return dataDir;
+  }
+
+  /** Where the log instances live, for humans: the data directory, or the Cassandra contact points. */
+  public String describeStorage() {
+    Config config = system.settings().config();
+    return config.getString("logshard.mode").equals("cluster")
+        ? "cluster mode, Cassandra " + String.join(",", config.getStringList("logshard.cassandra.contact-points"))
+        : "data: " + dataDir;
+  }
+
+  /** The port other nodes reach this one on (Pekko remoting). */
+  public int clusterPort() {
+    return Cluster.get(system).selfMember().address().getPort().orElse(0);
   }
 
   /** Completes when the node has stopped, whoever stopped it. */

@@ -2,6 +2,7 @@ package dev.logshard.node;
 
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import dev.logshard.cassandra.CassandraServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,7 +27,7 @@ import picocli.CommandLine.Parameters;
     version = "LogShard 0.1.0",
     description = "Sharded, event-sourced key-value log store.",
     subcommands = {
-      Main.Start.class, Main.Put.class, Main.Get.class, Main.Delete.class, Main.Ranges.class
+      Main.Start.class, Main.Cassandra.class, Main.Put.class, Main.Get.class, Main.Delete.class, Main.Ranges.class
     })
 public final class Main {
 
@@ -45,12 +47,33 @@ public final class Main {
     @Option(names = "--data-dir", description = "Where the node stores its data (default: ${DEFAULT-VALUE}).")
     Path dataDir = Path.of("data");
 
+    @Option(names = "--mode", description = "embedded (H2 in --data-dir) or cluster (Cassandra; default: ${DEFAULT-VALUE}).")
+    String mode = "embedded";
+
+    @Option(names = "--cassandra", split = ",", paramLabel = "HOST:PORT",
+        description = "Cluster mode: Cassandra contact points (default: 127.0.0.1:9042).")
+    List<String> cassandra = List.of();
+
+    @Option(names = "--cluster-port", description = "Port for the other nodes (Pekko remoting); 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int clusterPort = 0;
+
+    @Option(names = "--seed", split = ",", paramLabel = "HOST:PORT",
+        description = "Cluster port of a node to join; none: start a new cluster.")
+    List<String> seeds = List.of();
+
     @Override
     public Integer call() {
       var overrides = ConfigFactory.empty()
           .withValue("logshard.http.host", ConfigValueFactory.fromAnyRef(host))
           .withValue("logshard.http.port", ConfigValueFactory.fromAnyRef(port))
-          .withValue("logshard.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()));
+          .withValue("logshard.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()))
+          .withValue("logshard.mode", ConfigValueFactory.fromAnyRef(mode))
+          .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(clusterPort))
+          .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(
+              seeds.stream().map(seed -> "pekko://logshard@" + seed).toList()));
+      if (!cassandra.isEmpty()) {
+        overrides = overrides.withValue("logshard.cassandra.contact-points", ConfigValueFactory.fromIterable(cassandra));
+      }
       LogShardNode node;
       try {
         node = LogShardNode.start(overrides);
@@ -60,10 +83,42 @@ public final class Main {
       }
       var address = node.httpAddress();
       System.out.println("LogShard listening on http://" + address.getHostString() + ":" + address.getPort()
-          + " (data: " + node.dataDir() + ")");
+          + " (" + node.describeStorage() + ", cluster port " + node.clusterPort() + ")");
       System.out.flush();
       node.whenTerminated().join();
       return 0;
+    }
+  }
+
+  @Command(name = "cassandra", description = "Run a local Apache Cassandra 5.0 for cluster mode (Ctrl-C stops it).")
+  static final class Cassandra implements Callable<Integer> {
+
+    @Option(names = "--data-dir", description = "Where Cassandra stores its data (default: ${DEFAULT-VALUE}).")
+    Path dataDir = Path.of("data", "cassandra");
+
+    @Option(names = "--port", description = "CQL port (default: ${DEFAULT-VALUE}).")
+    int port = 9042;
+
+    @Option(names = "--storage-port", description = "Cassandra's internode port (default: ${DEFAULT-VALUE}).")
+    int storagePort = 7000;
+
+    @Option(names = "--heap", description = "Cassandra's heap (default: ${DEFAULT-VALUE}).")
+    String heap = "1g";
+
+    @Override
+    public Integer call() throws InterruptedException {
+      CassandraServer server;
+      try {
+        server = CassandraServer.start(new CassandraServer.Settings(dataDir, port, storagePort, heap, Duration.ofMinutes(3)));
+      } catch (RuntimeException e) {
+        System.err.println("logshard cassandra: " + e.getMessage());
+        return 1;
+      }
+      System.out.println("Cassandra serving CQL on " + server.contactPoint() + " (data: " + server.settings().dataDir()
+          + ", pid " + server.pid() + "); start nodes with: logshard start --mode cluster --cassandra " + server.contactPoint());
+      System.out.flush();
+      // Ctrl-C runs the JVM's shutdown hooks, and the server's stops Cassandra gracefully.
+      return server.awaitExit() == 0 ? 0 : 1;
     }
   }
 

@@ -3,6 +3,7 @@ package dev.logshard.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import dev.logshard.persistence.CassandraStorage;
 import dev.logshard.persistence.EmbeddedStorage;
 import dev.logshard.persistence.LogInstance;
 import dev.logshard.persistence.LogInstances;
@@ -11,7 +12,8 @@ import java.nio.file.Path;
 /**
  * Assembles a node's config: the given overrides (command line), then system properties,
  * application.conf and every reference.conf, then the generated plugin config of each log
- * instance. Prepares the embedded storage on the way (data directory and schemas).
+ * instance: H2 databases in embedded mode (prepared on the way: data directory and schemas),
+ * Cassandra keyspaces in cluster mode.
  */
 final class NodeConfig {
 
@@ -28,13 +30,24 @@ final class NodeConfig {
 
   /** The full node config; the caller holds the data directory's lock. */
   static Config load(Config base) {
-    EmbeddedStorage storage = EmbeddedStorage.create(base, dataDir(base));
-    storage.prepare();
+    Path dataDir = dataDir(base);
+    Config plugins;
+    String mode = base.getString("logshard.mode");
+    switch (mode) {
+      case "embedded" -> {
+        EmbeddedStorage storage = EmbeddedStorage.create(base, dataDir);
+        storage.prepare();
+        plugins = storage.pluginConfig(base);
+      }
+      case "cluster" -> plugins = CassandraStorage.pluginConfig(base);
+      default -> throw new IllegalArgumentException(
+          "logshard.mode must be \"embedded\" or \"cluster\", was \"" + mode + "\"");
+    }
     LogInstance initial = LogInstances.fromConfig(base).initial();
     Config defaults = ConfigFactory.empty()
-        .withValue("logshard.data-dir", ConfigValueFactory.fromAnyRef(storage.dataDir().toString()))
+        .withValue("logshard.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()))
         .withValue("pekko.persistence.journal.plugin", ConfigValueFactory.fromAnyRef(initial.journalPluginId()))
         .withValue("pekko.persistence.snapshot-store.plugin", ConfigValueFactory.fromAnyRef(initial.snapshotPluginId()));
-    return defaults.withFallback(storage.pluginConfig(base)).withFallback(base);
+    return defaults.withFallback(plugins).withFallback(base);
   }
 }

@@ -13,6 +13,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.logshard.actors.KvReply;
+import dev.logshard.actors.RangeShard;
 import dev.logshard.core.Expectation;
 import dev.logshard.core.KeyHash;
 import dev.logshard.core.RangePlacement;
@@ -283,6 +284,28 @@ class TransferTest {
   }
 
   @Test
+  void aMoveNamingANodeRecordsTheDestinationThereAndItRunsThere() throws Exception {
+    start();
+    Map<String, Long> versions = writeKeysOf("r4", 20);
+    JsonNode nodes = JSON.readTree(send(request("/v1/admin/nodes").GET()).body()).get("nodes");
+    assertEquals(1, nodes.size(), nodes.toString());
+    JsonNode self = nodes.get(0);
+    assertTrue(self.get("self").asBoolean() && self.get("status").asText().equals("Up"), self.toString());
+    String address = self.get("address").asText();
+    JsonNode done = awaitEnd(startTransfer("{\"kind\":\"move\",\"range\":\"r4\",\"toNode\":\"" + address + "\"}"));
+    assertEquals("DONE", done.get("phase").asText(), done.toString());
+    String destination = done.get("destinations").get(0).asText();
+    assertEquals("standard", placement("r4").logInstance(), "a move to a node keeps the log instance");
+    assertEquals(destination, placement("r4").entityId());
+    var locations = await(RangeShard.allocation(node.system()).getShardLocations());
+    assertEquals(address, dev.logshard.actors.Nodes.name(locations.getShardLocations().get(RangeShard.shardId(destination)).address()),
+        "the destination's shard was recorded at the node the move named");
+    awaitTrue(() -> JSON.readTree(send(request("/v1/admin/nodes").GET()).body()).get("nodes").get(0).get("ranges")
+        .toString().contains("\"" + destination + "\""), "the node runs " + destination);
+    assertReadable(versions);
+  }
+
+  @Test
   void badTransferRequestsAreProblems() throws Exception {
     start();
     assertEquals(400, post("{\"kind\":\"move\",\"range\":\"r3\"}").statusCode());
@@ -293,6 +316,10 @@ class TransferTest {
     assertEquals(400, post("{\"kind\":\"teleport\"}").statusCode());
     assertEquals(400, post("[1,2]").statusCode());
     assertEquals(400, post("{\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast\",\"mode\":\"fast\"}").statusCode());
+    assertEquals(400, post("{\"kind\":\"move\",\"range\":\"r3\",\"toNode\":\"nowhere\"}").statusCode());
+    var notUp = post("{\"kind\":\"move\",\"range\":\"r3\",\"toNode\":\"127.0.0.1:1\"}");
+    assertEquals(400, notUp.statusCode());
+    assertTrue(new String(notUp.body(), StandardCharsets.UTF_8).contains("no node '127.0.0.1:1' is up"));
     String first = startTransfer("{\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast\"}");
     var conflict = post("{\"kind\":\"split\",\"range\":\"r3\"}");
     assertEquals(409, conflict.statusCode(), new String(conflict.body(), StandardCharsets.UTF_8));

@@ -10,6 +10,7 @@ import dev.logshard.actors.LogShardSettings;
 import dev.logshard.actors.Operation;
 import dev.logshard.actors.CoordinatorCommand;
 import dev.logshard.actors.ProfilerView;
+import dev.logshard.actors.Nodes;
 import dev.logshard.actors.Transfers;
 import dev.logshard.core.transfer.TransferKind;
 import dev.logshard.core.transfer.TransferProgress;
@@ -85,6 +86,7 @@ public final class HttpApi extends AllDirectives {
             path("ranges", () -> get(this::ranges)),
             pathPrefix("admin", () -> concat(
                 pathPrefix("transfers", this::transfers),
+                path("nodes", () -> get(this::nodes)),
                 admin())))),
         pathPrefix("health", () -> concat(
             path("alive", () -> get(() -> complete(KvResponses.json(200, KvResponses.object().put("status", "alive"))))),
@@ -222,6 +224,28 @@ public final class HttpApi extends AllDirectives {
    * {@code POST /v1/admin/transfers} (202 + id), {@code GET /v1/admin/transfers[/{id}]} (progress),
    * {@code DELETE /v1/admin/transfers/{id}} (abort: roll back; 409 once committed).
    */
+  /** {@code GET /v1/admin/nodes}: the cluster's members and the range generations each runs. */
+  private Route nodes() {
+    if (transfers.isEmpty()) {
+      return complete(Problem.notFound("this node runs no coordinator"));
+    }
+    return completeWithFuture(transfers.get().nodes().describe().handle((nodes, failure) -> {
+      if (failure != null) {
+        return KvResponses.failure("cluster sharding", failure);
+      }
+      ObjectNode body = KvResponses.object();
+      ArrayNode list = body.putArray("nodes");
+      for (Nodes.Node node : nodes) {
+        ObjectNode n = list.addObject()
+            .put("address", node.address())
+            .put("status", node.status())
+            .put("self", node.self());
+        node.entityIds().forEach(n.putArray("ranges")::add);
+      }
+      return KvResponses.json(200, body);
+    }));
+  }
+
   private Route transfers() {
     if (transfers.isEmpty()) {
       return complete(Problem.notFound("this node runs no coordinator"));
@@ -269,8 +293,7 @@ public final class HttpApi extends AllDirectives {
             : profiler.get().clusterLoad().handle((view, failure) -> failure != null ? null
                 : view.ranges().stream().filter(r -> r.rangeId().equals(rangeId))
                     .map(r -> r.historySplitPoint()).filter(java.util.Objects::nonNull).findFirst().orElse(null)))
-        .thenApply(point -> point == null ? request : new TransferRequest(request.kind(), request.rangeIds(),
-            request.toInstance(), Long.parseUnsignedLong(point), request.fault(), request.stopFirst()));
+        .thenApply(point -> point == null ? request : request.withSplitAt(Long.parseUnsignedLong(point)));
   }
 
   private static HttpResponse startedResponse(CoordinatorCommand.TransferStarted started, Throwable failure) {

@@ -15,13 +15,14 @@ import java.util.Set;
  * {@code {"kind":"move","range":"r3","toInstance":"fast"}},
  * {@code {"kind":"split","range":"r3","at":"<hash>"}} ({@code at} optional: the profiler's load
  * median, else the midpoint), {@code {"kind":"merge","ranges":["r3","r4"]}}; any of them may name
- * {@code "toInstance"}, {@code "mode":"stop-and-copy"} (the naive baseline, for benchmarks) and,
- * with fault injection on, {@code "fault"}.
+ * {@code "toInstance"}, {@code "toNode"} (in a cluster: the node to run the destinations on, as
+ * {@code host:port} of its cluster port, see {@code /v1/admin/nodes}), {@code "mode":"stop-and-copy"}
+ * (the naive baseline, for benchmarks) and, with fault injection on, {@code "fault"}.
  */
 final class TransferJson {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> FIELDS = Set.of("kind", "range", "ranges", "toInstance", "at", "fault", "mode");
+  private static final Set<String> FIELDS = Set.of("kind", "range", "ranges", "toInstance", "toNode", "at", "fault", "mode");
 
   private TransferJson() {}
 
@@ -83,8 +84,12 @@ final class TransferJson {
       ranges.add(range);
     }
     String toInstance = text(root, "toInstance");
-    if (kind == TransferKind.MOVE && toInstance == null) {
-      throw BadRequest.of("move takes 'toInstance': the log instance to move the range to");
+    String toNode = text(root, "toNode");
+    if (kind == TransferKind.MOVE && toInstance == null && toNode == null) {
+      throw BadRequest.of("move takes 'toInstance' (the log instance to move the range to), 'toNode' (the node), or both");
+    }
+    if (toNode != null && !toNode.matches("[^:/@\\s]+:\\d{1,5}")) {
+      throw BadRequest.of("'toNode' must be host:port of a node's cluster port (see /v1/admin/nodes), not '" + toNode + "'");
     }
     Long at = null;
     String atText = text(root, "at");
@@ -106,7 +111,7 @@ final class TransferJson {
     if (mode != null && !mode.equals("live") && !mode.equals("stop-and-copy")) {
       throw BadRequest.of("'mode' must be live (the default) or stop-and-copy (the naive baseline)");
     }
-    return new TransferRequest(kind, ranges, toInstance, at, fault, "stop-and-copy".equals(mode));
+    return new TransferRequest(kind, ranges, toInstance, at, fault, "stop-and-copy".equals(mode), toNode);
   }
 
   private static String text(JsonNode root, String field) throws BadRequest {

@@ -35,6 +35,14 @@ final class HttpKv implements AutoCloseable {
         HttpResponse.BodyHandlers.ofByteArray());
   }
 
+  /** A compare-and-set: the write only happens if the key is still at {@code etag}'s version. */
+  CompletableFuture<HttpResponse<byte[]>> putIfMatch(String key, byte[] value, String etag) {
+    return client.sendAsync(
+        HttpRequest.newBuilder(URI.create(base + path(key))).timeout(Duration.ofSeconds(30)).header("If-Match", etag)
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(value)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
   CompletableFuture<HttpResponse<byte[]>> get(String key) {
     return client.sendAsync(
         HttpRequest.newBuilder(URI.create(base + path(key))).timeout(Duration.ofSeconds(30)).GET().build(),

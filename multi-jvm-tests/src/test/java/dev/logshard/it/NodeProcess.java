@@ -61,8 +61,15 @@ final class NodeProcess implements AutoCloseable {
 
   /** The same with JVM options, such as {@code -Dlogshard.…} settings. */
   static NodeProcess start(Path dataDir, List<String> jvmOptions) throws IOException {
+    return start(dataDir, jvmOptions, List.of());
+  }
+
+  /** The same with more {@code start} options, such as {@code --mode cluster}. */
+  static NodeProcess start(Path dataDir, List<String> jvmOptions, List<String> startOptions) throws IOException {
     Path log = dataDir.resolveSibling("node-" + (++started) + ".log");
-    Process process = new ProcessBuilder(javaCommand(jvmOptions, "start", "--port", "0", "--data-dir", dataDir.toString()))
+    List<String> args = new ArrayList<>(List.of("start", "--port", "0", "--data-dir", dataDir.toString()));
+    args.addAll(startOptions);
+    Process process = new ProcessBuilder(javaCommand(jvmOptions, args.toArray(String[]::new)))
         .redirectErrorStream(true)
         .start();
     CompletableFuture<String> url = new CompletableFuture<>();

@@ -11,10 +11,15 @@ import java.util.Objects;
 /**
  * The persisted intent of one Transfer: which range generations it retires and which new ones
  * replace them. The destinations cover exactly the hashes of the sources, so applying the plan to
- * a map that holds the sources gives a map that still tiles the ring.
+ * a map that holds the sources gives a map that still tiles the ring. {@code toNode} ({@code host:port}
+ * of a cluster node, or null) is where the destinations are to run.
  */
-public record TransferPlan(
-    String id, TransferKind kind, List<RangePlacement> sources, List<RangePlacement> destinations) {
+public record TransferPlan(String id, TransferKind kind, List<RangePlacement> sources,
+    List<RangePlacement> destinations, String toNode) {
+
+  public TransferPlan(String id, TransferKind kind, List<RangePlacement> sources, List<RangePlacement> destinations) {
+    this(id, kind, sources, destinations, null);
+  }
 
   public TransferPlan {
     Objects.requireNonNull(id, "id");

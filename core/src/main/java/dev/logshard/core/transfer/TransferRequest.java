@@ -19,13 +19,20 @@ import java.util.Objects;
  * @param fault fault injection for tests, {@code fail:<PHASE>} or {@code crash:<PHASE>}; null: none
  * @param stopFirst the naive baseline for benchmarks: fence the sources first (writes wait for
  *     the whole copy), then copy, then commit; no catch-up and no read ramp
+ * @param toNode the cluster node ({@code host:port} of its cluster port) the destinations run on;
+ *     null leaves it to Cluster Sharding
  */
-public record TransferRequest(
-    TransferKind kind, List<String> rangeIds, String toInstance, Long splitAt, String fault, boolean stopFirst) {
+public record TransferRequest(TransferKind kind, List<String> rangeIds, String toInstance, Long splitAt,
+    String fault, boolean stopFirst, String toNode) {
 
   public TransferRequest {
     Objects.requireNonNull(kind, "kind");
     rangeIds = List.copyOf(Objects.requireNonNull(rangeIds, "rangeIds"));
+  }
+
+  public TransferRequest(
+      TransferKind kind, List<String> rangeIds, String toInstance, Long splitAt, String fault, boolean stopFirst) {
+    this(kind, rangeIds, toInstance, splitAt, fault, stopFirst, null);
   }
 
   public static TransferRequest move(String rangeId, String toInstance) {
@@ -41,7 +48,15 @@ public record TransferRequest(
   }
 
   public TransferRequest withFault(String injected) {
-    return new TransferRequest(kind, rangeIds, toInstance, splitAt, injected, stopFirst);
+    return new TransferRequest(kind, rangeIds, toInstance, splitAt, injected, stopFirst, toNode);
+  }
+
+  public TransferRequest withSplitAt(long at) {
+    return new TransferRequest(kind, rangeIds, toInstance, at, fault, stopFirst, toNode);
+  }
+
+  public TransferRequest toNode(String node) {
+    return new TransferRequest(kind, rangeIds, toInstance, splitAt, fault, stopFirst, node);
   }
 
   /** Allocates what new placements need: generations (never reused) and fresh range ids. */
@@ -72,8 +87,8 @@ public record TransferRequest(
     String instance = toInstance != null ? toInstance : first.logInstance();
     List<RangePlacement> destinations = switch (kind) {
       case MOVE -> {
-        if (toInstance == null) {
-          throw new IllegalArgumentException("move needs a destination log instance");
+        if (toInstance == null && toNode == null) {
+          throw new IllegalArgumentException("move needs a destination log instance or node");
         }
         yield List.of(new RangePlacement(first.rangeId(), first.range(), ids.nextGeneration(), instance));
       }
@@ -100,7 +115,7 @@ public record TransferRequest(
             ids.nextGeneration(), toInstance != null ? toInstance : left.logInstance()));
       }
     };
-    return new TransferPlan(transferId, kind, sources, destinations);
+    return new TransferPlan(transferId, kind, sources, destinations, toNode);
   }
 
   private static long midpoint(KeyRange range) {

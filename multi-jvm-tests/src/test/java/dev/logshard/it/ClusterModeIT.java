@@ -1,0 +1,259 @@
+package dev.logshard.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.logshard.cassandra.CassandraServer;
+import dev.logshard.core.KeyHash;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Cluster mode for real: a Cassandra process started by LogShard's own launcher, two node JVMs in
+ * one Pekko cluster journaling to it, and a range moved from one node (and log instance) to the
+ * other while clients on both nodes do compare-and-set increments on its keys.
+ */
+class ClusterModeIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int CLIENTS = 8;
+  private static final int KEYS = 4;
+
+  @TempDir
+  static Path work;
+
+  private static CassandraServer cassandra;
+
+  @BeforeAll
+  static void startCassandra() throws IOException {
+    cassandra = CassandraServer.start(new CassandraServer.Settings(
+        work.resolve("cassandra"), freePort(), freePort(), "512m", Duration.ofMinutes(3)));
+  }
+
+  @AfterAll
+  static void stopCassandra() {
+    if (cassandra != null) {
+      cassandra.close();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static NodeProcess node(String name, int clusterPort, Integer seedPort) throws IOException {
+    List<String> options = new ArrayList<>(List.of("--mode", "cluster", "--cassandra", cassandra.contactPoint(),
+        "--cluster-port", String.valueOf(clusterPort)));
+    if (seedPort != null) {
+      options.addAll(List.of("--seed", "127.0.0.1:" + seedPort));
+    }
+    return NodeProcess.start(work.resolve(name), List.of(
+        "-Dlogshard.transfer.redirect.step=0.25", "-Dlogshard.transfer.redirect.interval=50ms",
+        "-Dlogshard.transfer.cleanup-after=0s"), options);
+  }
+
+  @Test
+  void aRangeMovesToAnotherNodeWhileClientsOnBothNodesIncrementItsKeys() throws Exception {
+    int portA = freePort();
+    int portB = freePort();
+    List<String> keys = new ArrayList<>();
+    AtomicLongArray acknowledged = new AtomicLongArray(KEYS);
+    String destination;
+    try (NodeProcess a = node("a", portA, null); HttpKv kvA = new HttpKv(a.url());
+        NodeProcess b = node("b", portB, portA); HttpKv kvB = new HttpKv(b.url())) {
+      kvA.awaitReady(Duration.ofSeconds(60));
+      kvB.awaitReady(Duration.ofSeconds(60));
+      awaitMembers(kvA, 2);
+      JsonNode r3 = rangeOf(kvA, "r3");
+      long start = Long.parseUnsignedLong(r3.get("start").asText());
+      long last = new BigInteger(r3.get("end").asText()).subtract(BigInteger.ONE).longValue();
+      for (int i = 0; keys.size() < KEYS; i++) {
+        long hash = KeyHash.of("counter:" + i);
+        if (Long.compareUnsigned(hash, start) >= 0 && Long.compareUnsigned(hash, last) <= 0) {
+          keys.add("counter:" + i);
+        }
+      }
+      for (String key : keys) {
+        assertEquals(201, kvA.put(key, bytes("0")).get(30, TimeUnit.SECONDS).statusCode());
+      }
+      String sourceNode = hostOf(kvA, r3.get("entityId").asText());
+      assertEquals("127.0.0.1:" + portA, sourceNode, "the range starts on the node that first used it");
+
+      // Clients on both nodes: read, then write value+1 only if the key is still at that version.
+      AtomicBoolean running = new AtomicBoolean(true);
+      AtomicLong failures = new AtomicLong();
+      List<Thread> clients = new ArrayList<>();
+      for (int c = 0; c < CLIENTS; c++) {
+        HttpKv kv = c % 2 == 0 ? kvA : kvB;
+        int first = c;
+        Thread client = new Thread(() -> {
+          for (int n = first; running.get(); n++) {
+            int k = n % KEYS;
+            if (increment(kv, keys.get(k))) {
+              acknowledged.incrementAndGet(k);
+            } else {
+              failures.incrementAndGet();
+            }
+          }
+        }, "client-" + c);
+        client.start();
+        clients.add(client);
+      }
+      awaitIncrements(acknowledged, 50);
+
+      String target = "127.0.0.1:" + portB;
+      var started = kvB.send("POST", "/v1/admin/transfers",
+          "{\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast\",\"toNode\":\"" + target + "\"}").get(30, TimeUnit.SECONDS);
+      assertEquals(202, started.statusCode(), new String(started.body(), StandardCharsets.UTF_8));
+      String id = JSON.readTree(started.body()).get("id").asText();
+      Instant deadline = Instant.now().plusSeconds(90);
+      String phase;
+      while (!(phase = transfer(kvA, id).get("phase").asText()).equals("DONE")) {
+        assertTrue(!phase.equals("ROLLED_BACK") && Instant.now().isBefore(deadline),
+            "the move did not finish: " + transfer(kvA, id));
+        Thread.sleep(50);
+      }
+      System.out.println("ClusterModeIT: " + transfer(kvA, id) + ", " + total(acknowledged) + " increments so far");
+      // The clients go on against the range's new home for a while.
+      long atCommit = total(acknowledged);
+      awaitIncrements(acknowledged, atCommit + 50);
+      running.set(false);
+      for (Thread client : clients) {
+        client.join(60_000);
+      }
+      assertEquals(0, failures.get(), "requests that failed (not a version conflict) during the move");
+
+      destination = rangeOf(kvB, "r3").get("entityId").asText();
+      assertEquals("fast", rangeOf(kvB, "r3").get("logInstance").asText());
+      assertEquals(target, hostOf(kvA, destination), "the moved range runs on the node the transfer named");
+      for (int k = 0; k < KEYS; k++) {
+        assertEquals(acknowledged.get(k), value(kvA, keys.get(k)), keys.get(k) + " on node a");
+        assertEquals(acknowledged.get(k), value(kvB, keys.get(k)), keys.get(k) + " on node b");
+      }
+      assertTrue(a.stop(Duration.ofSeconds(60)) && b.stop(Duration.ofSeconds(60)), "the nodes stopped");
+    }
+
+    // The whole cluster restarts: the map and every value come back from Cassandra.
+    try (NodeProcess a = node("a", portA, null); HttpKv kvA = new HttpKv(a.url())) {
+      kvA.awaitReady(Duration.ofSeconds(60));
+      assertEquals(destination, rangeOf(kvA, "r3").get("entityId").asText());
+      for (int k = 0; k < KEYS; k++) {
+        assertEquals(acknowledged.get(k), value(kvA, keys.get(k)), keys.get(k) + " after the restart");
+      }
+    }
+  }
+
+  /** One compare-and-set increment; true once acknowledged, false on a failure (a conflict is retried). */
+  private static boolean increment(HttpKv kv, String key) {
+    try {
+      while (true) {
+        HttpResponse<byte[]> read = kv.get(key).get(30, TimeUnit.SECONDS);
+        if (read.statusCode() != 200) {
+          return false;
+        }
+        long next = Long.parseLong(new String(read.body(), StandardCharsets.UTF_8)) + 1;
+        String etag = read.headers().firstValue("ETag").orElseThrow();
+        HttpResponse<byte[]> write = kv.putIfMatch(key, bytes(String.valueOf(next)), etag).get(30, TimeUnit.SECONDS);
+        if (write.statusCode() == 200) {
+          return true;
+        }
+        if (write.statusCode() != 412) {
+          return false;
+        }
+      }
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  private static void awaitIncrements(AtomicLongArray acknowledged, long atLeast) throws InterruptedException {
+    Instant deadline = Instant.now().plusSeconds(60);
+    while (total(acknowledged) < atLeast) {
+      assertTrue(Instant.now().isBefore(deadline), "the clients made no progress: " + total(acknowledged));
+      Thread.sleep(20);
+    }
+  }
+
+  private static long total(AtomicLongArray acknowledged) {
+    long sum = 0;
+    for (int k = 0; k < acknowledged.length(); k++) {
+      sum += acknowledged.get(k);
+    }
+    return sum;
+  }
+
+  private static long value(HttpKv kv, String key) throws Exception {
+    HttpResponse<byte[]> read = kv.get(key).get(30, TimeUnit.SECONDS);
+    assertEquals(200, read.statusCode(), key);
+    return Long.parseLong(new String(read.body(), StandardCharsets.UTF_8));
+  }
+
+  private static void awaitMembers(HttpKv kv, int count) throws Exception {
+    Instant deadline = Instant.now().plusSeconds(60);
+    while (true) {
+      JsonNode nodes = JSON.readTree(kv.send("GET", "/v1/admin/nodes", null).get(30, TimeUnit.SECONDS).body()).get("nodes");
+      long up = 0;
+      for (JsonNode node : nodes) {
+        up += node.get("status").asText().equals("Up") ? 1 : 0;
+      }
+      if (up == count) {
+        return;
+      }
+      assertTrue(Instant.now().isBefore(deadline), "members up: " + nodes);
+      Thread.sleep(100);
+    }
+  }
+
+  /** The node ({@code host:port}) that runs a range generation. */
+  private static String hostOf(HttpKv kv, String entityId) throws Exception {
+    JsonNode nodes = JSON.readTree(kv.send("GET", "/v1/admin/nodes", null).get(30, TimeUnit.SECONDS).body()).get("nodes");
+    for (JsonNode node : nodes) {
+      for (JsonNode range : node.path("ranges")) {
+        if (range.asText().equals(entityId)) {
+          return node.get("address").asText();
+        }
+      }
+    }
+    throw new AssertionError(entityId + " runs on no node: " + nodes);
+  }
+
+  private static JsonNode rangeOf(HttpKv kv, String rangeId) throws Exception {
+    JsonNode map = JSON.readTree(kv.send("GET", "/v1/ranges", null).get(30, TimeUnit.SECONDS).body());
+    for (JsonNode range : map.get("ranges")) {
+      if (range.get("id").asText().equals(rangeId)) {
+        return range;
+      }
+    }
+    throw new AssertionError("no range " + rangeId + " in " + map);
+  }
+
+  private static JsonNode transfer(HttpKv kv, String id) throws Exception {
+    HttpResponse<byte[]> response = kv.send("GET", "/v1/admin/transfers/" + id, null).get(30, TimeUnit.SECONDS);
+    assertEquals(200, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+    return JSON.readTree(response.body());
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+}

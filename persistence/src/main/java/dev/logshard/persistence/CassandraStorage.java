@@ -1,0 +1,60 @@
+package dev.logshard.persistence;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Cluster mode's storage: every log instance is a Cassandra keyspace ({@code <prefix><name>}, '-'
+ * turned into '_'), reached through pekko-persistence-cassandra. Each instance gets a whole plugin
+ * block at {@code logshard-log-instance.<name>} (journal, snapshot and query share its session
+ * settings), laid over the node's config, which must already contain the plugin's reference config.
+ */
+public final class CassandraStorage {
+
+  private static final String PLUGIN_DEFAULTS = "pekko.persistence.cassandra";
+
+  private CassandraStorage() {}
+
+  /** The keyspace that holds an instance's events and snapshots. */
+  public static String keyspace(Config config, LogInstance instance) {
+    return config.getString("logshard.cassandra.keyspace-prefix") + instance.name().replace('-', '_');
+  }
+
+  /** Plugin config for every log instance and the driver's contact points, from {@code logshard.cassandra}. */
+  public static Config pluginConfig(Config base) {
+    Config settings = base.getConfig("logshard.cassandra");
+    List<String> contactPoints = settings.getStringList("contact-points");
+    if (contactPoints.isEmpty()) {
+      throw new IllegalArgumentException("logshard.cassandra.contact-points names no Cassandra node");
+    }
+    boolean createSchema = settings.getBoolean("create-schema");
+    int replicationFactor = settings.getInt("replication-factor");
+    String refreshInterval = settings.getDuration("query-refresh-interval").toMillis() + "ms";
+    Config result = ConfigFactory.empty()
+        .withValue("datastax-java-driver.basic.contact-points", ConfigValueFactory.fromIterable(contactPoints))
+        .withValue("datastax-java-driver.basic.load-balancing-policy.local-datacenter",
+            ConfigValueFactory.fromAnyRef(settings.getString("local-datacenter")));
+    for (LogInstance instance : LogInstances.fromConfig(base).all()) {
+      String keyspace = keyspace(base, instance);
+      Config block = ConfigFactory.parseMap(Map.of(
+              "journal.keyspace", keyspace,
+              "journal.keyspace-autocreate", createSchema,
+              "journal.tables-autocreate", createSchema,
+              "journal.replication-factor", replicationFactor,
+              "snapshot.keyspace", keyspace,
+              "snapshot.keyspace-autocreate", createSchema,
+              "snapshot.tables-autocreate", createSchema,
+              "snapshot.replication-factor", replicationFactor,
+              "query.refresh-interval", refreshInterval,
+              // LogShard reads a range's events by persistence id only: no tag tables to write.
+              "events-by-tag.enabled", false))
+          .withFallback(base.getConfig(PLUGIN_DEFAULTS));
+      // The plugins find their shared settings at the parent of journal/snapshot/query.
+      result = result.withFallback(block.atPath("logshard-log-instance." + instance.name()));
+    }
+    return result;
+  }
+}

@@ -1,0 +1,51 @@
+package dev.logshard.persistence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CassandraStorageTest {
+
+  private static Config base(String overrides) {
+    return ConfigFactory.parseString(overrides).withFallback(ConfigFactory.load()).resolve();
+  }
+
+  @Test
+  void everyLogInstanceGetsAWholePluginBlockOnItsOwnKeyspace() {
+    Config base = base("""
+        logshard.log-instances { fast-ssd { tier = fast, capacity = 1 GiB }, standard { tier = standard, capacity = 1 GiB } }
+        logshard.cassandra.contact-points = ["10.0.0.1:9042", "10.0.0.2:9042"]
+        logshard.cassandra.keyspace-prefix = "ls_"
+        """);
+    Config config = CassandraStorage.pluginConfig(base).withFallback(base).resolve();
+    LogInstance fast = LogInstances.fromConfig(base).get("fast-ssd");
+    assertEquals("ls_fast_ssd", CassandraStorage.keyspace(base, fast));
+    assertEquals("org.apache.pekko.persistence.cassandra.journal.CassandraJournal",
+        config.getString(fast.journalPluginId() + ".class"));
+    assertEquals("ls_fast_ssd", config.getString(fast.journalPluginId() + ".keyspace"));
+    assertEquals("ls_fast_ssd", config.getString(fast.snapshotPluginId() + ".keyspace"));
+    assertEquals("org.apache.pekko.persistence.cassandra.query.CassandraReadJournalProvider",
+        config.getString(fast.queryPluginId() + ".class"));
+    assertEquals(5, config.getDuration(fast.queryPluginId() + ".refresh-interval").toMillis());
+    // The plugins read their session settings from the block around journal/snapshot/query.
+    assertEquals("datastax-java-driver", config.getString("logshard-log-instance.fast-ssd.datastax-java-driver-config"));
+    assertFalse(config.getBoolean("logshard-log-instance.fast-ssd.events-by-tag.enabled"));
+    assertTrue(config.getBoolean(fast.journalPluginId() + ".tables-autocreate"));
+    assertEquals("ls_standard", config.getString("logshard-log-instance.standard.journal.keyspace"));
+    assertEquals(List.of("10.0.0.1:9042", "10.0.0.2:9042"), config.getStringList("datastax-java-driver.basic.contact-points"));
+    assertEquals("datacenter1", config.getString("datastax-java-driver.basic.load-balancing-policy.local-datacenter"));
+  }
+
+  @Test
+  void noContactPointIsAClearError() {
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> CassandraStorage.pluginConfig(base("logshard.cassandra.contact-points = []")));
+    assertTrue(e.getMessage().contains("contact-points"), e.getMessage());
+  }
+}
