@@ -18,9 +18,12 @@
 #      stop-and-copy baseline side by side in one run (TRANSFER_KEYS, default 100000)
 #   9. the fence over many moves: MOVES (20) live moves of a range of MOVES_KEYS (10000) keys back and
 #      forth under open-loop YCSB-A at MOVES_RATE requests/s (default: a quarter of the maximum);
-#      fence and write-gap percentiles
+#      fence and write-gap percentiles (MOVES_WARMUP: seconds of load before the first move, default 0)
+#  10. cluster mode: a local Cassandra (logshard cassandra) and two node JVMs; MOVES live moves of a
+#      range of MOVES_KEYS keys between the nodes (and log instances) under open-loop YCSB-A sent to
+#      the first node at MOVES_RATE requests/s (default: a quarter of the maximum)
 # Every node binds 127.0.0.1 on a free port, with a fresh data directory, and is stopped after.
-# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9").
+# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9", 10 only when named).
 # Needs wrk (apt-get install wrk).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -45,8 +48,12 @@ start_node() { # start_node <label> [java options...]
   DATA_DIR="$(mktemp -d)"
   java "$@" -jar "$NODE_JAR" start --port 0 --data-dir "$DATA_DIR" > "$OUT/node-$label.log" 2>&1 &
   NODE_PID=$!
-  for _ in $(seq 1 120); do
-    URL="$(grep -o 'http://127.0.0.1:[0-9]*' "$OUT/node-$label.log" | head -1 || true)"
+  await_node "$label" 60
+}
+await_node() { # await_node <label> <seconds>: sets URL once the node's log names it and it is ready
+  local label="$1"
+  for _ in $(seq 1 $(( $2 * 2 ))); do
+    URL="$(grep -so 'http://127.0.0.1:[0-9]*' "$OUT/node-$label.log" | head -1 || true)"
     [ -n "$URL" ] && curl -sf "$URL/health/ready" >/dev/null && return 0
     sleep 0.5
   done
@@ -262,10 +269,37 @@ if want 9; then
 start_node moves "-Xmx2g" "-Dlogshard.transfer.cleanup-after=1s"
 java -jar "$BENCH_JAR" transfer --url "$URL" --range-keys "${MOVES_KEYS:-10000}" --records 10000 \
   --modes live --rate "${MOVES_RATE:-0}" --rate-fractions 0.25 --repeat "${MOVES:-20}" --before-seconds 10 --after-seconds 2 \
-  | tee "$OUT/moves-full.txt" | grep '^RESULT' | tee "$OUT/moves.txt"
+  --warmup-seconds "${MOVES_WARMUP:-0}" | tee "$OUT/moves-full.txt" | grep '^RESULT' | tee "$OUT/moves.txt"
 stop_node
 fi
 
+# --- 10: moves between nodes (cluster mode) -------------------------------------------------------
+if [[ " $SECTIONS " == *" 10 "* ]]; then
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+CASS_DIR="$(mktemp -d)"; CQL_PORT="$(free_port)"; PORT_A="$(free_port)"; PORT_B="$(free_port)"
+java -jar "$NODE_JAR" cassandra --data-dir "$CASS_DIR" --port "$CQL_PORT" --storage-port "$(free_port)" --heap 1g \
+  > "$OUT/cassandra.log" 2>&1 &
+CASS_PID=$!
+for _ in $(seq 1 360); do grep -qs 'serving CQL' "$OUT/cassandra.log" && break; sleep 0.5; done
+grep -q 'serving CQL' "$OUT/cassandra.log" || { echo "Cassandra did not start" >&2; kill "$CASS_PID"; exit 1; }
+CLUSTER_PIDS=()
+start_cluster_node() { # start_cluster_node <label> <cluster port> [start options...]
+  local label="$1" port="$2"; shift 2
+  java -Xmx2g -Dlogshard.transfer.cleanup-after=1s -jar "$NODE_JAR" start --port 0 --data-dir "$(mktemp -d)" \
+    --mode cluster --cassandra "127.0.0.1:$CQL_PORT" --cluster-port "$port" "$@" > "$OUT/node-$label.log" 2>&1 &
+  CLUSTER_PIDS+=($!)
+  await_node "$label" 120
+}
+start_cluster_node b "$PORT_B"          # the first node alone creates the keyspaces
+start_cluster_node a "$PORT_A" --seed "127.0.0.1:$PORT_B"
+java -jar "$BENCH_JAR" transfer --url "$URL" --range-keys "${MOVES_KEYS:-10000}" --records 10000 --across-nodes \
+  --modes live --rate "${MOVES_RATE:-0}" --rate-fractions 0.25 --repeat "${MOVES:-20}" --before-seconds 10 --after-seconds 2 \
+  | tee "$OUT/cluster-moves-full.txt" | grep '^RESULT' | tee "$OUT/cluster-moves.txt"
+kill "${CLUSTER_PIDS[@]}" 2>/dev/null; wait "${CLUSTER_PIDS[@]}" 2>/dev/null || true
+kill "$CASS_PID"; wait "$CASS_PID" 2>/dev/null || true
+rm -rf "$CASS_DIR"
+fi
+
 cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt "$OUT"/profiler.txt \
-  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt >> "$OUT/summary.txt" 2>/dev/null || true
+  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt "$OUT"/cluster-moves.txt >> "$OUT/summary.txt" 2>/dev/null || true
 echo "results in $OUT" >&2

@@ -354,7 +354,7 @@ public final class RangeShard
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onFence(RangeShardState state, Fence cmd) {
     TransferSteps.Outcome outcome = TransferSteps.fence(state, placement.entityId(), cmd.transferId(), cmd.tailFrom(),
-        recent);
+        recent, lastSequenceNumber(ctx));
     if (outcome.event() != null) {
       export = null;
     }
@@ -403,6 +403,9 @@ public final class RangeShard
       ActorRef<TransferReply> replyTo) {
     if (outcome.event() == null) {
       return Effect().reply(replyTo, outcome.answer().of(state, lastSequenceNumber(ctx)));
+    }
+    if (outcome.early() != null) {
+      replyTo.tell(outcome.early()); // nothing is persisted in between: commands wait for this persist
     }
     var effect = Effect().persist(outcome.event())
         .thenRun(newState -> persisted(newState, List.of(outcome.event())))

@@ -57,8 +57,12 @@ public sealed interface TransferReply extends CborSerializable {
   /**
    * The source holds writes for the transfer; {@code seqNr} is its final sequence number, {@code tail}
    * the changes of its events from the fence's {@code tailFrom} up to it (null: not kept in memory).
+   * A source answers twice: at once, while its fence is being persisted ({@code durable} false: the
+   * destinations may apply the tail meanwhile), and once it is persisted (true: only then may the
+   * transfer commit, since a source that crashed before would come back unfenced).
    */
-  record Fenced(String entityId, long seqNr, List<RangeShardEvent.Change> tail) implements TransferReply {}
+  record Fenced(String entityId, long seqNr, List<RangeShardEvent.Change> tail, boolean durable)
+      implements TransferReply {}
 
   /** The destination has applied its source up to {@code seqNr}. */
   record Applied(String entityId, String sourceEntityId, long seqNr, long step) implements TransferReply {}

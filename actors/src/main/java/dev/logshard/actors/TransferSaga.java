@@ -366,7 +366,8 @@ public final class TransferSaga
     ActorRef<Command> self = ctx.getSelf();
     var running = query.eventsByPersistenceId(pid, from, Long.MAX_VALUE)
         .viaMat(KillSwitches.single(), Keep.right())
-        .groupedWithin(settings.cdcBatch(), settings.cdcBatchWithin())
+        // Bounded in bytes as well as events: one ApplyChanges may cross to another node.
+        .groupedWeightedWithin(settings.chunkBytes(), settings.cdcBatch(), TransferSaga::changeBytes, settings.cdcBatchWithin())
         .mapAsync(1, envelopes -> applyEvents(source.entityId(), copy, envelopes))
         .toMat(Sink.foreach(seqNr -> self.tell(new CdcApplied(source.entityId(), seqNr))), Keep.both())
         .run(Materializer.matFromSystem(ctx.getSystem()));
@@ -374,6 +375,14 @@ public final class TransferSaga
     running.second().whenComplete((done, failed) ->
         self.tell(new CdcEnded(id, failed == null ? null : String.valueOf(failed.getMessage()))));
     return running.first();
+  }
+
+  private static Long changeBytes(EventEnvelope envelope) {
+    long bytes = 1;
+    for (Change change : RangeShardEvent.changesOf(envelope.event(), envelope.sequenceNr())) {
+      bytes += change.sizeInBytes();
+    }
+    return bytes;
   }
 
   private CompletionStage<Long> applyEvents(String sourceEntityId, String copy, List<EventEnvelope> envelopes) {

@@ -113,8 +113,8 @@ final class TransferSagaLogic {
   private final Map<String, Long> applied = new HashMap<>();
   private final Map<String, Long> sourceSeqNrs = new HashMap<>();
   private final Map<String, Long> finalSeqNrs = new HashMap<>();
-  /** Per source, the destinations that have not yet applied the tail its fence answered with. */
-  private final Map<String, Set<String>> tailPending = new HashMap<>();
+  /** Per source, the tail its fence answered with: up to which sequence number, and the destinations yet to apply it. */
+  private final Map<String, PendingTail> tailPending = new HashMap<>();
   private double redirectFraction;
   private long redirectedReads;
   private boolean commitRequested;
@@ -223,6 +223,14 @@ final class TransferSagaLogic {
     }
     if (reply instanceof TransferReply.Applied tailApplied && tailPending.containsKey(tailApplied.sourceEntityId())) {
       onTailApplied(tailApplied);
+      return drain();
+    }
+    if (reply instanceof TransferReply.Fenced early && !early.durable()) {
+      // The source is persisting its fence: its tail can be applied meanwhile; the commit waits for
+      // the durable answer.
+      if (phase == TransferPhase.FENCE && answersLastStep(reply) && awaiting.contains(from)) {
+        pushTail(early);
+      }
       return drain();
     }
     if (!answersLastStep(reply) || !awaiting.remove(from)) {
@@ -641,8 +649,10 @@ final class TransferSagaLogic {
    */
   private void pushTail(TransferReply.Fenced fenced) {
     String source = fenced.entityId();
-    if (fenced.tail() == null || applied.getOrDefault(source, 0L) >= fenced.seqNr()) {
-      return;
+    PendingTail pushed = tailPending.get(source);
+    if (fenced.tail() == null || applied.getOrDefault(source, 0L) >= fenced.seqNr()
+        || pushed != null && pushed.seqNr() >= fenced.seqNr()) {
+      return; // nothing to hand over, or already handed over (the early and the durable answer carry the same)
     }
     Set<String> pending = new HashSet<>();
     for (RangePlacement d : plan.destinations()) {
@@ -650,25 +660,27 @@ final class TransferSagaLogic {
       out.add(new Send(d.entityId(),
           new RangeShardCommand.ApplyChanges(plan.id(), copy, source, fenced.seqNr(), fenced.tail(), 0, 0, replyTo)));
     }
-    tailPending.put(source, pending);
+    tailPending.put(source, new PendingTail(fenced.seqNr(), pending));
   }
 
   private void onTailApplied(TransferReply.Applied reply) {
-    Set<String> pending = tailPending.get(reply.sourceEntityId());
-    Long last = finalSeqNrs.get(reply.sourceEntityId());
-    if (last == null || reply.seqNr() < last) {
+    PendingTail pending = tailPending.get(reply.sourceEntityId());
+    if (reply.seqNr() < pending.seqNr()) {
       return;
     }
-    pending.remove(reply.entityId());
-    if (pending.isEmpty()) {
+    pending.destinations().remove(reply.entityId());
+    if (pending.destinations().isEmpty()) {
       tailPending.remove(reply.sourceEntityId());
       lastProgressNanos = nanos.getAsLong();
-      applied.merge(reply.sourceEntityId(), last, Math::max);
+      applied.merge(reply.sourceEntityId(), pending.seqNr(), Math::max);
       if (phase == TransferPhase.FENCE) {
         commitIfCaughtUp();
       }
     }
   }
+
+  /** A fence's tail handed to the destinations: up to {@code seqNr}; those that have not applied it yet. */
+  private record PendingTail(long seqNr, Set<String> destinations) {}
 
   private void commitIfCaughtUp() {
     if (commitRequested || rollBackRequested || finalSeqNrs.size() < plan.sources().size()) {

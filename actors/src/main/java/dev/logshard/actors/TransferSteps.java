@@ -17,8 +17,15 @@ final class TransferSteps {
     TransferReply of(RangeShardState after, long lastSeqNr);
   }
 
-  /** {@code event} null: nothing to persist, answer at once. */
-  record Outcome(RangeShardEvent event, Answer answer) {}
+  /**
+   * {@code event} null: nothing to persist, answer at once; else {@code answer} once it is persisted,
+   * and {@code early} (if not null) right away, before persisting.
+   */
+  record Outcome(RangeShardEvent event, Answer answer, TransferReply early) {
+    Outcome(RangeShardEvent event, Answer answer) {
+      this(event, answer, null);
+    }
+  }
 
   /** The most a fence's answer carries of the changes the destinations have not applied yet. */
   static final long MAX_TAIL_BYTES = 128 * 1024;
@@ -31,7 +38,7 @@ final class TransferSteps {
    * wait for the catch-up stream to bring the fence event itself.
    */
   static Outcome fence(RangeShardState state, String entityId, String transferId, long tailFrom,
-      RecentChanges recent) {
+      RecentChanges recent, long lastSeqNr) {
     if (state.handedOffEpoch() > 0) {
       return answer(refused(entityId, RangeShardCommand.Fence.class, "handed off at epoch " + state.handedOffEpoch()));
     }
@@ -41,7 +48,9 @@ final class TransferSteps {
     if (state.fencedBy() != null) {
       return answer(refused(entityId, RangeShardCommand.Fence.class, "fenced by transfer " + state.fencedBy()));
     }
-    return new Outcome(new RangeShardEvent.SourceFenced(transferId), fenced(entityId, 1, tailFrom, recent));
+    // The early answer lets the destinations apply the tail while the fence is being persisted.
+    return new Outcome(new RangeShardEvent.SourceFenced(transferId), fenced(entityId, 1, tailFrom, recent),
+        new TransferReply.Fenced(entityId, lastSeqNr, tail(recent, tailFrom, lastSeqNr), false));
   }
 
   static Outcome unfence(RangeShardState state, String entityId, String transferId) {
@@ -113,8 +122,12 @@ final class TransferSteps {
   private static Answer fenced(String entityId, int dataFree, long tailFrom, RecentChanges recent) {
     return (after, lastSeqNr) -> {
       long last = lastSeqNr - dataFree;
-      return new TransferReply.Fenced(entityId, last, recent == null ? null : recent.between(tailFrom, last, MAX_TAIL_BYTES));
+      return new TransferReply.Fenced(entityId, last, tail(recent, tailFrom, last), true);
     };
+  }
+
+  private static List<RangeShardEvent.Change> tail(RecentChanges recent, long from, long to) {
+    return recent == null ? null : recent.between(from, to, MAX_TAIL_BYTES);
   }
 
   private static Answer done(String entityId, Class<? extends RangeShardCommand> step) {

@@ -330,13 +330,20 @@ class RangeShardTest {
     var kit = shard();
     List<String> keys = keysIn(R1, 3);
     put(kit, keys.get(0), "before", Expectation.any()); // seqNr 1: before any transfer followed
-    var noTail = kit.<TransferReply>runCommand(r -> new RangeShardCommand.Fence("t0", 1, r)).reply();
-    assertEquals(new TransferReply.Fenced(R1.entityId(), 1, null), noTail); // not kept: the stream brings it
+    TestProbe<TransferReply> answers = testKit.createTestProbe();
+    kit.runCommand(new RangeShardCommand.Fence("t0", 1, answers.getRef()));
+    // At once, while the fence is persisted (the destinations may apply meanwhile), then once it is.
+    assertEquals(new TransferReply.Fenced(R1.entityId(), 1, null, false), answers.receiveMessage());
+    assertEquals(new TransferReply.Fenced(R1.entityId(), 1, null, true), answers.receiveMessage()); // not kept: the stream brings it
     kit.<TransferReply>runCommand(r -> new RangeShardCommand.Unfence("t0", r)); // seqNr 2, 3 (fence, unfence)
     kit.<TransferReply>runCommand(r -> new RangeShardCommand.DescribeLog(r)); // a transfer follows from here
     put(kit, keys.get(1), "a", Expectation.any()); // seqNr 4
     put(kit, keys.get(2), "b", Expectation.any()); // seqNr 5
-    var fenced = (TransferReply.Fenced) kit.<TransferReply>runCommand(r -> new RangeShardCommand.Fence("t1", 5, r)).reply();
+    kit.runCommand(new RangeShardCommand.Fence("t1", 5, answers.getRef()));
+    var early = (TransferReply.Fenced) answers.receiveMessage();
+    var fenced = (TransferReply.Fenced) answers.receiveMessage();
+    assertTrue(!early.durable() && fenced.durable());
+    assertEquals(new TransferReply.Fenced(R1.entityId(), fenced.seqNr(), fenced.tail(), false), early, "the same final sequence number and tail");
     // Final: the last write, not the fence's own event; the tail: what the destinations lack (from 5).
     assertEquals(5, fenced.seqNr());
     assertEquals(List.of(keys.get(2)), fenced.tail().stream().map(RangeShardEvent.Change::key).toList());

@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -430,7 +431,8 @@ class TransferSimulationTest {
           carryOut(saga, toSaga.input().apply(saga.logic));
         } // else: that incarnation is gone, and its mailbox with it
       } else if (message instanceof ToShard toShard) {
-        TransferReply reply = shardHandles(toShard.entityId(), toShard.command());
+        TransferReply reply = shardHandles(toShard.entityId(), toShard.command(), early ->
+            network.add(new ToSaga(toShard.transferId(), toShard.incarnation(), l -> l.shardReplied(early), true)));
         if (reply != null) {
           network.add(new ToSaga(toShard.transferId(), toShard.incarnation(), l -> l.shardReplied(reply), true));
         }
@@ -567,7 +569,7 @@ class TransferSimulationTest {
       for (RangePlacement d : saga.plan.destinations()) {
         List<Change> mine = changes.stream().filter(c -> d.range().contains(KeyHash.of(c.key()))).toList();
         TransferReply reply = shardHandles(d.entityId(),
-            new RangeShardCommand.ApplyChanges(saga.plan.id(), stream.copy(), source, to, mine, 0, 0, null));
+            new RangeShardCommand.ApplyChanges(saga.plan.id(), stream.copy(), source, to, mine, 0, 0, null), early -> { });
         if (reply instanceof TransferReply.Refused refused) {
           saga.streams.remove(source);
           network.add(new ToSaga(saga.plan.id(), saga.incarnation, l -> l.cdcEnded(source, refused.reason())));
@@ -607,8 +609,11 @@ class TransferSimulationTest {
       return logs.getOrDefault(entityId, List.of()).size();
     }
 
-    /** What {@link RangeShard} does with a transfer step; the answer, or null. */
-    private TransferReply shardHandles(String entityId, RangeShardCommand command) {
+    /**
+     * What {@link RangeShard} does with a transfer step; the answer, or null. An answer sent before
+     * persisting goes to {@code early}.
+     */
+    private TransferReply shardHandles(String entityId, RangeShardCommand command, Consumer<TransferReply> early) {
       Shard shard = shard(entityId);
       if (shard.placement == null) { // unplaced: as RangeShard.unplaced
         return command instanceof RangeShardCommand.Unfence || command instanceof RangeShardCommand.HandOff
@@ -641,9 +646,20 @@ class TransferSimulationTest {
         running.remove(entityId); // what it held is lost: those writes were never acknowledged
         return TransferReply.Done.of(entityId, command);
       } else if (command instanceof RangeShardCommand.Fence fence) {
-        outcome = TransferSteps.fence(state, entityId, fence.transferId(), fence.tailFrom(), shard.recent);
+        outcome = TransferSteps.fence(state, entityId, fence.transferId(), fence.tailFrom(), shard.recent,
+            lastSeqNr(entityId));
         if (outcome.event() != null) {
           shard.export = null;
+        }
+        if (outcome.early() != null) {
+          early.accept(outcome.early());
+          if (random.nextInt(10) == 0) {
+            // The source crashes before its fence is persisted: it comes back unfenced, without
+            // what it kept in memory, and never sends the durable answer.
+            trace.add(where + ": " + entityId + " crashed before its fence was persisted");
+            shard.recent = null;
+            return null;
+          }
         }
       } else if (command instanceof RangeShardCommand.Unfence unfence) {
         shard.export = null;

@@ -81,6 +81,14 @@ public final class TransferBench implements Callable<Integer> {
   @Option(names = "--skip-preload", description = "The range keys are already there.")
   boolean skipPreload;
 
+  @Option(names = "--warmup-seconds", description = "Load at the first rate before the first move, not measured"
+      + " (a node that just started still compiles its request path; default: ${DEFAULT-VALUE}).")
+  int warmupSeconds = 0;
+
+  @Option(names = "--across-nodes", description = "In a cluster: each move also names another node than the"
+      + " one running the range (toNode), so the range moves between nodes.")
+  boolean acrossNodes;
+
   private HttpClient client;
   private HttpTarget http;
 
@@ -110,6 +118,9 @@ public final class TransferBench implements Callable<Integer> {
       } else {
         int max = calibrate(value);
         rateFractions.forEach(f -> rates.add((int) (max * f)));
+      }
+      if (warmupSeconds > 0) {
+        warmUp(rates.get(0), value);
       }
       for (int loadRate : rates) {
         for (String mode : modes) {
@@ -146,6 +157,18 @@ public final class TransferBench implements Callable<Integer> {
     } finally {
       http.close();
     }
+  }
+
+  private void warmUp(int loadRate, byte[] value) throws InterruptedException {
+    AtomicBoolean running = new AtomicBoolean(true);
+    Thread loadThread = new Thread(() -> openLoop(running, loadRate, LOAD_WORKERS,
+        () -> new ScrambledZipfianGenerator(target.records), "user:", null, value, new Recorder(3), new AtomicLong(),
+        null, null, null), "warm-up");
+    loadThread.start();
+    Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
+    running.set(false);
+    loadThread.join();
+    System.out.printf(Locale.ROOT, "warmed up for %d s at %d requests/s%n", warmupSeconds, loadRate);
   }
 
   /** Closed loop, 64 clients, 10 s of YCSB-A: the node's maximum here. */
@@ -207,6 +230,7 @@ public final class TransferBench implements Callable<Integer> {
     long longestWriteGapBefore = longestWriteGap.getAndSet(0);
     lastProbeWrite.set(System.nanoTime());
     String body = "{\"kind\":\"move\",\"range\":\"" + range + "\",\"toInstance\":\"" + toInstance + "\""
+        + (acrossNodes ? ",\"toNode\":\"" + otherNode() + "\"" : "")
         + (mode.equals("live") ? "" : ",\"mode\":\"" + mode + "\"") + "}";
     HttpResponse<byte[]> started = client.send(HttpRequest.newBuilder(URI.create(target.url + "/v1/admin/transfers"))
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -377,6 +401,28 @@ public final class TransferBench implements Callable<Integer> {
     JsonNode r = rangeJson(range);
     return new KeyRange(Long.parseUnsignedLong(r.get("start").asText()),
         new BigInteger(r.get("end").asText()).subtract(BigInteger.ONE).longValue());
+  }
+
+  /** An up node other than the one running the range now (from {@code /v1/admin/nodes}). */
+  private String otherNode() throws Exception {
+    String entityId = rangeJson(range).get("entityId").asText();
+    HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create(target.url + "/v1/admin/nodes")).GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    String other = null;
+    for (JsonNode node : JSON.readTree(response.body()).get("nodes")) {
+      boolean runsIt = false;
+      for (JsonNode hosted : node.path("ranges")) {
+        runsIt |= hosted.asText().equals(entityId);
+      }
+      if (!runsIt && node.get("status").asText().equals("Up") && other == null) {
+        other = node.get("address").asText();
+      }
+    }
+    if (other == null) {
+      throw new IllegalStateException("no other node is up to move " + range + " to: " + new String(response.body()));
+    }
+    System.out.printf(Locale.ROOT, "moving %s (%s) to node %s%n", range, entityId, other);
+    return other;
   }
 
   private String instanceOf(String id) throws Exception {

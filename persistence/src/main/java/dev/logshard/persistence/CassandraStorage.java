@@ -37,7 +37,15 @@ public final class CassandraStorage {
         .withValue("datastax-java-driver.basic.contact-points", ConfigValueFactory.fromIterable(contactPoints))
         .withValue("datastax-java-driver.basic.load-balancing-policy.local-datacenter",
             ConfigValueFactory.fromAnyRef(settings.getString("local-datacenter")));
-    for (LogInstance instance : LogInstances.fromConfig(base).all()) {
+    List<LogInstance> instances = LogInstances.fromConfig(base).all();
+    // Started with the node, so each creates its keyspace and tables then (the first node, alone),
+    // not in the middle of the first transfer to it.
+    result = result
+        .withValue("pekko.persistence.journal.auto-start-journals", ConfigValueFactory.fromIterable(
+            instances.stream().map(LogInstance::journalPluginId).toList()))
+        .withValue("pekko.persistence.snapshot-store.auto-start-snapshot-stores", ConfigValueFactory.fromIterable(
+            instances.stream().map(LogInstance::snapshotPluginId).toList()));
+    for (LogInstance instance : instances) {
       String keyspace = keyspace(base, instance);
       Config block = ConfigFactory.parseMap(Map.of(
               "journal.keyspace", keyspace,

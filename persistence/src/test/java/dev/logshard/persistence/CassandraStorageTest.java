@@ -40,6 +40,8 @@ class CassandraStorageTest {
     assertEquals("ls_standard", config.getString("logshard-log-instance.standard.journal.keyspace"));
     assertEquals(List.of("10.0.0.1:9042", "10.0.0.2:9042"), config.getStringList("datastax-java-driver.basic.contact-points"));
     assertEquals("datacenter1", config.getString("datastax-java-driver.basic.load-balancing-policy.local-datacenter"));
+    assertEquals(List.of("logshard-log-instance.fast.journal", fast.journalPluginId(), "logshard-log-instance.standard.journal"),
+        config.getStringList("pekko.persistence.journal.auto-start-journals"));
   }
 
   @Test
