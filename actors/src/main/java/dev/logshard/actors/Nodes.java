@@ -9,8 +9,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
-import java.util.stream.Collectors;
-import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -72,12 +70,12 @@ public final class Nodes {
           stats.getRegions().forEach((address, region) ->
               hosted.put(name(address), region.getStats().keySet().stream().sorted().toList()));
           List<Node> nodes = new ArrayList<>();
-          for (Member member : StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
-              .sorted(Comparator.comparing(m -> name(m.address()))).collect(Collectors.toList())) {
+          for (Member member : Cluster.get(system).state().getMembers()) {
             String name = name(member.address());
             nodes.add(new Node(name, member.status().toString(), member.address().equals(self),
                 hosted.getOrDefault(name, List.of())));
           }
+          nodes.sort(Comparator.comparing(Node::address));
           return nodes;
         });
   }

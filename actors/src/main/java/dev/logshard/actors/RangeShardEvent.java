@@ -26,6 +26,20 @@ public sealed interface RangeShardEvent extends CborSerializable {
     return List.of();
   }
 
+  /** The bytes of {@link #changesOf}'s changes, without making them. */
+  static long sizeOf(Object event) {
+    if (event instanceof ValuePut put) {
+      return Change.sizeOf(put.key(), put.value());
+    }
+    if (event instanceof ValueDeleted deleted) {
+      return Change.sizeOf(deleted.key(), null);
+    }
+    if (event instanceof ChangesApplied earlier) {
+      return earlier.changes().stream().mapToLong(Change::sizeInBytes).sum();
+    }
+    return 0;
+  }
+
   record ValuePut(String key, byte[] value, long version) implements RangeShardEvent {}
 
   record ValueDeleted(String key, long version) implements RangeShardEvent {}
@@ -38,6 +52,10 @@ public sealed interface RangeShardEvent extends CborSerializable {
 
     /** Key and value bytes (what a transfer copies and counts). */
     long sizeInBytes() {
+      return sizeOf(key, value);
+    }
+
+    static long sizeOf(String key, byte[] value) {
       return key.length() + (value == null ? 0 : value.length);
     }
   }

@@ -367,7 +367,7 @@ public final class TransferSaga
     var running = query.eventsByPersistenceId(pid, from, Long.MAX_VALUE)
         .viaMat(KillSwitches.single(), Keep.right())
         // Bounded in bytes as well as events: one ApplyChanges may cross to another node.
-        .groupedWeightedWithin(settings.chunkBytes(), settings.cdcBatch(), TransferSaga::changeBytes, settings.cdcBatchWithin())
+        .groupedWeightedWithin(settings.chunkBytes(), settings.cdcBatch(), envelope -> 1 + RangeShardEvent.sizeOf(envelope.event()), settings.cdcBatchWithin())
         .mapAsync(1, envelopes -> applyEvents(source.entityId(), copy, envelopes))
         .toMat(Sink.foreach(seqNr -> self.tell(new CdcApplied(source.entityId(), seqNr))), Keep.both())
         .run(Materializer.matFromSystem(ctx.getSystem()));
@@ -375,14 +375,6 @@ public final class TransferSaga
     running.second().whenComplete((done, failed) ->
         self.tell(new CdcEnded(id, failed == null ? null : String.valueOf(failed.getMessage()))));
     return running.first();
-  }
-
-  private static Long changeBytes(EventEnvelope envelope) {
-    long bytes = 1;
-    for (Change change : RangeShardEvent.changesOf(envelope.event(), envelope.sequenceNr())) {
-      bytes += change.sizeInBytes();
-    }
-    return bytes;
   }
 
   private CompletionStage<Long> applyEvents(String sourceEntityId, String copy, List<EventEnvelope> envelopes) {

@@ -60,9 +60,6 @@ final class Guardian {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
 
-      // Builds the (de)serializers of every journaled event now, not inside a transfer's first fence.
-      dev.logshard.actors.SerializationWarmUp.run(system);
-
       // Sharding first: the Coordinator resumes transfer sagas, which talk to RangeShards, as soon as
       // it recovers. Starting entities ask the Coordinator for their placement.
       RangeSizes sizes = new RangeSizes();

@@ -62,9 +62,9 @@ public final class LogShardNode implements AutoCloseable {
     // Only the seed: the Coordinator's journal holds the map once it exists. A data directory of an
     // earlier version keeps its stored map.
     // (Embedded mode only: a cluster's nodes share the map through the Coordinator's keyspace.)
-    boolean embedded = config.getString("logshard.mode").equals("embedded");
     ShardMapFile stored = new ShardMapFile(dataDir);
-    ShardMap shardMap = embedded && stored.exists()
+    boolean storedMap = !NodeConfig.cluster(config) && stored.exists();
+    ShardMap shardMap = storedMap
         ? stored.load()
         : ShardMap.initial(settings.rangeCount(), logInstances.initial().name());
     for (var placement : shardMap.placements()) {
@@ -72,7 +72,7 @@ public final class LogShardNode implements AutoCloseable {
     }
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(
-        Guardian.create(new Coordinator.Seed(shardMap, !(embedded && stored.exists())), logInstances, settings, HttpSettings.create(config), started),
+        Guardian.create(new Coordinator.Seed(shardMap, !storedMap), logInstances, settings, HttpSettings.create(config), started),
         "logshard",
         config);
     // The directory stays ours until the node has stopped, however it stops.
@@ -115,7 +115,7 @@ public final class LogShardNode implements AutoCloseable {
   /** Where the log instances live, for humans: the data directory, or the Cassandra contact points. */
   public String describeStorage() {
     Config config = system.settings().config();
-    return config.getString("logshard.mode").equals("cluster")
+    return NodeConfig.cluster(config)
         ? "cluster mode, Cassandra " + String.join(",", config.getStringList("logshard.cassandra.contact-points"))
         : "data: " + dataDir;
   }

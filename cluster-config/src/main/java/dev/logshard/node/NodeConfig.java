@@ -28,6 +28,11 @@ final class NodeConfig {
     return Path.of(base.getString("logshard.data-dir")).toAbsolutePath().normalize();
   }
 
+  /** Whether the node runs in cluster mode (log instances in Cassandra), not embedded. */
+  static boolean cluster(Config config) {
+    return config.getString("logshard.mode").equals("cluster");
+  }
+
   /** The full node config; the caller holds the data directory's lock. */
   static Config load(Config base) {
     Path dataDir = dataDir(base);

@@ -220,10 +220,6 @@ public final class HttpApi extends AllDirectives {
     return KvResponses.json(200, KvResponses.object().put("recording", view.recording()));
   }
 
-  /**
-   * {@code POST /v1/admin/transfers} (202 + id), {@code GET /v1/admin/transfers[/{id}]} (progress),
-   * {@code DELETE /v1/admin/transfers/{id}} (abort: roll back; 409 once committed).
-   */
   /** {@code GET /v1/admin/nodes}: the cluster's members and the range generations each runs. */
   private Route nodes() {
     if (transfers.isEmpty()) {
@@ -246,6 +242,10 @@ public final class HttpApi extends AllDirectives {
     }));
   }
 
+  /**
+   * {@code POST /v1/admin/transfers} (202 + id), {@code GET /v1/admin/transfers[/{id}]} (progress),
+   * {@code DELETE /v1/admin/transfers/{id}} (abort: roll back; 409 once committed).
+   */
   private Route transfers() {
     if (transfers.isEmpty()) {
       return complete(Problem.notFound("this node runs no coordinator"));

@@ -55,10 +55,6 @@ public record TransferRequest(TransferKind kind, List<String> rangeIds, String t
     return new TransferRequest(kind, rangeIds, toInstance, at, fault, stopFirst, toNode);
   }
 
-  public TransferRequest toNode(String node) {
-    return new TransferRequest(kind, rangeIds, toInstance, splitAt, fault, stopFirst, node);
-  }
-
   /** Allocates what new placements need: generations (never reused) and fresh range ids. */
   public interface Ids {
     long nextGeneration();
