@@ -13,12 +13,10 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
@@ -34,7 +32,7 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * them, so the journal stays small. After a restart the history is back, the reports come in again.
  */
 public final class ClusterLoad
-    extends EventSourcedBehaviorWithEnforcedReplies<ClusterLoad.Command, ClusterLoad.HistoryRecorded, LoadHistory> {
+    extends OnLogInstance<ClusterLoad.Command, ClusterLoad.HistoryRecorded, LoadHistory> {
 
   public sealed interface Command extends CborSerializable {}
 
@@ -74,40 +72,25 @@ public final class ClusterLoad
   private record Received(LoadReport report, long arrivedMillis) {}
 
   private final LoadHistorySettings settings;
-  private final String journalPluginId;
-  private final String snapshotPluginId;
   private final LongSupplier clock;
   private final Map<String, Received> latest = new LinkedHashMap<>();
   private double[] pending;
   private boolean anyPending;
 
-  public static Behavior<Command> create(String journalPluginId, String snapshotPluginId, LoadHistorySettings settings,
+  public static Behavior<Command> create(Plugins plugins, LoadHistorySettings settings,
       LongSupplier clock) {
     return Behaviors.<Command>supervise(Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Flush.INSTANCE, settings.flushInterval());
-      return new ClusterLoad(journalPluginId, snapshotPluginId, settings, clock);
-    })).onFailure(SupervisorStrategy.restartWithBackoff(
-        java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(5), 0.2));
+      return new ClusterLoad(plugins, settings, clock);
+    })).onFailure(Supervision.restartWithBackoff());
   }
 
-  private ClusterLoad(String journalPluginId, String snapshotPluginId, LoadHistorySettings settings,
+  private ClusterLoad(Plugins plugins, LoadHistorySettings settings,
       LongSupplier clock) {
-    super(PersistenceId.ofUniqueId("ClusterLoad"));
+    super(PersistenceId.ofUniqueId("ClusterLoad"), plugins);
     this.settings = settings;
-    this.journalPluginId = journalPluginId;
-    this.snapshotPluginId = snapshotPluginId;
     this.clock = clock;
     this.pending = new double[settings.cells()];
-  }
-
-  @Override
-  public String journalPluginId() {
-    return journalPluginId;
-  }
-
-  @Override
-  public String snapshotPluginId() {
-    return snapshotPluginId;
   }
 
   @Override

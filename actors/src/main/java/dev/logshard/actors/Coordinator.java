@@ -1,5 +1,8 @@
 package dev.logshard.actors;
 
+import dev.logshard.core.shard.TransferReply;
+import dev.logshard.core.coordinator.CoordinatorState;
+import dev.logshard.core.coordinator.CoordinatorEvent;
 import dev.logshard.actors.CoordinatorCommand.AbortTransfer;
 import dev.logshard.actors.CoordinatorCommand.CommitTransfer;
 import dev.logshard.actors.CoordinatorCommand.CurrentShardMap;
@@ -14,10 +17,10 @@ import dev.logshard.actors.CoordinatorCommand.SeedWithHistory;
 import dev.logshard.actors.CoordinatorCommand.StartTransfer;
 import dev.logshard.actors.CoordinatorCommand.TransferList;
 import dev.logshard.actors.CoordinatorCommand.TransferStarted;
-import dev.logshard.actors.CoordinatorEvent.MapInitialized;
-import dev.logshard.actors.CoordinatorEvent.TransferCommitted;
-import dev.logshard.actors.CoordinatorEvent.TransferEnded;
-import dev.logshard.actors.CoordinatorEvent.TransferPlanned;
+import dev.logshard.core.coordinator.CoordinatorEvent.MapInitialized;
+import dev.logshard.core.coordinator.CoordinatorEvent.TransferCommitted;
+import dev.logshard.core.coordinator.CoordinatorEvent.TransferEnded;
+import dev.logshard.core.coordinator.CoordinatorEvent.TransferPlanned;
 import dev.logshard.core.KeyRange;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
@@ -34,7 +37,6 @@ import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -45,7 +47,6 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
@@ -69,18 +70,12 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * transfers, are placed; a retired or rolled-back generation is not, so it can never write.
  */
 public final class Coordinator
-    extends EventSourcedBehaviorWithEnforcedReplies<CoordinatorCommand, CoordinatorEvent, CoordinatorState> {
+    extends OnLogInstance<CoordinatorCommand, CoordinatorEvent, CoordinatorState> {
 
   public static final String SHARD_MAP_TOPIC = "logshard-shard-map";
-  private static final Duration SAGA_MIN_BACKOFF = Duration.ofMillis(200);
-  private static final Duration SAGA_MAX_BACKOFF = Duration.ofSeconds(5);
 
-  private static final org.apache.pekko.actor.typed.BackoffSupervisorStrategy JOURNAL_FAILURE_BACKOFF =
-      SupervisorStrategy.restartWithBackoff(SAGA_MIN_BACKOFF, SAGA_MAX_BACKOFF, 0.2);
 
   private final ActorContext<CoordinatorCommand> ctx;
-  private final String journalPluginId;
-  private final String snapshotPluginId;
   private final BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas;
   private final LongSupplier clock;
   private final ActorRef<Topic.Command<CurrentShardMap>> topic;
@@ -102,58 +97,42 @@ public final class Coordinator
   /** Starts the singleton (or its proxy, on a node where it does not run) and returns the proxy. */
   public static ActorRef<CoordinatorCommand> init(ActorSystem<?> system, Behavior<CoordinatorCommand> coordinator) {
     return ClusterSingleton.get(system).init(SingletonActor.of(
-        Behaviors.supervise(coordinator).onFailure(SupervisorStrategy.restartWithBackoff(
-            SAGA_MIN_BACKOFF, SAGA_MAX_BACKOFF, 0.2)),
+        Behaviors.supervise(coordinator).onFailure(Supervision.restartWithBackoff()),
         "coordinator"));
   }
 
   /**
    * @param seed the map to start with when the journal holds none
-   * @param journalPluginId its journal ({@code ""}: the default one), also the load history's
-   * @param snapshotPluginId its snapshot store ({@code ""}: the default one)
+   * @param plugins its journal and snapshot store, also the load history's and the sagas'
    * @param sagas makes the saga behavior of a transfer, given the coordinator to report to
    * @param seedTimeout how long the first map waits for the load history before it ignores it
    */
   public static Behavior<CoordinatorCommand> create(
       Seed seed,
-      String journalPluginId,
-      String snapshotPluginId,
+      Plugins plugins,
       BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas,
       LoadHistorySettings loadSettings,
       java.time.Duration seedTimeout,
       LongSupplier clock) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, seed, journalPluginId,
-        snapshotPluginId, sagas, loadSettings, seedTimeout, clock)));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, seed, plugins, sagas, loadSettings, seedTimeout, clock)));
   }
 
   private Coordinator(ActorContext<CoordinatorCommand> ctx, TimerScheduler<CoordinatorCommand> timers, Seed seed,
-      String journalPluginId, String snapshotPluginId,
+      Plugins plugins,
       BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas,
       LoadHistorySettings loadSettings, java.time.Duration seedTimeout, LongSupplier clock) {
     // A journal failure restarts it (it recovers) instead of stopping it.
-    super(PersistenceId.ofUniqueId("Coordinator"), JOURNAL_FAILURE_BACKOFF);
+    super(PersistenceId.ofUniqueId("Coordinator"), plugins, Supervision.restartWithBackoff());
     this.ctx = ctx;
     this.seed = seed;
-    this.journalPluginId = journalPluginId;
-    this.snapshotPluginId = snapshotPluginId;
     this.sagas = sagas;
     this.clock = clock;
     this.topic = ctx.spawn(Topic.create(CurrentShardMap.class, SHARD_MAP_TOPIC), "shard-map-topic");
     this.timers = timers;
     this.seedTimeout = seedTimeout;
-    this.clusterLoad = ctx.spawn(ClusterLoad.create(journalPluginId, snapshotPluginId, loadSettings, clock),
+    this.clusterLoad = ctx.spawn(ClusterLoad.create(plugins, loadSettings, clock),
         "cluster-load");
     this.seedMinAccesses = loadSettings.seedMinAccesses();
-  }
-
-  @Override
-  public String journalPluginId() {
-    return journalPluginId;
-  }
-
-  @Override
-  public String snapshotPluginId() {
-    return snapshotPluginId;
   }
 
   @Override
@@ -323,7 +302,7 @@ public final class Coordinator
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onEndTransfer(CoordinatorState state, EndTransfer cmd) {
     String id = cmd.progress().id();
     if (state.activeTransfer(id).isEmpty()) {
-      return Effect().reply(cmd.replyTo(), TransferReply.Done.of(id, cmd));
+      return Effect().reply(cmd.replyTo(), new TransferReply.Done(id, EndTransfer.class.getSimpleName()));
     }
     return Effect().persist(new TransferEnded(cmd.progress()))
         .thenRun(newState -> {
@@ -331,7 +310,7 @@ public final class Coordinator
           progress.remove(id);
           running.remove(id);
         })
-        .thenReply(cmd.replyTo(), newState -> TransferReply.Done.of(id, cmd));
+        .thenReply(cmd.replyTo(), newState -> new TransferReply.Done(id, EndTransfer.class.getSimpleName()));
   }
 
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onAbortTransfer(CoordinatorState state, AbortTransfer cmd) {
@@ -358,7 +337,7 @@ public final class Coordinator
     TransferPlan plan = start.plan();
     ActorRef<TransferSaga.Command> saga = ctx.spawn(
         Behaviors.supervise(sagas.apply(start, ctx.getSelf()))
-            .onFailure(SupervisorStrategy.restartWithBackoff(SAGA_MIN_BACKOFF, SAGA_MAX_BACKOFF, 0.2)),
+            .onFailure(Supervision.restartWithBackoff()),
         "transfer-" + plan.id());
     running.put(plan.id(), saga);
   }

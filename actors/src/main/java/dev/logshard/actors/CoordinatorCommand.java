@@ -1,5 +1,6 @@
 package dev.logshard.actors;
 
+import dev.logshard.core.shard.TransferReply;
 import dev.logshard.core.CborSerializable;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;

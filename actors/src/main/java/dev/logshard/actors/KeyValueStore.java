@@ -1,5 +1,7 @@
 package dev.logshard.actors;
 
+import dev.logshard.core.shard.KvReply;
+import dev.logshard.core.shard.Operation;
 import dev.logshard.core.Expectation;
 import dev.logshard.core.ShardMap;
 import java.util.List;

@@ -1,6 +1,7 @@
 package dev.logshard.actors;
 
 import org.apache.pekko.actor.Props;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.AbstractPersistentActor;
 import org.apache.pekko.persistence.DeleteMessagesFailure;
 import org.apache.pekko.persistence.DeleteMessagesSuccess;
@@ -23,32 +24,30 @@ final class LogPurger extends AbstractPersistentActor {
   record Purged(String persistenceId, boolean succeeded, String failure) {}
 
   private final String persistenceId;
-  private final String journalPluginId;
-  private final String snapshotPluginId;
+  private final OnLogInstance.Plugins plugins;
   private final SnapshotSelectionCriteria snapshots;
-  private final org.apache.pekko.actor.typed.ActorRef<Purged> replyTo;
+  private final ActorRef<Purged> replyTo;
   private boolean eventsDeleted;
   private boolean snapshotsDeleted;
 
   /** Every event and snapshot. */
-  static Props purgeAll(String persistenceId, String journalPluginId, String snapshotPluginId,
-      org.apache.pekko.actor.typed.ActorRef<Purged> replyTo) {
-    return Props.create(LogPurger.class, () -> new LogPurger(persistenceId, journalPluginId, snapshotPluginId,
+  static Props purgeAll(String persistenceId, OnLogInstance.Plugins plugins,
+      ActorRef<Purged> replyTo) {
+    return Props.create(LogPurger.class, () -> new LogPurger(persistenceId, plugins,
         SnapshotSelectionCriteria.latest(), true, replyTo));
   }
 
   /** The snapshots below {@code sequenceNr}; {@code replyTo} may be null. */
-  static Props snapshotsBefore(String persistenceId, String journalPluginId, String snapshotPluginId, long sequenceNr,
-      org.apache.pekko.actor.typed.ActorRef<Purged> replyTo) {
-    return Props.create(LogPurger.class, () -> new LogPurger(persistenceId, journalPluginId, snapshotPluginId,
+  static Props snapshotsBefore(String persistenceId, OnLogInstance.Plugins plugins, long sequenceNr,
+      ActorRef<Purged> replyTo) {
+    return Props.create(LogPurger.class, () -> new LogPurger(persistenceId, plugins,
         SnapshotSelectionCriteria.create(sequenceNr - 1, Long.MAX_VALUE), false, replyTo));
   }
 
-  private LogPurger(String persistenceId, String journalPluginId, String snapshotPluginId,
-      SnapshotSelectionCriteria snapshots, boolean deleteEvents, org.apache.pekko.actor.typed.ActorRef<Purged> replyTo) {
+  private LogPurger(String persistenceId, OnLogInstance.Plugins plugins,
+      SnapshotSelectionCriteria snapshots, boolean deleteEvents, ActorRef<Purged> replyTo) {
     this.persistenceId = persistenceId;
-    this.journalPluginId = journalPluginId;
-    this.snapshotPluginId = snapshotPluginId;
+    this.plugins = plugins;
     this.snapshots = snapshots;
     this.eventsDeleted = !deleteEvents;
     this.replyTo = replyTo;
@@ -61,12 +60,12 @@ final class LogPurger extends AbstractPersistentActor {
 
   @Override
   public String journalPluginId() {
-    return journalPluginId;
+    return plugins.journal();
   }
 
   @Override
   public String snapshotPluginId() {
-    return snapshotPluginId;
+    return plugins.snapshot();
   }
 
   @Override

@@ -63,7 +63,7 @@ public final class Nodes {
     Address self = Cluster.get(system).selfMember().address();
     return Stages.adopt(AskPattern.<GetClusterShardingStats, ClusterShardingStats>ask(
             ClusterSharding.get(system).shardState().narrow(),
-            replyTo -> new GetClusterShardingStats(RangeShard.ENTITY_KEY, timeout, replyTo),
+            replyTo -> new GetClusterShardingStats(RangeShardEntity.ENTITY_KEY, timeout, replyTo),
             timeout.plus(timeout), system.scheduler()))
         .thenApply(stats -> {
           Map<String, List<String>> hosted = new TreeMap<>();

@@ -1,5 +1,8 @@
 package dev.logshard.actors;
 
+import dev.logshard.core.shard.KvReply;
+import dev.logshard.core.shard.Operation;
+import dev.logshard.core.shard.TransferStep;
 import dev.logshard.actors.RangeShardCommand.ApplyBatch;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +67,7 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onCommand(RangeShardCommand command) {
-    if (command instanceof RangeShardCommand.Discard) {
+    if (command instanceof RangeShardCommand.Step step && step.step() instanceof TransferStep.Discard) {
       // The RangeShard stops after what it was sent; queued and later commands go elsewhere.
       discarding = true;
       pending.forEach(queued -> queued.replyTo().tell(wrongRange()));

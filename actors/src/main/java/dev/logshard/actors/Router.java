@@ -1,5 +1,8 @@
 package dev.logshard.actors;
 
+import dev.logshard.core.shard.KvReply;
+import dev.logshard.core.shard.WrongRangeRetry;
+import dev.logshard.core.shard.Operation;
 import dev.logshard.core.Expectation;
 import dev.logshard.core.KeyHash;
 import dev.logshard.core.RangePlacement;
@@ -32,12 +35,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  * <p>The cached map follows the Coordinator: it is updated when the Coordinator publishes a new
  * epoch ({@link #update}), and when a RangeShard answers {@link KvReply.WrongRange} (its range
  * moved, split or merged) the router fetches the current map and sends the command again, up to
- * {@link #MAX_ATTEMPTS} times: clients see latency, not an error.
+ * {@link WrongRangeRetry#MAX_ATTEMPTS} sends in all: clients see latency, not an error.
  */
 public final class Router implements KeyValueStore {
 
-  /** Sends of one command before its WrongRange reaches the client (as HTTP 503, retryable). */
-  static final int MAX_ATTEMPTS = 8;
   /** Pause before sending again when the map did not change (the commit is on its way). */
   private static final Duration RETRY_PAUSE = Duration.ofMillis(5);
 
@@ -137,7 +138,7 @@ public final class Router implements KeyValueStore {
       parts[part++] = Stages.adopt(entityRef(group.getKey())
               .<KvReply>ask(replyTo -> new RangeShardCommand.ApplyBatch(ops, replyTo), askTimeout))
           .thenCompose(reply -> {
-            if (reply instanceof KvReply.WrongRange && attempt < MAX_ATTEMPTS) {
+            if (WrongRangeRetry.sendAgain(reply, attempt)) {
               return refreshed(map).thenCompose(m -> sendBatch(operations, hashes, mine, results, attempt + 1));
             }
             for (int j = 0; j < mine.size(); j++) {
@@ -164,7 +165,7 @@ public final class Router implements KeyValueStore {
   private CompletableFuture<KvReply> send(long hash, Function<ActorRef<KvReply>, RangeShardCommand> command, int attempt) {
     ShardMap map = shardMap.get();
     return Stages.adopt(entityRef(map.lookup(hash)).ask(command::apply, askTimeout))
-        .thenCompose(reply -> reply instanceof KvReply.WrongRange && attempt < MAX_ATTEMPTS
+        .thenCompose(reply -> WrongRangeRetry.sendAgain(reply, attempt)
             ? refreshed(map).thenCompose(m -> send(hash, command, attempt + 1))
             : CompletableFuture.completedFuture(reply));
   }
@@ -203,6 +204,6 @@ public final class Router implements KeyValueStore {
 
   private EntityRef<RangeShardCommand> entityRef(RangePlacement placement) {
     return entityRefs.computeIfAbsent(
-        placement.entityId(), id -> sharding.entityRefFor(RangeShard.ENTITY_KEY, id));
+        placement.entityId(), id -> sharding.entityRefFor(RangeShardEntity.ENTITY_KEY, id));
   }
 }

@@ -1,10 +1,18 @@
 package dev.logshard.actors;
 
+import dev.logshard.core.shard.TransferReply;
+import dev.logshard.core.shard.RangeShardEvent;
+import dev.logshard.core.transfer.TransferSettings;
+import dev.logshard.core.transfer.saga.TransferSagaLogic;
+import dev.logshard.core.transfer.saga.PhaseReached;
+import dev.logshard.core.transfer.saga.SagaState;
 import dev.logshard.actors.CoordinatorCommand.CurrentShardMap;
-import dev.logshard.actors.RangeShardEvent.Change;
+import dev.logshard.core.shard.Change;
 import dev.logshard.core.CborSerializable;
 import dev.logshard.core.KeyHash;
 import dev.logshard.core.RangePlacement;
+import dev.logshard.core.transfer.saga.CatchUpBatch;
+import dev.logshard.core.transfer.saga.SagaEffect;
 import dev.logshard.core.transfer.TransferPhase;
 import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.persistence.LogInstance;
@@ -16,7 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.UUID;
 import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -32,7 +42,6 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 import org.apache.pekko.stream.KillSwitches;
@@ -58,7 +67,7 @@ import org.apache.pekko.stream.javadsl.Sink;
  * logic's effects say.
  */
 public final class TransferSaga
-    extends EventSourcedBehaviorWithEnforcedReplies<TransferSaga.Command, TransferSaga.PhaseReached, TransferSaga.SagaState> {
+    extends OnLogInstance<TransferSaga.Command, PhaseReached, SagaState> {
 
   /**
    * What the Coordinator starts a saga with: the plan, a fault to inject, and whether to run the
@@ -113,34 +122,6 @@ public final class TransferSaga
   /** The copy's pace allows the next chunk now. */
   private record NextChunk(int from) implements Command {}
 
-  /**
-   * The one persisted event: the saga reached {@code phase}; {@code copy} names the snapshot copy
-   * the destinations follow (set once the copy is complete).
-   */
-  public record PhaseReached(TransferPhase phase, Map<String, Long> snapshotSeqNrs, long epoch, long keys,
-      long bytes, String failure, long atMillis, String copy) implements CborSerializable {}
-
-  /** The persisted state: the phase and what later phases need from earlier ones. */
-  public record SagaState(TransferPhase phase, Map<String, Long> snapshotSeqNrs, long epoch, long keys, long bytes,
-      String failure, Map<String, Long> reachedAtMillis, String copy) implements CborSerializable {
-
-    public static SagaState empty() {
-      return new SagaState(TransferPhase.PLANNED, Map.of(), 0, 0, 0, null, Map.of(), null);
-    }
-
-    SagaState apply(PhaseReached e) {
-      Map<String, Long> reached = new LinkedHashMap<>(reachedAtMillis);
-      reached.putIfAbsent(e.phase().name(), e.atMillis());
-      return new SagaState(e.phase(), e.snapshotSeqNrs() != null ? e.snapshotSeqNrs() : snapshotSeqNrs,
-          e.epoch() > 0 ? e.epoch() : epoch, Math.max(keys, e.keys()), Math.max(bytes, e.bytes()),
-          e.failure() != null ? e.failure() : failure, Map.copyOf(reached), e.copy() != null ? e.copy() : copy);
-    }
-  }
-
-  private static final org.apache.pekko.actor.typed.BackoffSupervisorStrategy JOURNAL_FAILURE_BACKOFF =
-      org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(
-          java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(5), 0.2);
-
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final TransferPlan plan;
@@ -150,6 +131,7 @@ public final class TransferSaga
   private final ClusterSharding sharding;
   private final TransferSagaLogic logic;
   private final Map<String, UniqueKillSwitch> streams = new HashMap<>();
+  private final ActorRef<TransferReply> shardReplies;
 
   public static Behavior<Command> create(Start start, ActorRef<CoordinatorCommand> coordinator,
       LogInstances logInstances, TransferSettings settings, LongSupplier clock) {
@@ -160,8 +142,9 @@ public final class TransferSaga
   private TransferSaga(ActorContext<Command> ctx, TimerScheduler<Command> timers, Start start,
       ActorRef<CoordinatorCommand> coordinator, LogInstances logInstances, TransferSettings settings,
       LongSupplier clock) {
-    // A journal failure restarts it (it recovers) instead of stopping it.
-    super(PersistenceId.of("Transfer", start.plan().id()), JOURNAL_FAILURE_BACKOFF);
+    // Journaled with the Coordinator; a journal failure restarts it (it recovers) instead of stopping it.
+    super(PersistenceId.of("Transfer", start.plan().id()),
+        OnLogInstance.Plugins.of(logInstances == null ? null : logInstances.coordinator()), Supervision.restartWithBackoff());
     this.ctx = ctx;
     this.timers = timers;
     this.plan = start.plan();
@@ -170,22 +153,8 @@ public final class TransferSaga
     this.settings = settings;
     this.sharding = ClusterSharding.get(ctx.getSystem());
     this.logic = new TransferSagaLogic(plan, settings.faultInjection() ? start.fault() : null,
-        start.stopFirst(), settings, clock, System::nanoTime, () -> java.util.UUID.randomUUID().toString(),
-        ctx.messageAdapter(TransferReply.class, FromShard::new));
-  }
-
-  @Override
-  public String journalPluginId() {
-    return coordinatorPlugins().map(LogInstance::journalPluginId).orElse("");
-  }
-
-  @Override
-  public String snapshotPluginId() {
-    return coordinatorPlugins().map(LogInstance::snapshotPluginId).orElse("");
-  }
-
-  private java.util.Optional<LogInstance> coordinatorPlugins() {
-    return logInstances == null ? java.util.Optional.empty() : java.util.Optional.of(logInstances.coordinator());
+        start.stopFirst(), settings, clock, System::nanoTime, () -> UUID.randomUUID().toString());
+    this.shardReplies = ctx.messageAdapter(TransferReply.class, FromShard::new);
   }
 
   @Override
@@ -271,9 +240,9 @@ public final class TransferSaga
     var address = Nodes.address(ctx.getSystem(), plan.toNode());
     Map<String, org.apache.pekko.actor.Address> locations = new HashMap<>();
     for (RangePlacement destination : plan.destinations()) {
-      locations.put(RangeShard.shardId(destination.entityId()), address);
+      locations.put(RangeShardEntity.shardId(destination.entityId()), address);
     }
-    ctx.pipeToSelf(Stages.adopt(RangeShard.allocation(ctx.getSystem()).setShardLocations(locations)),
+    ctx.pipeToSelf(Stages.adopt(RangeShardEntity.allocation(ctx.getSystem()).setShardLocations(locations)),
         (done, failure) -> new Placed(failure == null ? null : String.valueOf(failure)));
   }
 
@@ -284,12 +253,12 @@ public final class TransferSaga
   }
 
   /**
-   * Carries out the logic's effects in order. A {@link TransferSagaLogic.Persist} (always the last)
+   * Carries out the logic's effects in order. A {@link SagaEffect.Persist} (always the last)
    * becomes the returned effect; where none can be returned (after a persist) it is sent to self.
    */
-  private ReplyEffect<PhaseReached, SagaState> run(List<TransferSagaLogic.Effect> effects) {
-    for (TransferSagaLogic.Effect effect : effects) {
-      if (effect instanceof TransferSagaLogic.Persist persist) {
+  private ReplyEffect<PhaseReached, SagaState> run(List<SagaEffect> effects) {
+    for (SagaEffect effect : effects) {
+      if (effect instanceof SagaEffect.Persist persist) {
         return persist(persist.event());
       }
       carryOut(effect);
@@ -300,8 +269,8 @@ public final class TransferSaga
   private ReplyEffect<PhaseReached, SagaState> persist(PhaseReached event) {
     return Effect().persist(event)
         .thenRun(state -> {
-          for (TransferSagaLogic.Effect effect : logic.persisted(state)) {
-            if (effect instanceof TransferSagaLogic.Persist next) {
+          for (SagaEffect effect : logic.persisted(state)) {
+            if (effect instanceof SagaEffect.Persist next) {
               ctx.getSelf().tell(new PersistPhase(next.event()));
             } else {
               carryOut(effect);
@@ -311,42 +280,42 @@ public final class TransferSaga
         .thenNoReply();
   }
 
-  private void carryOut(TransferSagaLogic.Effect effect) {
-    if (effect instanceof TransferSagaLogic.Send send) {
-      shard(send.entityId()).tell(send.command());
-    } else if (effect instanceof TransferSagaLogic.StartCatchUp start) {
+  private void carryOut(SagaEffect effect) {
+    if (effect instanceof SagaEffect.Send send) {
+      shard(send.entityId()).tell(new RangeShardCommand.Step(send.step(), shardReplies));
+    } else if (effect instanceof SagaEffect.StartCatchUp start) {
       streams.put(start.source().entityId(), startStream(start.source(), start.fromSeqNr(), start.copy()));
-    } else if (effect instanceof TransferSagaLogic.StopCatchUp) {
+    } else if (effect instanceof SagaEffect.StopCatchUp) {
       streams.values().forEach(UniqueKillSwitch::shutdown);
-    } else if (effect instanceof TransferSagaLogic.RequestCommit) {
+    } else if (effect instanceof SagaEffect.RequestCommit) {
       coordinator.tell(new CoordinatorCommand.CommitTransfer(plan.id(),
           ctx.messageAdapter(CurrentShardMap.class, FromCoordinator::new)));
-    } else if (effect instanceof TransferSagaLogic.RequestRollBack) {
+    } else if (effect instanceof SagaEffect.RequestRollBack) {
       coordinator.tell(new CoordinatorCommand.RollBackTransfer(plan.id(),
           ctx.messageAdapter(CoordinatorCommand.TransferStatus.class, RollBackAnswered::new)));
-    } else if (effect instanceof TransferSagaLogic.ReadChunkLater later) {
+    } else if (effect instanceof SagaEffect.ReadChunkLater later) {
       timers.startSingleTimer(new NextChunk(later.from()), java.time.Duration.ofNanos(later.delayNanos()));
-    } else if (effect instanceof TransferSagaLogic.StartRamp) {
+    } else if (effect instanceof SagaEffect.StartRamp) {
       timers.startTimerWithFixedDelay(RampStep.INSTANCE, settings.redirectInterval());
-    } else if (effect instanceof TransferSagaLogic.StopRamp) {
+    } else if (effect instanceof SagaEffect.StopRamp) {
       timers.cancel(RampStep.INSTANCE);
-    } else if (effect instanceof TransferSagaLogic.CleanupLater) {
+    } else if (effect instanceof SagaEffect.CleanupLater) {
       timers.startSingleTimer(CleanupDue.INSTANCE, settings.cleanupAfter());
-    } else if (effect instanceof TransferSagaLogic.Purge purge) {
+    } else if (effect instanceof SagaEffect.Purge purge) {
       purge(purge.generations());
-    } else if (effect instanceof TransferSagaLogic.ReportProgress report) {
+    } else if (effect instanceof SagaEffect.ReportProgress report) {
       coordinator.tell(new CoordinatorCommand.ReportProgress(report.progress()));
-    } else if (effect instanceof TransferSagaLogic.AbortLater abort) {
+    } else if (effect instanceof SagaEffect.AbortLater abort) {
       ctx.getSelf().tell(new Abort(abort.reason()));
-    } else if (effect instanceof TransferSagaLogic.Halt halt) {
+    } else if (effect instanceof SagaEffect.Halt halt) {
       ctx.getLog().error("Transfer [{}]: injected crash at {}: halting the JVM", plan.id(), halt.phase());
       Runtime.getRuntime().halt(137);
-    } else if (effect instanceof TransferSagaLogic.End end) {
+    } else if (effect instanceof SagaEffect.End end) {
       timers.cancelAll();
       streams.values().forEach(UniqueKillSwitch::shutdown);
       coordinator.tell(new CoordinatorCommand.EndTransfer(end.progress(),
           ctx.messageAdapter(TransferReply.class, EndAcknowledged::new)));
-    } else if (effect instanceof TransferSagaLogic.Log log) {
+    } else if (effect instanceof SagaEffect.Log log) {
       if (log.warning()) {
         ctx.getLog().warn("Transfer [{}] {}", plan.id(), log.message());
       } else {
@@ -360,7 +329,7 @@ public final class TransferSaga
   // --- catch-up: stream each source's journal after its snapshot into the destinations
 
   private UniqueKillSwitch startStream(RangePlacement source, long from, String copy) {
-    String pid = PersistenceId.of(RangeShard.ENTITY_KEY.name(), source.entityId()).id();
+    String pid = RangeShardEntity.persistenceId(source.entityId()).id();
     EventsByPersistenceIdQuery query = PersistenceQuery.get(Adapter.toClassic(ctx.getSystem()))
         .getReadJournalFor(EventsByPersistenceIdQuery.class, logInstances.get(source.logInstance()).queryPluginId());
     ActorRef<Command> self = ctx.getSelf();
@@ -378,25 +347,20 @@ public final class TransferSaga
   }
 
   private CompletionStage<Long> applyEvents(String sourceEntityId, String copy, List<EventEnvelope> envelopes) {
-    List<Change> changes = new ArrayList<>();
-    long upTo = 0;
+    List<CatchUpBatch.SourceEvent> events = new ArrayList<>(envelopes.size());
     for (EventEnvelope envelope : envelopes) {
-      upTo = Math.max(upTo, envelope.sequenceNr());
-      changes.addAll(RangeShardEvent.changesOf(envelope.event(), envelope.sequenceNr()));
+      events.add(new CatchUpBatch.SourceEvent(envelope.sequenceNr(), envelope.event()));
     }
-    long last = upTo;
+    long last = events.get(events.size() - 1).seqNr();
     List<CompletableFuture<TransferReply>> replies = new ArrayList<>();
-    for (RangePlacement d : plan.destinations()) {
-      List<Change> mine = changes.stream().filter(c -> d.range().contains(KeyHash.of(c.key()))).toList();
-      replies.add(Stages.adopt(shard(d.entityId()).<TransferReply>ask(
-          replyTo -> new RangeShardCommand.ApplyChanges(plan.id(), copy, sourceEntityId, last, mine, 0, 0, replyTo),
-          settings.stepTimeout())));
+    for (SagaEffect.Send send : CatchUpBatch.steps(plan, copy, sourceEntityId, last, CatchUpBatch.changesOf(events), 0, 0)) {
+      replies.add(Stages.adopt(shard(send.entityId()).<TransferReply>ask(
+          replyTo -> new RangeShardCommand.Step(send.step(), replyTo), settings.stepTimeout())));
     }
     return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(all -> {
-      for (CompletableFuture<TransferReply> reply : replies) {
-        if (reply.join() instanceof TransferReply.Refused refused) {
-          throw new IllegalStateException(refused.entityId() + " refused: " + refused.reason());
-        }
+      String failure = CatchUpBatch.failureOf(replies.stream().map(CompletableFuture::join).toList());
+      if (failure != null) {
+        throw new IllegalStateException(failure);
       }
       return last;
     });
@@ -408,17 +372,16 @@ public final class TransferSaga
     ActorRef<LogPurger.Purged> replies = ctx.messageAdapter(LogPurger.Purged.class, PurgeDone::new);
     for (RangePlacement p : generations) {
       LogInstance instance = logInstances.get(p.logInstance());
-      Adapter.actorOf(ctx, LogPurger.purgeAll(persistenceIdOf(p.entityId()), instance.journalPluginId(),
-          instance.snapshotPluginId(), replies));
+      Adapter.actorOf(ctx, LogPurger.purgeAll(persistenceIdOf(p.entityId()), OnLogInstance.Plugins.of(instance), replies));
     }
   }
 
   private static String persistenceIdOf(String entityId) {
-    return PersistenceId.of(RangeShard.ENTITY_KEY.name(), entityId).id();
+    return RangeShardEntity.persistenceId(entityId).id();
   }
 
   private String entityIdOf(String persistenceId) {
-    return java.util.stream.Stream.concat(plan.sources().stream(), plan.destinations().stream())
+    return Stream.concat(plan.sources().stream(), plan.destinations().stream())
         .map(RangePlacement::entityId)
         .filter(id -> persistenceIdOf(id).equals(persistenceId))
         .findFirst()
@@ -426,6 +389,6 @@ public final class TransferSaga
   }
 
   private EntityRef<RangeShardCommand> shard(String entityId) {
-    return sharding.entityRefFor(RangeShard.ENTITY_KEY, entityId);
+    return sharding.entityRefFor(RangeShardEntity.ENTITY_KEY, entityId);
   }
 }

@@ -54,7 +54,7 @@ class ClusterLoadTest {
   }
 
   private ActorRef<CoordinatorCommand> coordinator(boolean followsLoad) {
-    ActorRef<CoordinatorCommand> ref = testKit.spawn(Coordinator.create(new Coordinator.Seed(SEED, followsLoad), "", "",
+    ActorRef<CoordinatorCommand> ref = testKit.spawn(Coordinator.create(new Coordinator.Seed(SEED, followsLoad), OnLogInstance.Plugins.DEFAULT,
         (start, self) -> Behaviors.ignore(), SETTINGS, Duration.ofSeconds(5), clock::get));
     return ref;
   }
@@ -94,7 +94,7 @@ class ClusterLoadTest {
 
   /** Journals 4,000 accesses of r0's first cells with no Coordinator (and so no map) around. */
   private LoadHistory pastHistory() {
-    ActorRef<ClusterLoad.Command> history = testKit.spawn(ClusterLoad.create("", "", SETTINGS, clock::get));
+    ActorRef<ClusterLoad.Command> history = testKit.spawn(ClusterLoad.create(OnLogInstance.Plugins.DEFAULT, SETTINGS, clock::get));
     for (int i = 0; i < 40; i++) {
       history.tell(new ClusterLoad.Report(hotReport("a", 100, 5)));
     }

@@ -1,5 +1,9 @@
 package dev.logshard.actors;
 
+import dev.logshard.core.shard.TransferStep;
+import dev.logshard.core.shard.KvReply;
+import dev.logshard.core.shard.Operation;
+import dev.logshard.core.shard.TransferReply;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -184,7 +188,7 @@ class RangeShardBatcherTest {
     List<String> keys = keysInR1(3);
     shard.tell(new RangeShardCommand.Put(keys.get(0), bytes("a"), Expectation.any(), probe.getRef())); // in flight
     shard.tell(new RangeShardCommand.Put(keys.get(1), bytes("b"), Expectation.any(), probe.getRef())); // queued
-    shard.tell(new RangeShardCommand.Discard("t1", steps.getRef()));
+    shard.tell(new RangeShardCommand.Step(new TransferStep.Discard("t1"), steps.getRef()));
     assertInstanceOf(KvReply.WrongRange.class, probe.receiveMessage());
     shard.tell(new RangeShardCommand.Put(keys.get(2), bytes("c"), Expectation.any(), probe.getRef()));
     assertInstanceOf(KvReply.WrongRange.class, probe.receiveMessage());

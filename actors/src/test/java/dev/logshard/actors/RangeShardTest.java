@@ -1,5 +1,13 @@
 package dev.logshard.actors;
 
+import dev.logshard.core.shard.TransferStep;
+import dev.logshard.core.shard.KvReply;
+import dev.logshard.core.shard.Operation;
+import dev.logshard.core.shard.RangeShardSnapshot;
+import dev.logshard.core.shard.TransferReply;
+import dev.logshard.core.shard.Change;
+import dev.logshard.core.shard.RangeShardEvent;
+import dev.logshard.core.shard.RangeShardState;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -213,7 +221,7 @@ class RangeShardTest {
     dev.logshard.core.profile.RangeSizes sizes = new dev.logshard.core.profile.RangeSizes();
     LogShardSettings settings = LogShardSettings.create(CONFIG);
     var kit = EventSourcedBehaviorTestKit.<RangeShardCommand, RangeShardEvent, RangeShardState>create(
-        testKit.system(), RangeShard.create(R1, settings, sizes),
+        testKit.system(), RangeShard.create(R1, null, settings, sizes),
         EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
     kit.clear();
     List<String> keys = keysIn(R1, 3);
@@ -242,15 +250,15 @@ class RangeShardTest {
   @Test
   void aDestinationTakesNoSnapshotUntilItsSnapshotCopyIsComplete() throws Exception {
     var kit = shard(R1, "logshard.snapshot.every-events = 5");
-    kit.<TransferReply>runCommand(r -> new RangeShardCommand.Follow("t1", "c1", List.of("r9.1"), r));
+    kit.<TransferReply>runCommand(r -> new RangeShardCommand.Step(new TransferStep.Follow("t1", "c1", List.of("r9.1")), r));
     List<String> keys = keysIn(R1, 40);
     for (int chunk = 0; chunk < 4; chunk++) {
-      List<RangeShardEvent.Change> changes = new ArrayList<>();
+      List<Change> changes = new ArrayList<>();
       for (String key : keys.subList(chunk * 10, chunk * 10 + 10)) {
-        changes.add(new RangeShardEvent.Change(key, bytes("v"), 7, 0));
+        changes.add(new Change(key, bytes("v"), 7, 0));
       }
       long upTo = chunk == 3 ? 42 : 0; // the last chunk marks the source's sequence number applied
-      var applied = kit.<TransferReply>runCommand(r -> new RangeShardCommand.ApplyChanges("t1", "c1", "r9.1", upTo, changes, 9, 0, r));
+      var applied = kit.<TransferReply>runCommand(r -> new RangeShardCommand.Step(new TransferStep.ApplyChanges("t1", "c1", "r9.1", upTo, changes, 9, 0), r));
       assertEquals(upTo, ((TransferReply.Applied) applied.reply()).seqNr());
     }
     // 5 events, 40 keys: without the rule, snapshots would have been taken along the way.
@@ -331,24 +339,24 @@ class RangeShardTest {
     List<String> keys = keysIn(R1, 3);
     put(kit, keys.get(0), "before", Expectation.any()); // seqNr 1: before any transfer followed
     TestProbe<TransferReply> answers = testKit.createTestProbe();
-    kit.runCommand(new RangeShardCommand.Fence("t0", 1, answers.getRef()));
+    kit.runCommand(new RangeShardCommand.Step(new TransferStep.Fence("t0", 1), answers.getRef()));
     // At once, while the fence is persisted (the destinations may apply meanwhile), then once it is.
     assertEquals(new TransferReply.Fenced(R1.entityId(), 1, null, false), answers.receiveMessage());
     assertEquals(new TransferReply.Fenced(R1.entityId(), 1, null, true), answers.receiveMessage()); // not kept: the stream brings it
-    kit.<TransferReply>runCommand(r -> new RangeShardCommand.Unfence("t0", r)); // seqNr 2, 3 (fence, unfence)
-    kit.<TransferReply>runCommand(r -> new RangeShardCommand.DescribeLog(r)); // a transfer follows from here
+    kit.<TransferReply>runCommand(r -> new RangeShardCommand.Step(new TransferStep.Unfence("t0"), r)); // seqNr 2, 3 (fence, unfence)
+    kit.<TransferReply>runCommand(r -> new RangeShardCommand.Step(new TransferStep.DescribeLog(), r)); // a transfer follows from here
     put(kit, keys.get(1), "a", Expectation.any()); // seqNr 4
     put(kit, keys.get(2), "b", Expectation.any()); // seqNr 5
-    kit.runCommand(new RangeShardCommand.Fence("t1", 5, answers.getRef()));
+    kit.runCommand(new RangeShardCommand.Step(new TransferStep.Fence("t1", 5), answers.getRef()));
     var early = (TransferReply.Fenced) answers.receiveMessage();
     var fenced = (TransferReply.Fenced) answers.receiveMessage();
     assertTrue(!early.durable() && fenced.durable());
     assertEquals(new TransferReply.Fenced(R1.entityId(), fenced.seqNr(), fenced.tail(), false), early, "the same final sequence number and tail");
     // Final: the last write, not the fence's own event; the tail: what the destinations lack (from 5).
     assertEquals(5, fenced.seqNr());
-    assertEquals(List.of(keys.get(2)), fenced.tail().stream().map(RangeShardEvent.Change::key).toList());
+    assertEquals(List.of(keys.get(2)), fenced.tail().stream().map(Change::key).toList());
     assertEquals(5, fenced.tail().get(0).sourceSeqNr());
-    var older = (TransferReply.Fenced) kit.<TransferReply>runCommand(r -> new RangeShardCommand.Fence("t1", 2, r)).reply();
+    var older = (TransferReply.Fenced) kit.<TransferReply>runCommand(r -> new RangeShardCommand.Step(new TransferStep.Fence("t1", 2), r)).reply();
     assertNull(older.tail(), "seqNr 2 and 3 were persisted before it kept changes");
   }
 
@@ -357,12 +365,12 @@ class RangeShardTest {
     var kit = shard();
     String key = keysIn(R1, 1).get(0);
     put(kit, key, "v1", Expectation.any());
-    assertInstanceOf(TransferReply.Fenced.class, kit.<TransferReply>runCommand(r -> new RangeShardCommand.Fence("t1", 1, r)).reply());
+    assertInstanceOf(TransferReply.Fenced.class, kit.<TransferReply>runCommand(r -> new RangeShardCommand.Step(new TransferStep.Fence("t1", 1), r)).reply());
     TestProbe<KvReply> held = testKit.createTestProbe();
     kit.runCommand(new RangeShardCommand.Put(key, bytes("v2"), Expectation.any(), held.getRef()));
     held.expectNoMessage(java.time.Duration.ofMillis(100)); // fenced: held
     assertEquals(new TransferReply.Done(R1.entityId(), "HandOff"),
-        kit.<TransferReply>runCommand(r -> new RangeShardCommand.HandOff("t1", 3, r)).reply());
+        kit.<TransferReply>runCommand(r -> new RangeShardCommand.Step(new TransferStep.HandOff("t1", 3), r)).reply());
     assertEquals(new KvReply.WrongRange(R1.entityId(), 3), held.receiveMessage());
     assertEquals(new KvReply.WrongRange(R1.entityId(), 3), get(kit, key));
     // Persisted: after a restart it still never writes (and the held write was not applied).
@@ -376,7 +384,7 @@ class RangeShardTest {
     LogShardSettings settings = LogShardSettings.create(CONFIG);
     LogInstances instances = LogInstances.fromConfig(CONFIG);
     ActorRef<RangeShardCommand> ref = testKit.spawn(
-        RangeShard.create("r1.9", (id, replyTo) -> replyTo.tell(new PlacementDirectory.Placement(null, 7)), instances, settings, new dev.logshard.core.profile.RangeSizes()));
+        RangeShardEntity.create("r1.9", (id, replyTo) -> replyTo.tell(new PlacementDirectory.Placement(null, 7)), instances, settings, new dev.logshard.core.profile.RangeSizes()));
     TestProbe<KvReply> probe = testKit.createTestProbe();
     ref.tell(new RangeShardCommand.Put("k", bytes("v"), Expectation.any(), probe.getRef()));
     assertEquals(new KvReply.WrongRange("r1.9", 7), probe.receiveMessage());

@@ -8,12 +8,13 @@ import dev.logshard.actors.LogShardSettings;
 import dev.logshard.actors.Profiler;
 import dev.logshard.actors.ProfilerSettings;
 import dev.logshard.actors.ProfilerView;
-import dev.logshard.actors.RangeShard;
+import dev.logshard.actors.OnLogInstance;
+import dev.logshard.actors.RangeShardEntity;
 import dev.logshard.actors.Router;
 import dev.logshard.actors.ShardMapSubscriber;
 import dev.logshard.actors.Stages;
 import dev.logshard.actors.TransferSaga;
-import dev.logshard.actors.TransferSettings;
+import dev.logshard.core.transfer.TransferSettings;
 import dev.logshard.actors.Transfers;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.profile.AccessRecorder;
@@ -64,14 +65,13 @@ final class Guardian {
       // it recovers. Starting entities ask the Coordinator for their placement.
       RangeSizes sizes = new RangeSizes();
       var coordinatorRef = new java.util.concurrent.atomic.AtomicReference<ActorRef<CoordinatorCommand>>();
-      RangeShard.init(system,
+      RangeShardEntity.init(system,
           (entityId, replyTo) -> coordinatorRef.get().tell(new CoordinatorCommand.ResolvePlacement(entityId, replyTo)),
           logInstances, settings, sizes);
       TransferSettings transferSettings = TransferSettings.create(system.settings().config());
-      var coordinatorLog = logInstances.coordinator();
       LoadHistorySettings loadSettings = LoadHistorySettings.create(system.settings().config());
       ActorRef<CoordinatorCommand> coordinator = Coordinator.init(system, Coordinator.create(seed,
-          coordinatorLog.journalPluginId(), coordinatorLog.snapshotPluginId(),
+          OnLogInstance.Plugins.of(logInstances.coordinator()),
           (start, self) -> TransferSaga.create(start, self, logInstances, transferSettings, System::currentTimeMillis),
           loadSettings, settings.askTimeout(), System::currentTimeMillis));
       coordinatorRef.set(coordinator);

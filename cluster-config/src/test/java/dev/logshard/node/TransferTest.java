@@ -12,8 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import dev.logshard.actors.KvReply;
-import dev.logshard.actors.RangeShard;
+import dev.logshard.core.shard.KvReply;
+import dev.logshard.actors.RangeShardEntity;
 import dev.logshard.core.Expectation;
 import dev.logshard.core.KeyHash;
 import dev.logshard.core.RangePlacement;
@@ -300,8 +300,8 @@ class TransferTest {
     String destination = done.get("destinations").get(0).asText();
     assertEquals("standard", placement("r4").logInstance(), "a move to a node keeps the log instance");
     assertEquals(destination, placement("r4").entityId());
-    var locations = await(RangeShard.allocation(node.system()).getShardLocations());
-    assertEquals(address, dev.logshard.actors.Nodes.name(locations.getShardLocations().get(RangeShard.shardId(destination)).address()),
+    var locations = await(RangeShardEntity.allocation(node.system()).getShardLocations());
+    assertEquals(address, dev.logshard.actors.Nodes.name(locations.getShardLocations().get(RangeShardEntity.shardId(destination)).address()),
         "the destination's shard was recorded at the node the move named");
     awaitTrue(() -> JSON.readTree(send(request("/v1/admin/nodes").GET()).body()).get("nodes").get(0).get("ranges")
         .toString().contains("\"" + destination + "\""), "the node runs " + destination);

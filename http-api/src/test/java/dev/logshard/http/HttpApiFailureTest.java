@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.logshard.actors.KeyValueStore;
-import dev.logshard.actors.KvReply;
+import dev.logshard.core.shard.KvReply;
 import dev.logshard.actors.LogShardSettings;
-import dev.logshard.actors.Operation;
+import dev.logshard.core.shard.Operation;
 import dev.logshard.core.Expectation;
 import dev.logshard.core.ShardMap;
 import java.net.URI;

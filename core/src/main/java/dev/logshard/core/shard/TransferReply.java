@@ -1,4 +1,4 @@
-package dev.logshard.actors;
+package dev.logshard.core.shard;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
@@ -22,22 +22,18 @@ public sealed interface TransferReply extends CborSerializable {
   String entityId();
 
   /**
-   * An answer that names the step it answers (its command's type, {@link #stepOf}), so a late answer
+   * An answer that names the step it answers ({@link TransferStep#name}), so a late answer
    * to an earlier step is not taken for the answer to the latest.
    */
   interface NamesStep {
     String step();
   }
 
-  static String stepOf(Class<?> command) {
-    return command.getSimpleName();
-  }
-
   /** The step is done (idempotently: repeating it is done too). */
   record Done(String entityId, String step) implements TransferReply, NamesStep {
 
-    static Done of(String entityId, Object command) {
-      return new Done(entityId, stepOf(command.getClass()));
+    public static Done of(String entityId, TransferStep step) {
+      return new Done(entityId, step.name());
     }
   }
 
@@ -48,7 +44,7 @@ public sealed interface TransferReply extends CborSerializable {
    * Entries of the open export (the copy at {@code seqNr}); {@code next} is where the next chunk
    * starts.
    */
-  record ExportChunk(String entityId, long seqNr, List<RangeShardEvent.Change> entries, int next, boolean last)
+  record ExportChunk(String entityId, long seqNr, List<Change> entries, int next, boolean last)
       implements TransferReply {}
 
   /** The source's last sequence number and the reads it redirected. */
@@ -61,12 +57,17 @@ public sealed interface TransferReply extends CborSerializable {
    * destinations may apply the tail meanwhile), and once it is persisted (true: only then may the
    * transfer commit, since a source that crashed before would come back unfenced).
    */
-  record Fenced(String entityId, long seqNr, List<RangeShardEvent.Change> tail, boolean durable)
+  record Fenced(String entityId, long seqNr, List<Change> tail, boolean durable)
       implements TransferReply {}
 
   /** The destination has applied its source up to {@code seqNr}. */
   record Applied(String entityId, String sourceEntityId, long seqNr, long step) implements TransferReply {}
 
   /** The step cannot be done here (the reason says why); the saga rolls back. */
-  record Refused(String entityId, String step, String reason) implements TransferReply, NamesStep {}
+  record Refused(String entityId, String step, String reason) implements TransferReply, NamesStep {
+
+    public static Refused of(String entityId, TransferStep step, String reason) {
+      return new Refused(entityId, step.name(), reason);
+    }
+  }
 }

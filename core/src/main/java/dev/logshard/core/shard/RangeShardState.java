@@ -1,13 +1,13 @@
-package dev.logshard.actors;
+package dev.logshard.core.shard;
 
-import dev.logshard.actors.RangeShardEvent.Change;
-import dev.logshard.actors.RangeShardEvent.ChangesApplied;
-import dev.logshard.actors.RangeShardEvent.FollowingStarted;
-import dev.logshard.actors.RangeShardEvent.SourceFenced;
-import dev.logshard.actors.RangeShardEvent.SourceHandedOff;
-import dev.logshard.actors.RangeShardEvent.SourceUnfenced;
-import dev.logshard.actors.RangeShardEvent.ValueDeleted;
-import dev.logshard.actors.RangeShardEvent.ValuePut;
+
+import dev.logshard.core.shard.RangeShardEvent.ChangesApplied;
+import dev.logshard.core.shard.RangeShardEvent.FollowingStarted;
+import dev.logshard.core.shard.RangeShardEvent.SourceFenced;
+import dev.logshard.core.shard.RangeShardEvent.SourceHandedOff;
+import dev.logshard.core.shard.RangeShardEvent.SourceUnfenced;
+import dev.logshard.core.shard.RangeShardEvent.ValueDeleted;
+import dev.logshard.core.shard.RangeShardEvent.ValuePut;
 import dev.logshard.core.KeyRange;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -145,7 +145,7 @@ public final class RangeShardState {
     return storedBytes;
   }
 
-  RangeShardState apply(RangeShardEvent event) {
+  public RangeShardState apply(RangeShardEvent event) {
     if (event instanceof ValuePut put) {
       put(put.key(), new Versioned(put.value(), put.version()));
     } else if (event instanceof ValueDeleted deleted) {
@@ -200,7 +200,7 @@ public final class RangeShardState {
   }
 
   /** For tests and diagnostics: whether the key is held as {@code value} at {@code version}. */
-  boolean holds(String key, String value, long version) {
+  public boolean holds(String key, String value, long version) {
     Versioned v = entries.get(key);
     return v != null && v.version() == version
         && new String(v.value(), StandardCharsets.UTF_8).equals(value);

@@ -1,6 +1,6 @@
-package dev.logshard.actors;
+package dev.logshard.core.shard;
 
-import dev.logshard.actors.RangeShardEvent.Change;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;

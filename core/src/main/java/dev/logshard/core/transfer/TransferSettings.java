@@ -1,4 +1,4 @@
-package dev.logshard.actors;
+package dev.logshard.core.transfer;
 
 import com.typesafe.config.Config;
 import java.time.Duration;

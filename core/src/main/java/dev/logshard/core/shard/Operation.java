@@ -1,4 +1,4 @@
-package dev.logshard.actors;
+package dev.logshard.core.shard;
 
 import dev.logshard.core.CborSerializable;
 import dev.logshard.core.Expectation;

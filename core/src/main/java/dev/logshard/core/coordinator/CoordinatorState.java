@@ -1,4 +1,4 @@
-package dev.logshard.actors;
+package dev.logshard.core.coordinator;
 
 import dev.logshard.core.CborSerializable;
 import dev.logshard.core.RangePlacement;
@@ -27,7 +27,7 @@ public record CoordinatorState(
     List<TransferProgress> ended) implements CborSerializable {
 
   /** Ended transfers kept for the admin API. */
-  static final int ENDED_KEPT = 100;
+  public static final int ENDED_KEPT = 100;
 
   private static final Pattern NUMBERED_RANGE = Pattern.compile("r(\\d{1,18})");
 
@@ -100,7 +100,7 @@ public record CoordinatorState(
     });
   }
 
-  CoordinatorState apply(CoordinatorEvent event) {
+  public CoordinatorState apply(CoordinatorEvent event) {
     if (event instanceof CoordinatorEvent.MapInitialized init) {
       return new CoordinatorState(init.epoch(), init.placements(), active, maxGeneration(init.placements(), 0),
           maxRangeNumber(init.placements(), 0), transferCount, ended);

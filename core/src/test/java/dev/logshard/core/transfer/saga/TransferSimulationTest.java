@@ -1,5 +1,6 @@
-package dev.logshard.actors;
+package dev.logshard.core.transfer.saga;
 
+import dev.logshard.core.transfer.TransferSettings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -7,17 +8,27 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import dev.logshard.actors.RangeShardEvent.Change;
-import dev.logshard.actors.TransferSaga.PhaseReached;
-import dev.logshard.actors.TransferSaga.SagaState;
-import dev.logshard.actors.TransferSagaLogic.Effect;
 import dev.logshard.core.Expectation;
 import dev.logshard.core.KeyHash;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.coordinator.CoordinatorEvent;
+import dev.logshard.core.coordinator.CoordinatorState;
+import dev.logshard.core.shard.KvReply;
+import dev.logshard.core.shard.Operation;
+import dev.logshard.core.shard.RangeShardDraft;
+import dev.logshard.core.shard.RangeShardEvent;
+import dev.logshard.core.shard.RangeShardLogic;
+import dev.logshard.core.shard.RangeShardState;
+import dev.logshard.core.shard.StepOutcome;
+import dev.logshard.core.shard.TransferReply;
+import dev.logshard.core.shard.TransferStep;
+import dev.logshard.core.shard.WrongRangeRetry;
 import dev.logshard.core.transfer.TransferPhase;
 import dev.logshard.core.transfer.TransferPlan;
+import dev.logshard.core.transfer.TransferProgress;
 import dev.logshard.core.transfer.TransferRequest;
+import dev.logshard.core.transfer.TransferSettings;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,10 +44,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A seeded, deterministic simulation of transfers on the real code: the saga's decisions
- * ({@link TransferSagaLogic}), the Coordinator's state machine ({@link CoordinatorState}, recovered
- * by replaying its journal), the RangeShard's rules for transfer steps ({@link TransferSteps}) and
- * writes ({@link RangeShardDraft} on {@link RangeShardState}), and the Router's way with a stale map
- * (on WrongRange it fetches the Coordinator's map and sends again, up to 8 times).
+ * ({@link TransferSagaLogic}, with the per-destination split of {@link CatchUpBatch}), the
+ * Coordinator's state machine ({@link CoordinatorState}, recovered by replaying its journal), a
+ * RangeShard's decisions ({@link RangeShardLogic}: what is served, held or refused, and every
+ * transfer step) and writes ({@link RangeShardDraft} on {@link RangeShardState}), and the Router's
+ * rule for a stale map ({@link WrongRangeRetry}: it fetches the Coordinator's map and sends again).
+ * The simulation only plays the world: journals, the network, clocks, crashes.
  *
  * <p>The world around them is simulated: an injected clock (timers fire as it moves), fake journals
  * (a list per persistence id; a purge deletes one), a network that delivers in random order, loses
@@ -54,9 +67,9 @@ import org.junit.jupiter.api.Test;
 class TransferSimulationTest {
 
   private static final int SEEDS = Integer.getInteger("simulation.seeds", 3000);
+  private static final int FAULT_FREE_SEEDS = 300;
   private static final int STEPS = 1_500;
   private static final int KEYS = 300;
-  private static final int ROUTER_ATTEMPTS = 8;
   /** Few, so a fence often finds its tail already dropped and leaves it to the catch-up stream. */
   private static final int RECENT_EVENTS = 8;
 
@@ -79,14 +92,33 @@ class TransferSimulationTest {
     // -Dsimulation.seed=N replays one seed, with its whole trace on failure.
     long only = Long.getLong("simulation.seed", 0);
     for (long seed = only > 0 ? only : 1; seed <= (only > 0 ? only : SEEDS); seed++) {
-      new Simulation(seed).run();
+      new Simulation(seed, true).run();
     }
+  }
+
+  /**
+   * Progress, not only safety: without injected faults (no lost or repeated messages, crashes,
+   * failed persists or stalled streams) every transfer commits, and runs commit many.
+   */
+  @Test
+  void withoutFaultsEveryTransferCommits() {
+    long commits = 0;
+    for (long seed = 1; seed <= FAULT_FREE_SEEDS; seed++) {
+      Simulation simulation = new Simulation(seed, false);
+      simulation.run();
+      assertEquals(simulation.transfersEnded, simulation.commits,
+          "seed " + seed + ": a transfer rolled back without a fault: " + simulation.rolledBack);
+      commits += simulation.commits;
+    }
+    assertTrue(commits >= FAULT_FREE_SEEDS * 3L, "only " + commits + " commits in " + FAULT_FREE_SEEDS + " runs");
   }
 
   /** One seeded run. */
   private static final class Simulation {
 
     private final long seed;
+    /** Whether the world injects faults: lost and repeated messages, crashes, failed persists, stalls. */
+    private final boolean faults;
     private final Random random;
     private long nanos = 1_000_000_000L;
 
@@ -112,12 +144,14 @@ class TransferSimulationTest {
     private long copies;
     private long transfersEnded;
     private long commits;
+    private final List<String> rolledBack = new ArrayList<>();
     private String where = "start";
     /** What happened to transfers, for the message of a failed check. */
     private final List<String> trace = new ArrayList<>();
 
-    Simulation(long seed) {
+    Simulation(long seed, boolean faults) {
       this.seed = seed;
+      this.faults = faults;
       this.random = new Random(seed);
       for (int i = 0; i < KEYS; i++) {
         keys.add("k" + i);
@@ -145,7 +179,7 @@ class TransferSimulationTest {
         this.plan = plan;
         this.incarnation = incarnation;
         this.logic = new TransferSagaLogic(plan, null, false, SETTINGS, () -> nanos / 1_000_000,
-            () -> nanos, () -> "copy" + ++copies, null);
+            () -> nanos, () -> "copy" + ++copies);
         SagaState recovered = SagaState.empty();
         for (PhaseReached e : sagaJournals.computeIfAbsent(plan.id(), id -> new ArrayList<>())) {
           recovered = recovered.apply(e);
@@ -156,23 +190,25 @@ class TransferSimulationTest {
       }
     }
 
-    /** A running RangeShard entity; {@code placement} null: unplaced (it only refuses). */
+    /**
+     * A running RangeShard entity: its state and its {@link RangeShardLogic}, which keeps only few
+     * recent changes, so a fence often finds its tail dropped and leaves it to the catch-up stream;
+     * {@code placement} null: unplaced (it only refuses).
+     */
     private static final class Shard {
       final RangePlacement placement;
       final RangeShardState state = new RangeShardState();
-      List<RangeShardSnapshot.Entry> export;
-      String exportTransfer;
-      long exportSeqNr;
+      final RangeShardLogic logic;
       final List<Write> held = new ArrayList<>();
-      /** As RangeShard: kept from the first DescribeLog until the fence ends; small, so it overflows. */
-      RecentChanges recent;
 
       Shard(RangePlacement placement) {
         this.placement = placement;
+        this.logic = placement == null ? null : new RangeShardLogic(placement, RECENT_EVENTS);
       }
     }
 
-    private record Write(String key, byte[] value, int attemptsLeft) {}
+    /** A client's write at its router's send number {@code attempt} (from 1). */
+    private record Write(String key, byte[] value, int attempt) {}
 
     /** A catch-up stream: the next source sequence number to read, for the snapshot copy it serves. */
     private record Stream(long next, String copy) {}
@@ -180,14 +216,15 @@ class TransferSimulationTest {
     /** Something in flight: to a saga incarnation, to a shard (answered to a saga), or to the Coordinator. */
     private sealed interface Message {}
 
-    private record ToSaga(String transferId, int incarnation, Function<TransferSagaLogic, List<Effect>> input,
+    private record ToSaga(String transferId, int incarnation, Function<TransferSagaLogic, List<SagaEffect>> input,
         boolean fromShard) implements Message {
-      ToSaga(String transferId, int incarnation, Function<TransferSagaLogic, List<Effect>> input) {
+      ToSaga(String transferId, int incarnation, Function<TransferSagaLogic, List<SagaEffect>> input) {
         this(transferId, incarnation, input, false);
       }
     }
 
-    private record ToShard(String entityId, RangeShardCommand command, String transferId, int incarnation)
+    /** A step to a shard; {@code local}: one the shard sent itself (never lost). */
+    private record ToShard(String entityId, TransferStep step, String transferId, int incarnation, boolean local)
         implements Message {}
 
     private record Commit(String transferId, int incarnation) implements Message {}
@@ -196,7 +233,7 @@ class TransferSimulationTest {
 
     private record RollBack(String transferId, int incarnation) implements Message {}
 
-    private record End(String transferId, dev.logshard.core.transfer.TransferProgress progress) implements Message {}
+    private record End(String transferId, TransferProgress progress) implements Message {}
 
     private record Purge(String entityId, String transferId, int incarnation) implements Message {}
 
@@ -229,11 +266,17 @@ class TransferSimulationTest {
         } else if (dice < 93) {
           catchUp();
         } else if (dice < 94) {
-          stallStreams();
+          if (faults) {
+            stallStreams();
+          }
         } else if (dice < 96) {
-          crashSaga();
+          if (faults) {
+            crashSaga();
+          }
         } else if (dice < 97) {
-          restartCoordinator();
+          if (faults) {
+            restartCoordinator();
+          }
         } else {
           routerMap = coordinator.shardMap();
         }
@@ -395,6 +438,7 @@ class TransferSimulationTest {
         plan.sources().forEach(s -> retired.add(s.entityId()));
       } else {
         assertEquals(TransferPhase.ROLLED_BACK, end.progress().phase());
+        rolledBack.add(id + " (" + end.progress().failure() + ")");
         assertEquals(0, transfer.get().committedEpoch(), where + ": " + id + " rolled back after its commit");
         plan.destinations().forEach(d -> retired.add(d.entityId()));
       }
@@ -412,9 +456,9 @@ class TransferSimulationTest {
         return;
       }
       int i = random.nextInt(network.size());
-      boolean remote = network.get(i) instanceof ToShard
+      boolean remote = network.get(i) instanceof ToShard toShard && !toShard.local()
           || network.get(i) instanceof ToSaga toSaga && toSaga.fromShard();
-      int dice = remote ? random.nextInt(100) : 100;
+      int dice = remote && faults ? random.nextInt(100) : 100;
       if (dice < 3) {
         network.remove(i); // lost
       } else if (dice < 8) {
@@ -431,7 +475,7 @@ class TransferSimulationTest {
           carryOut(saga, toSaga.input().apply(saga.logic));
         } // else: that incarnation is gone, and its mailbox with it
       } else if (message instanceof ToShard toShard) {
-        TransferReply reply = shardHandles(toShard.entityId(), toShard.command(), early ->
+        TransferReply reply = shardHandles(toShard, early ->
             network.add(new ToSaga(toShard.transferId(), toShard.incarnation(), l -> l.shardReplied(early), true)));
         if (reply != null) {
           network.add(new ToSaga(toShard.transferId(), toShard.incarnation(), l -> l.shardReplied(reply), true));
@@ -457,12 +501,12 @@ class TransferSimulationTest {
     }
 
     /** What the actor does with the logic's effects, on the simulated world. */
-    private void carryOut(Saga saga, List<Effect> effects) {
-      for (Effect effect : effects) {
-        if (effect instanceof TransferSagaLogic.Send send) {
-          network.add(new ToShard(send.entityId(), send.command(), saga.plan.id(), saga.incarnation));
-        } else if (effect instanceof TransferSagaLogic.Persist persist) {
-          if (random.nextInt(50) == 0) {
+    private void carryOut(Saga saga, List<SagaEffect> effects) {
+      for (SagaEffect effect : effects) {
+        if (effect instanceof SagaEffect.Send send) {
+          network.add(new ToShard(send.entityId(), send.step(), saga.plan.id(), saga.incarnation, false));
+        } else if (effect instanceof SagaEffect.Persist persist) {
+          if (faults && random.nextInt(50) == 0) {
             spawn(saga.plan, saga.incarnation + 1); // the journal failed: restart
             return;
           }
@@ -471,39 +515,39 @@ class TransferSimulationTest {
               + (persist.event().failure() == null ? "" : " (" + persist.event().failure() + ")"));
           saga.state = saga.state.apply(persist.event());
           carryOut(saga, saga.logic.persisted(saga.state));
-        } else if (effect instanceof TransferSagaLogic.StartCatchUp start) {
+        } else if (effect instanceof SagaEffect.StartCatchUp start) {
           saga.streams.put(start.source().entityId(), new Stream(start.fromSeqNr(), start.copy()));
-        } else if (effect instanceof TransferSagaLogic.StopCatchUp) {
+        } else if (effect instanceof SagaEffect.StopCatchUp) {
           for (String source : saga.streams.keySet()) {
             network.add(new ToSaga(saga.plan.id(), saga.incarnation, l -> l.cdcEnded(source, null)));
           }
           saga.streams.clear();
-        } else if (effect instanceof TransferSagaLogic.RequestCommit) {
+        } else if (effect instanceof SagaEffect.RequestCommit) {
           network.add(new Commit(saga.plan.id(), saga.incarnation));
-        } else if (effect instanceof TransferSagaLogic.RequestRollBack) {
+        } else if (effect instanceof SagaEffect.RequestRollBack) {
           network.add(new RollBack(saga.plan.id(), saga.incarnation));
-        } else if (effect instanceof TransferSagaLogic.ReadChunkLater later) {
+        } else if (effect instanceof SagaEffect.ReadChunkLater later) {
           saga.chunkDue = nanos + later.delayNanos();
           saga.chunkFrom = later.from();
-        } else if (effect instanceof TransferSagaLogic.StartRamp) {
+        } else if (effect instanceof SagaEffect.StartRamp) {
           saga.nextRamp = nanos + SETTINGS.redirectInterval().toNanos();
-        } else if (effect instanceof TransferSagaLogic.StopRamp) {
+        } else if (effect instanceof SagaEffect.StopRamp) {
           saga.nextRamp = null;
-        } else if (effect instanceof TransferSagaLogic.CleanupLater) {
+        } else if (effect instanceof SagaEffect.CleanupLater) {
           saga.cleanupDue = nanos + SETTINGS.cleanupAfter().toNanos();
-        } else if (effect instanceof TransferSagaLogic.Purge purge) {
+        } else if (effect instanceof SagaEffect.Purge purge) {
           for (RangePlacement p : purge.generations()) {
             network.add(new Purge(p.entityId(), saga.plan.id(), saga.incarnation));
           }
-        } else if (effect instanceof TransferSagaLogic.AbortLater abort) {
+        } else if (effect instanceof SagaEffect.AbortLater abort) {
           network.add(new ToSaga(saga.plan.id(), saga.incarnation, l -> l.abort(abort.reason())));
-        } else if (effect instanceof TransferSagaLogic.End end) {
+        } else if (effect instanceof SagaEffect.End end) {
           saga.streams.clear();
           saga.nextRamp = null;
           saga.chunkDue = null;
           saga.cleanupDue = null;
           network.add(new End(saga.plan.id(), end.progress()));
-        } else if (!(effect instanceof TransferSagaLogic.ReportProgress || effect instanceof TransferSagaLogic.Log)) {
+        } else if (!(effect instanceof SagaEffect.ReportProgress || effect instanceof SagaEffect.Log)) {
           throw new AssertionError("the simulation does not know " + effect);
         }
       }
@@ -511,6 +555,17 @@ class TransferSimulationTest {
 
     /** Moves the clock; the timers of every saga that are due fire (into its mailbox). */
     private void advanceClock(long millis) {
+      if (!faults) {
+        // Without faults nothing is slow either: what is in flight arrives (in random order), and
+        // the catch-up streams read what their sources wrote, before the clock moves on.
+        for (int guard = 0; (!network.isEmpty() || !streamsCaughtUp()) && guard < 10_000; guard++) {
+          if (!network.isEmpty()) {
+            deliverNext(network.remove(random.nextInt(network.size())));
+          } else {
+            catchUp();
+          }
+        }
+      }
       nanos += millis * 1_000_000L;
       for (Saga saga : sagas.values()) {
         String id = saga.plan.id();
@@ -554,30 +609,49 @@ class TransferSimulationTest {
       }
       Saga saga = streaming.get(random.nextInt(streaming.size()));
       List<String> sources = new ArrayList<>(saga.streams.keySet());
-      String source = sources.get(random.nextInt(sources.size()));
+      catchUp(saga, sources.get(random.nextInt(sources.size())));
+    }
+
+    /** Whether every catch-up stream has read its source's whole journal. */
+    private boolean streamsCaughtUp() {
+      for (Saga saga : sagas.values()) {
+        for (Map.Entry<String, Stream> e : saga.streams.entrySet()) {
+          if (e.getValue().next() <= logs.getOrDefault(e.getKey(), List.of()).size()) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+
+    /** One stretch of the catch-up stream of {@code source}; whether it read anything. */
+    private boolean catchUp(Saga saga, String source) {
       Stream stream = saga.streams.get(source);
       long from = stream.next();
       List<RangeShardEvent> log = logs.getOrDefault(source, List.of());
       if (from > log.size()) {
-        return;
+        return false;
       }
       long to = Math.min(log.size(), from + random.nextInt(5));
-      List<Change> changes = new ArrayList<>();
+      List<CatchUpBatch.SourceEvent> events = new ArrayList<>();
       for (long seqNr = from; seqNr <= to; seqNr++) {
-        changes.addAll(RangeShardEvent.changesOf(log.get((int) seqNr - 1), seqNr));
+        events.add(new CatchUpBatch.SourceEvent(seqNr, log.get((int) seqNr - 1)));
       }
-      for (RangePlacement d : saga.plan.destinations()) {
-        List<Change> mine = changes.stream().filter(c -> d.range().contains(KeyHash.of(c.key()))).toList();
-        TransferReply reply = shardHandles(d.entityId(),
-            new RangeShardCommand.ApplyChanges(saga.plan.id(), stream.copy(), source, to, mine, 0, 0, null), early -> { });
-        if (reply instanceof TransferReply.Refused refused) {
-          saga.streams.remove(source);
-          network.add(new ToSaga(saga.plan.id(), saga.incarnation, l -> l.cdcEnded(source, refused.reason())));
-          return;
-        }
+      List<TransferReply> replies = new ArrayList<>();
+      for (SagaEffect.Send send : CatchUpBatch.steps(saga.plan, stream.copy(), source, to, CatchUpBatch.changesOf(events),
+          0, 0)) {
+        replies.add(shardHandles(new ToShard(send.entityId(), send.step(), saga.plan.id(), saga.incarnation, false),
+            early -> { }));
+      }
+      String failure = CatchUpBatch.failureOf(replies);
+      if (failure != null) {
+        saga.streams.remove(source);
+        network.add(new ToSaga(saga.plan.id(), saga.incarnation, l -> l.cdcEnded(source, failure)));
+        return true;
       }
       saga.streams.put(source, new Stream(to + 1, stream.copy()));
       network.add(new ToSaga(saga.plan.id(), saga.incarnation, l -> l.cdcApplied(source, to)));
+      return true;
     }
 
     // --- RangeShards
@@ -600,9 +674,7 @@ class TransferSimulationTest {
     private void journal(String entityId, Shard shard, RangeShardEvent event) {
       shard.state.apply(event);
       logs.computeIfAbsent(entityId, id -> new ArrayList<>()).add(event);
-      if (shard.recent != null) {
-        shard.recent.record(List.of(event), lastSeqNr(entityId));
-      }
+      shard.logic.persisted(List.of(event), lastSeqNr(entityId));
     }
 
     private long lastSeqNr(String entityId) {
@@ -610,82 +682,43 @@ class TransferSimulationTest {
     }
 
     /**
-     * What {@link RangeShard} does with a transfer step; the answer, or null. An answer sent before
-     * persisting goes to {@code early}.
+     * What the RangeShard actor does with a transfer step, as its logic decides: the answer, or null.
+     * An answer sent before persisting goes to {@code early}; a step the shard sends itself goes
+     * back on the network.
      */
-    private TransferReply shardHandles(String entityId, RangeShardCommand command, Consumer<TransferReply> early) {
+    private TransferReply shardHandles(ToShard message, Consumer<TransferReply> early) {
+      String entityId = message.entityId();
       Shard shard = shard(entityId);
-      if (shard.placement == null) { // unplaced: as RangeShard.unplaced
-        return command instanceof RangeShardCommand.Unfence || command instanceof RangeShardCommand.HandOff
-            || command instanceof RangeShardCommand.Discard
-            ? TransferReply.Done.of(entityId, command)
-            : TransferSteps.refused(entityId, command.getClass(), "not placed");
+      if (shard.placement == null) {
+        return RangeShardLogic.unplacedAnswer(entityId, coordinator.epoch(), message.step());
       }
-      RangeShardState state = shard.state;
-      TransferSteps.Outcome outcome;
-      if (command instanceof RangeShardCommand.OpenExport open) {
-        TransferReply refusal = TransferSteps.refusalToExport(state, entityId);
-        if (refusal != null) {
-          return refusal;
+      StepOutcome outcome = shard.logic.onStep(shard.state, message.step(), lastSeqNr(entityId));
+      if (outcome.early() != null) {
+        early.accept(outcome.early());
+        if (faults && random.nextInt(10) == 0) {
+          // The source crashes before its fence is persisted: it comes back unfenced, without
+          // what it kept in memory (and the writes it held, never acknowledged), and never sends
+          // the durable answer.
+          trace.add(where + ": " + entityId + " crashed before its fence was persisted");
+          running.remove(entityId);
+          return null;
         }
-        shard.export = state.exportEntries();
-        shard.exportTransfer = open.transferId();
-        shard.exportSeqNr = lastSeqNr(entityId);
-        return new TransferReply.ExportOpened(entityId, lastSeqNr(entityId), state.keyCount(), state.storedBytes(),
-            state.lastVersion());
-      } else if (command instanceof RangeShardCommand.ReadExport read) {
-        return shard.export == null || !read.transferId().equals(shard.exportTransfer)
-            ? TransferSteps.refused(entityId, RangeShardCommand.ReadExport.class, "no open export")
-            : TransferSteps.chunk(entityId, shard.exportSeqNr, shard.export, read.from(), read.maxBytes());
-      } else if (command instanceof RangeShardCommand.DescribeLog || command instanceof RangeShardCommand.RedirectReads) {
-        if (command instanceof RangeShardCommand.DescribeLog && shard.recent == null && state.handedOffEpoch() == 0) {
-          shard.recent = new RecentChanges(RECENT_EVENTS, 1 << 20);
-        }
-        return new TransferReply.LogPosition(entityId, lastSeqNr(entityId), 0, 0);
-      } else if (command instanceof RangeShardCommand.Discard) {
-        running.remove(entityId); // what it held is lost: those writes were never acknowledged
-        return TransferReply.Done.of(entityId, command);
-      } else if (command instanceof RangeShardCommand.Fence fence) {
-        outcome = TransferSteps.fence(state, entityId, fence.transferId(), fence.tailFrom(), shard.recent,
-            lastSeqNr(entityId));
-        if (outcome.event() != null) {
-          shard.export = null;
-        }
-        if (outcome.early() != null) {
-          early.accept(outcome.early());
-          if (random.nextInt(10) == 0) {
-            // The source crashes before its fence is persisted: it comes back unfenced, without
-            // what it kept in memory, and never sends the durable answer.
-            trace.add(where + ": " + entityId + " crashed before its fence was persisted");
-            shard.recent = null;
-            return null;
-          }
-        }
-      } else if (command instanceof RangeShardCommand.Unfence unfence) {
-        shard.export = null;
-        shard.recent = null;
-        outcome = TransferSteps.unfence(state, entityId, unfence.transferId());
-      } else if (command instanceof RangeShardCommand.HandOff handOff) {
-        shard.export = null;
-        shard.recent = null;
-        outcome = TransferSteps.handOff(state, entityId, handOff.transferId(), handOff.epoch());
-      } else if (command instanceof RangeShardCommand.Follow follow) {
-        outcome = TransferSteps.follow(state, entityId, follow.transferId(), follow.copy(), follow.sourceEntityIds());
-      } else if (command instanceof RangeShardCommand.ApplyChanges apply) {
-        outcome = TransferSteps.applyChanges(state, entityId, shard.placement.range(), apply.transferId(), apply.copy(),
-            apply.sourceEntityId(), apply.upToSeqNr(), apply.changes(), apply.sourceLastVersion(), apply.step());
-      } else {
-        throw new AssertionError("the simulation does not know " + command);
+      }
+      if (outcome.next() != null) {
+        network.add(new ToShard(entityId, outcome.next(), message.transferId(), message.incarnation(), true));
       }
       if (outcome.event() != null) {
         journal(entityId, shard, outcome.event());
-        if (state.fencedBy() == null || state.handedOffEpoch() > 0) {
-          List<Write> held = new ArrayList<>(shard.held);
-          shard.held.clear();
-          held.forEach(this::attempt); // the fence ended: what it held goes on (or back to its router)
-        }
       }
-      return outcome.answer().of(state, lastSeqNr(entityId));
+      if (outcome.stops()) {
+        running.remove(entityId); // what it held is lost: those writes were never acknowledged
+      }
+      if (outcome.releasesHeld()) {
+        List<Write> held = new ArrayList<>(shard.held);
+        shard.held.clear();
+        held.forEach(this::attempt); // the fence ended: what it held goes on (or back to its router)
+      }
+      return outcome.answer() == null ? null : outcome.answer().of(shard.state, lastSeqNr(entityId));
     }
 
     // --- clients and their routers
@@ -694,21 +727,25 @@ class TransferSimulationTest {
       String key = keys.get(random.nextInt(keys.size()));
       boolean delete = random.nextInt(10) == 0;
       byte[] value = delete ? null : (key + "@" + random.nextInt()).getBytes(StandardCharsets.UTF_8);
-      attempt(new Write(key, value, ROUTER_ATTEMPTS));
+      attempt(new Write(key, value, 1));
     }
 
     /** The Router sends the write where its map says; on WrongRange it fetches the map and sends again. */
     private void attempt(Write write) {
       RangePlacement placement = routerMap.lookup(write.key());
       Shard shard = shard(placement.entityId());
-      if (shard.placement == null || shard.state.handedOffEpoch() > 0) {
+      RangeShardLogic.Admission admission = shard.placement == null
+          ? RangeShardLogic.Admission.WRONG_RANGE : shard.logic.admit(shard.state, true);
+      if (admission == RangeShardLogic.Admission.WRONG_RANGE) {
+        KvReply wrongRange = shard.placement == null
+            ? new KvReply.WrongRange(placement.entityId(), 0) : shard.logic.wrongRange(shard.state);
         routerMap = coordinator.shardMap();
-        if (write.attemptsLeft() > 1) {
-          attempt(new Write(write.key(), write.value(), write.attemptsLeft() - 1));
+        if (WrongRangeRetry.sendAgain(wrongRange, write.attempt())) {
+          attempt(new Write(write.key(), write.value(), write.attempt() + 1));
         } // else the request fails: never acknowledged
         return;
       }
-      if (shard.state.fencedBy() != null) {
+      if (admission == RangeShardLogic.Admission.HOLD) {
         shard.held.add(write);
         return;
       }

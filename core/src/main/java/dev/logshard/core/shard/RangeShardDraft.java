@@ -1,7 +1,7 @@
-package dev.logshard.actors;
+package dev.logshard.core.shard;
 
-import dev.logshard.actors.RangeShardEvent.ValueDeleted;
-import dev.logshard.actors.RangeShardEvent.ValuePut;
+import dev.logshard.core.shard.RangeShardEvent.ValueDeleted;
+import dev.logshard.core.shard.RangeShardEvent.ValuePut;
 import dev.logshard.core.KeyRange;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,7 +13,7 @@ import java.util.Map;
  * effect of the ones before it, and the draft collects the events to persist. Plain Java, so
  * the rules of a put, delete or compare-and-set live in one place for single commands and batches.
  */
-final class RangeShardDraft {
+public final class RangeShardDraft {
 
   private static final RangeShardState.Versioned DELETED = new RangeShardState.Versioned(null, 0);
 
@@ -24,18 +24,18 @@ final class RangeShardDraft {
   private Map<String, RangeShardState.Versioned> overlay;
   private List<RangeShardEvent> events;
 
-  RangeShardDraft(RangeShardState state, KeyRange range, String entityId) {
+  public RangeShardDraft(RangeShardState state, KeyRange range, String entityId) {
     this.state = state;
     this.range = range;
     this.entityId = entityId;
     this.lastVersion = state.lastVersion();
   }
 
-  List<RangeShardEvent> events() {
+  public List<RangeShardEvent> events() {
     return events == null ? List.of() : events;
   }
 
-  KvReply apply(Operation op) {
+  public KvReply apply(Operation op) {
     if (!range.contains(op.key())) {
       return new KvReply.WrongRange(entityId, 0);
     }

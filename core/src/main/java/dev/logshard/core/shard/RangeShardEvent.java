@@ -1,4 +1,4 @@
-package dev.logshard.actors;
+package dev.logshard.core.shard;
 
 import dev.logshard.core.CborSerializable;
 import java.util.List;
@@ -43,22 +43,6 @@ public sealed interface RangeShardEvent extends CborSerializable {
   record ValuePut(String key, byte[] value, long version) implements RangeShardEvent {}
 
   record ValueDeleted(String key, long version) implements RangeShardEvent {}
-
-  /**
-   * A key's change as a Transfer copies it: a value, or a delete when {@code value} is null;
-   * {@code sourceSeqNr} is the source event's sequence number (0 for snapshot entries).
-   */
-  record Change(String key, byte[] value, long version, long sourceSeqNr) {
-
-    /** Key and value bytes (what a transfer copies and counts). */
-    long sizeInBytes() {
-      return sizeOf(key, value);
-    }
-
-    static long sizeOf(String key, byte[] value) {
-      return key.length() + (value == null ? 0 : value.length);
-    }
-  }
 
   /** Source: writes are held for this transfer. */
   record SourceFenced(String transferId) implements RangeShardEvent {

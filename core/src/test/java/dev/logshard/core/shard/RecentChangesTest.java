@@ -1,9 +1,9 @@
-package dev.logshard.actors;
+package dev.logshard.core.shard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.logshard.actors.RangeShardEvent.Change;
+import dev.logshard.core.shard.Change;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

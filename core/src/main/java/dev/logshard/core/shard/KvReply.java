@@ -1,4 +1,4 @@
-package dev.logshard.actors;
+package dev.logshard.core.shard;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
