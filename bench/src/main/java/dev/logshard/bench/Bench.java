@@ -1,7 +1,7 @@
 package dev.logshard.bench;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code java -jar bench/target/logshard-bench.jar load …}: LogShard's benchmark tools. */
 @Command(

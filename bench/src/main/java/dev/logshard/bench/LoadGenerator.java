@@ -172,15 +172,18 @@ public final class LoadGenerator implements Callable<Integer> {
       Thread.currentThread().interrupt();
       return false;
     } catch (Exception e) {
-      errors.incrementAndGet();
+      record(read, 0, System.nanoTime() - startNanos);
       return true;
     }
   }
 
+  /**
+   * A request's latency; a failed one (not 2xx, or no answer: {@code status} 0) counts too, at its
+   * time to failure, so failing fast cannot make the percentiles look better; it is also an error.
+   */
   private void record(boolean read, int status, long nanos) {
     if (status / 100 != 2) {
       errors.incrementAndGet();
-      return;
     }
     (read ? reads : updates).recordValue(Math.max(1, nanos / 1000));
   }

@@ -3,9 +3,9 @@ package dev.logshard.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Requests at a fixed rate, whatever the latency (an open loop), sent by a fixed set of worker

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.logshard.core.KeyHash;
 import dev.logshard.core.KeyRange;
-import java.math.BigInteger;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -140,12 +140,17 @@ public final class TransferBench implements Callable<Integer> {
           }
           if (repeat > 1) {
             System.out.printf(Locale.ROOT,
-                "RESULT moves mode=%s rate=%d moves=%d fence_ms_p50=%d fence_ms_p90=%d fence_ms_p99=%d fence_ms_max=%d"
-                    + " write_gap_ms_p50=%d write_gap_ms_max=%d write_gap_before_ms_p50=%d write_gap_before_ms_max=%d"
+                // The headline: how long the range took no writes, as its clients saw it (the longest gap
+                // between acknowledged probe writes: from the fence until the destination accepted the
+                // held writes re-sent to it), beside the same gap without a move; then the saga's fence
+                // (fence start to every source handed off) and its steps.
+                "RESULT moves mode=%s rate=%d moves=%d write_unavailable_ms_p50=%d write_unavailable_ms_p90=%d"
+                    + " write_unavailable_ms_max=%d write_gap_without_move_ms_p50=%d write_gap_without_move_ms_max=%d"
+                    + " fence_to_handoff_ms_p50=%d fence_to_handoff_ms_p90=%d fence_to_handoff_ms_max=%d"
                     + " failed_requests=%d%n",
-                mode, loadRate, repeat, fences.getValueAtPercentile(50), fences.getValueAtPercentile(90),
-                fences.getValueAtPercentile(99), fences.getMaxValue(), gaps.getValueAtPercentile(50), gaps.getMaxValue(),
-                gapsBefore.getValueAtPercentile(50), gapsBefore.getMaxValue(), failed);
+                mode, loadRate, repeat, gaps.getValueAtPercentile(50), gaps.getValueAtPercentile(90), gaps.getMaxValue(),
+                gapsBefore.getValueAtPercentile(50), gapsBefore.getMaxValue(), fences.getValueAtPercentile(50),
+                fences.getValueAtPercentile(90), fences.getMaxValue(), failed);
             StringBuilder line = new StringBuilder("RESULT fence-steps mode=" + mode + " rate=" + loadRate);
             steps.forEach((step, h) -> line.append(String.format(Locale.ROOT, " %s_ms_p50=%d %s_ms_p90=%d %s_ms_max=%d",
                 step, h.getValueAtPercentile(50), step, h.getValueAtPercentile(90), step, h.getMaxValue())));
@@ -171,7 +176,7 @@ public final class TransferBench implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "warmed up for %d s at %d requests/s%n", warmupSeconds, loadRate);
   }
 
-  /** Closed loop, 64 clients, 10 s of YCSB-A: the node's maximum here. */
+  /** Closed loop, 64 clients, 10 s of YCSB-A: the node's maximum here, in successful requests per second. */
   private int calibrate(byte[] value) throws InterruptedException {
     AtomicLong done = new AtomicLong();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -183,8 +188,11 @@ public final class TransferBench implements Callable<Integer> {
         while (System.nanoTime() < end) {
           String key = "user:" + keys.nextValue().intValue();
           try {
-            client.send(random.nextBoolean() ? get(key) : put(key, value), HttpResponse.BodyHandlers.discarding());
-            done.incrementAndGet();
+            int status = client.send(random.nextBoolean() ? get(key) : put(key, value),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status / 100 == 2) {
+              done.incrementAndGet(); // only successes count: a node that fails fast is not faster
+            }
           } catch (Exception e) {
             return;
           }
@@ -275,19 +283,20 @@ public final class TransferBench implements Callable<Integer> {
       Thread.sleep(200);
     }
 
-    double beforeRate = before.getTotalCount() / (double) beforeSeconds;
-    double duringRate = during.getTotalCount() / transferSeconds;
+    // Throughput counts successes; the latency histograms count every request (failures at their time to failure).
+    double beforeRate = (before.getTotalCount() - loadErrorsBefore) / (double) beforeSeconds;
+    double duringRate = (during.getTotalCount() - loadErrorsDuring) / transferSeconds;
     double mb = progress.get("bytesCopied").asLong() / 1e6;
     double copyMillis = progress.get("phaseMillis").path("SNAPSHOT").asDouble();
     System.out.printf(Locale.ROOT,
         "RESULT transfer mode=%s range=%s to=%s outcome=%s rate=%d keys_copied=%d mb_copied=%.1f duration_s=%.1f"
-            + " snapshot_mb_per_s=%.1f fence_ms=%d longest_probe_write_gap_ms=%.0f (before: %.0f) errors_before=%d/%d"
+            + " snapshot_mb_per_s=%.1f write_unavailable_ms=%.0f (without a move: %.0f) fence_to_handoff_ms=%d errors_before=%d/%d"
             + " errors_during=%d/%d"
             + " ops_per_s_before=%.0f ops_per_s_during=%.0f dip_pct=%.1f p99_ms_before=%.1f p99_ms_during=%.1f phases=%s"
             + " fence_steps=%s%n",
         mode, range, toInstance, progress.get("phase").asText(), loadRate, progress.get("keysCopied").asLong(), mb,
-        transferSeconds, copyMillis > 0 ? mb / (copyMillis / 1000.0) : 0, progress.get("fenceMillis").asLong(),
-        longestWriteGap.get() / 1e6, longestWriteGapBefore / 1e6, loadErrorsBefore, probeErrorsBefore, loadErrorsDuring, probeErrorsDuring,
+        transferSeconds, copyMillis > 0 ? mb / (copyMillis / 1000.0) : 0,
+        longestWriteGap.get() / 1e6, longestWriteGapBefore / 1e6, progress.get("fenceMillis").asLong(), loadErrorsBefore, probeErrorsBefore, loadErrorsDuring, probeErrorsDuring,
         beforeRate, duringRate,
         100.0 * (beforeRate - duringRate) / beforeRate, before.getValueAtPercentile(99) / 1000.0,
         during.getValueAtPercentile(99) / 1000.0, progress.get("phaseMillis"), progress.get("fenceStepMillis"));
@@ -354,13 +363,14 @@ public final class TransferBench implements Callable<Integer> {
           } catch (IOException e) {
             status = 0;
           }
+          long now = System.nanoTime();
+          if (latencies != null) {
+            // A failed request counts at its time to failure: failing fast must not improve "p99 during".
+            latencies.recordValue(Math.max(1, (now - due) / 1000));
+          }
           if (status / 100 != 2) {
             errors.incrementAndGet();
             return;
-          }
-          long now = System.nanoTime();
-          if (latencies != null) {
-            latencies.recordValue(Math.max(1, (now - due) / 1000));
           }
           if (!read && lastWrite != null) {
             long previous = lastWrite.getAndAccumulate(now, Math::max);

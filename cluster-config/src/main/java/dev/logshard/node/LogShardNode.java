@@ -1,9 +1,9 @@
 package dev.logshard.node;
 
 import com.typesafe.config.Config;
-import dev.logshard.actors.KeyValueStore;
-import dev.logshard.actors.Coordinator;
-import dev.logshard.actors.LogShardSettings;
+import dev.logshard.actors.coordinator.Coordinator;
+import dev.logshard.actors.rangeshard.LogShardSettings;
+import dev.logshard.actors.routing.KeyValueStore;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.profile.AccessRecorder;
 import dev.logshard.http.HttpSettings;

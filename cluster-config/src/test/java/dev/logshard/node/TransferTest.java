@@ -12,16 +12,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import dev.logshard.core.shard.KvReply;
-import dev.logshard.actors.RangeShardEntity;
+import dev.logshard.actors.rangeshard.RangeShardEntity;
 import dev.logshard.core.Expectation;
 import dev.logshard.core.KeyHash;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.shard.KvReply;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -301,7 +301,7 @@ class TransferTest {
     assertEquals("standard", placement("r4").logInstance(), "a move to a node keeps the log instance");
     assertEquals(destination, placement("r4").entityId());
     var locations = await(RangeShardEntity.allocation(node.system()).getShardLocations());
-    assertEquals(address, dev.logshard.actors.Nodes.name(locations.getShardLocations().get(RangeShardEntity.shardId(destination)).address()),
+    assertEquals(address, dev.logshard.actors.coordinator.Nodes.name(locations.getShardLocations().get(RangeShardEntity.shardId(destination)).address()),
         "the destination's shard was recorded at the node the move named");
     awaitTrue(() -> JSON.readTree(send(request("/v1/admin/nodes").GET()).body()).get("nodes").get(0).get("ranges")
         .toString().contains("\"" + destination + "\""), "the node runs " + destination);

@@ -1,6 +1,6 @@
 package dev.logshard.http;
 
-import dev.logshard.actors.LogShardSettings;
+import dev.logshard.actors.rangeshard.LogShardSettings;
 import dev.logshard.core.Expectation;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;

@@ -26,20 +26,6 @@ final class TransferJson {
 
   private TransferJson() {}
 
-  /** The body of {@code PUT /v1/admin/profiler}: {@code {"recording": true|false}}. */
-  static boolean recording(byte[] body) throws BadRequest {
-    JsonNode root;
-    try {
-      root = JSON.readTree(body);
-    } catch (IOException e) {
-      root = null;
-    }
-    if (root == null || !root.isObject() || root.size() != 1 || !root.path("recording").isBoolean()) {
-      throw BadRequest.of("the body must be {\"recording\": true} or {\"recording\": false}");
-    }
-    return root.get("recording").asBoolean();
-  }
-
   static TransferRequest parse(byte[] body) throws BadRequest {
     JsonNode root;
     try {

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import dev.logshard.actors.KeyValueStore;
-import dev.logshard.core.shard.KvReply;
-import dev.logshard.actors.LogShardSettings;
-import dev.logshard.core.shard.Operation;
+import dev.logshard.actors.rangeshard.LogShardSettings;
+import dev.logshard.actors.routing.KeyValueStore;
 import dev.logshard.core.Expectation;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.shard.KvReply;
+import dev.logshard.core.shard.Operation;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

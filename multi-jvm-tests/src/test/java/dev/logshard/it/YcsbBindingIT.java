@@ -44,6 +44,7 @@ class YcsbBindingIT {
       LogShardDB db = new LogShardDB();
       Properties properties = new Properties();
       properties.setProperty("logshard.url", node.url());
+      properties.setProperty("fieldcount", "3");
       db.setProperties(properties);
       db.init();
 
@@ -53,17 +54,24 @@ class YcsbBindingIT {
       assertEquals(Map.of("field0", "a", "field1", "b", "field2", "c"), strings(all));
 
       // A partial update reads, merges and writes back with If-Match: the other fields stay.
+      long before = db.requestsSent();
       assertEquals(Status.OK, db.update("usertable", "user1", fields("field1", "B")));
+      assertEquals(2, db.requestsSent() - before, "a GET and a PUT");
       Map<String, ByteIterator> some = new HashMap<>();
       assertEquals(Status.OK, db.read("usertable", "user1", Set.of("field1", "field2"), some));
       assertEquals(Map.of("field1", "B", "field2", "c"), strings(some));
-      // An update of every field is one plain PUT.
+      // An update of every field is one PUT.
+      before = db.requestsSent();
       assertEquals(Status.OK, db.update("usertable", "user1", fields("field0", "x", "field1", "y", "field2", "z")));
+      assertEquals(1, db.requestsSent() - before, "one PUT, no read");
       all.clear();
       assertEquals(Status.OK, db.read("usertable", "user1", null, all));
       assertEquals(Map.of("field0", "x", "field1", "y", "field2", "z"), strings(all));
 
       assertEquals(Status.NOT_FOUND, db.update("usertable", "nobody", fields("field0", "q")));
+      assertEquals(Status.NOT_FOUND, db.update("usertable", "nobody", fields("field0", "x", "field1", "y", "field2", "z")),
+          "an update of every field does not create a record");
+      assertEquals(Status.NOT_FOUND, db.read("usertable", "nobody", null, new HashMap<>()));
       assertEquals(Status.OK, db.delete("usertable", "user1"));
       assertEquals(Status.NOT_FOUND, db.read("usertable", "user1", null, new HashMap<>()));
       assertEquals(Status.NOT_FOUND, db.delete("usertable", "user1"));

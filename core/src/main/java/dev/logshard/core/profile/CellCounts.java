@@ -1,6 +1,7 @@
 package dev.logshard.core.profile;
 
 import dev.logshard.core.CborSerializable;
+
 /**
  * Accesses per {@link RingCells} cell, sparse: only the cells that saw any. What a node's profiler
  * reports each tick and what the load history journals.

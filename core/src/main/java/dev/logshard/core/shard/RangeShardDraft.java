@@ -1,8 +1,8 @@
 package dev.logshard.core.shard;
 
+import dev.logshard.core.KeyRange;
 import dev.logshard.core.shard.RangeShardEvent.ValueDeleted;
 import dev.logshard.core.shard.RangeShardEvent.ValuePut;
-import dev.logshard.core.KeyRange;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

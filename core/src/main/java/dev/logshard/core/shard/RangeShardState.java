@@ -1,6 +1,6 @@
 package dev.logshard.core.shard;
 
-
+import dev.logshard.core.KeyRange;
 import dev.logshard.core.shard.RangeShardEvent.ChangesApplied;
 import dev.logshard.core.shard.RangeShardEvent.FollowingStarted;
 import dev.logshard.core.shard.RangeShardEvent.SourceFenced;
@@ -8,7 +8,6 @@ import dev.logshard.core.shard.RangeShardEvent.SourceHandedOff;
 import dev.logshard.core.shard.RangeShardEvent.SourceUnfenced;
 import dev.logshard.core.shard.RangeShardEvent.ValueDeleted;
 import dev.logshard.core.shard.RangeShardEvent.ValuePut;
-import dev.logshard.core.KeyRange;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,6 +1,5 @@
 package dev.logshard.core.shard;
 
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;

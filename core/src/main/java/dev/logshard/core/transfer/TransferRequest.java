@@ -55,6 +55,21 @@ public record TransferRequest(TransferKind kind, List<String> rangeIds, String t
     return new TransferRequest(kind, rangeIds, toInstance, at, fault, stopFirst, toNode);
   }
 
+  /** Whether this is a split that names no point: it is cut at the range's load median. */
+  public boolean needsSplitPoint() {
+    return kind == TransferKind.SPLIT && splitAt == null;
+  }
+
+  /**
+   * A split without a point cuts at the load median: the live profile's ({@code profileMedian})
+   * when the node has one, else the persisted load history's ({@code historyMedian}, say right
+   * after a restart), else (both null) the Coordinator's midpoint. Medians are unsigned hashes.
+   */
+  public TransferRequest atLoadMedian(String profileMedian, String historyMedian) {
+    String median = profileMedian != null ? profileMedian : historyMedian;
+    return needsSplitPoint() && median != null ? withSplitAt(Long.parseUnsignedLong(median)) : this;
+  }
+
   /** Allocates what new placements need: generations (never reused) and fresh range ids. */
   public interface Ids {
     long nextGeneration();

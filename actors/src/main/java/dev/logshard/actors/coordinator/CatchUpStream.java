@@ -1,0 +1,85 @@
+package dev.logshard.actors.coordinator;
+
+import dev.logshard.actors.rangeshard.RangeShardCommand;
+import dev.logshard.actors.rangeshard.RangeShardEntity;
+import dev.logshard.actors.support.Stages;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.shard.RangeShardEvent;
+import dev.logshard.core.shard.TransferReply;
+import dev.logshard.core.transfer.TransferPlan;
+import dev.logshard.core.transfer.TransferSettings;
+import dev.logshard.core.transfer.saga.CatchUpBatch;
+import dev.logshard.core.transfer.saga.SagaEffect;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.LongConsumer;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.query.javadsl.EventsByPersistenceIdQuery;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * The catch-up of one transfer source (DESIGN.md, step 3): its journal after the snapshot, read
+ * with Pekko Persistence Query's {@code eventsByPersistenceId} on its log instance, batched (bounded
+ * in events and bytes: one batch may cross to another node) and applied to every destination as
+ * {@link CatchUpBatch} splits it, one batch at a time. Runs until it is shut down or a destination
+ * refuses (then it fails).
+ */
+final class CatchUpStream {
+
+  private CatchUpStream() {}
+
+  /**
+   * Starts streaming {@code source} from {@code fromSeqNr} for the snapshot copy {@code copy};
+   * {@code applied} hears each sequence number every destination applied, {@code ended} the end
+   * (null: shut down, else why it failed).
+   */
+  static UniqueKillSwitch start(ActorSystem<?> system, TransferPlan plan, RangePlacement source, long fromSeqNr,
+      String copy, String queryPluginId, TransferSettings settings,
+      Function<String, EntityRef<RangeShardCommand>> shards, LongConsumer applied, Consumer<String> ended) {
+    EventsByPersistenceIdQuery query = PersistenceQuery.get(Adapter.toClassic(system))
+        .getReadJournalFor(EventsByPersistenceIdQuery.class, queryPluginId);
+    var running = query.eventsByPersistenceId(RangeShardEntity.persistenceId(source.entityId()).id(), fromSeqNr,
+            Long.MAX_VALUE)
+        .viaMat(KillSwitches.single(), Keep.right())
+        .groupedWeightedWithin(settings.chunkBytes(), settings.cdcBatch(),
+            envelope -> 1 + RangeShardEvent.sizeOf(envelope.event()), settings.cdcBatchWithin())
+        .mapAsync(1, envelopes -> apply(plan, source.entityId(), copy, envelopes, settings, shards))
+        .toMat(Sink.foreach(applied::accept), Keep.both())
+        .run(Materializer.matFromSystem(system));
+    running.second().whenComplete((done, failed) -> ended.accept(failed == null ? null : String.valueOf(failed.getMessage())));
+    return running.first();
+  }
+
+  private static CompletionStage<Long> apply(TransferPlan plan, String sourceEntityId, String copy,
+      List<EventEnvelope> envelopes, TransferSettings settings, Function<String, EntityRef<RangeShardCommand>> shards) {
+    List<CatchUpBatch.SourceEvent> events = new ArrayList<>(envelopes.size());
+    for (EventEnvelope envelope : envelopes) {
+      events.add(new CatchUpBatch.SourceEvent(envelope.sequenceNr(), envelope.event()));
+    }
+    long last = events.get(events.size() - 1).seqNr();
+    List<CompletableFuture<TransferReply>> replies = new ArrayList<>();
+    for (SagaEffect.Send send : CatchUpBatch.steps(plan, copy, sourceEntityId, last, CatchUpBatch.changesOf(events), 0, 0)) {
+      replies.add(Stages.adopt(shards.apply(send.entityId()).<TransferReply>ask(
+          replyTo -> new RangeShardCommand.Step(send.step(), replyTo), settings.stepTimeout())));
+    }
+    return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(all -> {
+      String failure = CatchUpBatch.failureOf(replies.stream().map(CompletableFuture::join).toList());
+      if (failure != null) {
+        throw new IllegalStateException(failure);
+      }
+      return last;
+    });
+  }
+}

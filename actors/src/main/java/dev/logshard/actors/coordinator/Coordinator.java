@@ -1,0 +1,371 @@
+package dev.logshard.actors.coordinator;
+
+import dev.logshard.actors.coordinator.CoordinatorCommand.AbortTransfer;
+import dev.logshard.actors.coordinator.CoordinatorCommand.CommitTransfer;
+import dev.logshard.actors.coordinator.CoordinatorCommand.CurrentShardMap;
+import dev.logshard.actors.coordinator.CoordinatorCommand.EndTransfer;
+import dev.logshard.actors.coordinator.CoordinatorCommand.GetClusterLoad;
+import dev.logshard.actors.coordinator.CoordinatorCommand.GetShardMap;
+import dev.logshard.actors.coordinator.CoordinatorCommand.ListTransfers;
+import dev.logshard.actors.coordinator.CoordinatorCommand.ReportLoad;
+import dev.logshard.actors.coordinator.CoordinatorCommand.ReportProgress;
+import dev.logshard.actors.coordinator.CoordinatorCommand.ResolvePlacement;
+import dev.logshard.actors.coordinator.CoordinatorCommand.SeedWithHistory;
+import dev.logshard.actors.coordinator.CoordinatorCommand.StartTransfer;
+import dev.logshard.actors.coordinator.CoordinatorCommand.TransferList;
+import dev.logshard.actors.coordinator.CoordinatorCommand.TransferStarted;
+import dev.logshard.actors.rangeshard.PlacementDirectory;
+import dev.logshard.actors.support.OnLogInstance;
+import dev.logshard.actors.support.Supervision;
+import dev.logshard.core.KeyRange;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.ShardMap;
+import dev.logshard.core.coordinator.CoordinatorEvent.MapInitialized;
+import dev.logshard.core.coordinator.CoordinatorEvent.TransferCommitted;
+import dev.logshard.core.coordinator.CoordinatorEvent.TransferEnded;
+import dev.logshard.core.coordinator.CoordinatorEvent.TransferPlanned;
+import dev.logshard.core.coordinator.CoordinatorEvent;
+import dev.logshard.core.coordinator.CoordinatorState;
+import dev.logshard.core.profile.LoadHistory;
+import dev.logshard.core.shard.TransferReply;
+import dev.logshard.core.transfer.TransferPlan;
+import dev.logshard.core.transfer.TransferProgress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.LongSupplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * The cluster singleton that owns the ShardMap and runs Transfers.
+ *
+ * <p>Lifecycle: Pekko's ClusterSingleton runs it on the oldest node and moves it when that node
+ * leaves or fails; it recovers from its journal (on {@code logshard.coordinator.log-instance}),
+ * publishes the map on the {@link #SHARD_MAP_TOPIC} topic and restarts the saga of every transfer
+ * that had not ended, which resumes from its own persisted phase. The first {@link GetShardMap}
+ * ever creates the map from the node's seed: an older node's stored map as it is, or N ranges, of
+ * equal past load when the persisted load history ({@link ClusterLoad}, its child) holds enough,
+ * else of equal width. Commands that arrive meanwhile wait (stashed).
+ *
+ * <p>Every node's Profiler reports its load each tick; the Coordinator hands the reports to
+ * {@link ClusterLoad}, which answers the cluster-wide view ({@link GetClusterLoad}).
+ *
+ * <p>It answers every node's router ({@link GetShardMap}) and every starting RangeShard
+ * ({@link ResolvePlacement}): only generations of the map, and destinations of uncommitted
+ * transfers, are placed; a retired or rolled-back generation is not, so it can never write.
+ */
+public final class Coordinator
+    extends OnLogInstance<CoordinatorCommand, CoordinatorEvent, CoordinatorState> {
+
+  public static final String SHARD_MAP_TOPIC = "logshard-shard-map";
+
+
+  private final ActorContext<CoordinatorCommand> ctx;
+  private final BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas;
+  private final LongSupplier clock;
+  private final ActorRef<Topic.Command<CurrentShardMap>> topic;
+  private final Map<String, ActorRef<TransferSaga.Command>> running = new HashMap<>();
+  private final Map<String, TransferProgress> progress = new HashMap<>();
+  private final Seed seed;
+  private final ActorRef<ClusterLoad.Command> clusterLoad;
+  private final TimerScheduler<CoordinatorCommand> timers;
+  private final java.time.Duration seedTimeout;
+  private final double seedMinAccesses;
+  private boolean seedRequested;
+
+  /**
+   * The map to start with when the journal holds none; {@code followsLoad}: its ranges may be
+   * re-cut to equal past load (not for a map an older node stored).
+   */
+  public record Seed(ShardMap map, boolean followsLoad) {}
+
+  /** Starts the singleton (or its proxy, on a node where it does not run) and returns the proxy. */
+  public static ActorRef<CoordinatorCommand> init(ActorSystem<?> system, Behavior<CoordinatorCommand> coordinator) {
+    return ClusterSingleton.get(system).init(SingletonActor.of(
+        Behaviors.supervise(coordinator).onFailure(Supervision.restartWithBackoff()),
+        "coordinator"));
+  }
+
+  /**
+   * @param seed the map to start with when the journal holds none
+   * @param plugins its journal and snapshot store, also the load history's and the sagas'
+   * @param sagas makes the saga behavior of a transfer, given the coordinator to report to
+   * @param seedTimeout how long the first map waits for the load history before it ignores it
+   */
+  public static Behavior<CoordinatorCommand> create(
+      Seed seed,
+      Plugins plugins,
+      BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas,
+      LoadHistorySettings loadSettings,
+      java.time.Duration seedTimeout,
+      LongSupplier clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, seed, plugins, sagas, loadSettings, seedTimeout, clock)));
+  }
+
+  private Coordinator(ActorContext<CoordinatorCommand> ctx, TimerScheduler<CoordinatorCommand> timers, Seed seed,
+      Plugins plugins,
+      BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas,
+      LoadHistorySettings loadSettings, java.time.Duration seedTimeout, LongSupplier clock) {
+    // A journal failure restarts it (it recovers) instead of stopping it.
+    super(PersistenceId.ofUniqueId("Coordinator"), plugins, Supervision.restartWithBackoff());
+    this.ctx = ctx;
+    this.seed = seed;
+    this.sagas = sagas;
+    this.clock = clock;
+    this.topic = ctx.spawn(Topic.create(CurrentShardMap.class, SHARD_MAP_TOPIC), "shard-map-topic");
+    this.timers = timers;
+    this.seedTimeout = seedTimeout;
+    this.clusterLoad = ctx.spawn(ClusterLoad.create(plugins, loadSettings, clock),
+        "cluster-load");
+    this.seedMinAccesses = loadSettings.seedMinAccesses();
+  }
+
+  @Override
+  public CoordinatorState emptyState() {
+    return CoordinatorState.empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<CoordinatorCommand, CoordinatorEvent, CoordinatorState> commandHandler() {
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder.forState(state -> !state.isInitialized())
+        .onCommand(GetShardMap.class, this::onInitialize)
+        .onCommand(ResolvePlacement.class, this::onInitialize)
+        .onCommand(StartTransfer.class, this::onInitialize)
+        .onCommand(SeedWithHistory.class, this::onSeedWithHistory)
+        .onCommand(ReportLoad.class, this::onReportLoad)
+        .onCommand(GetClusterLoad.class, this::onGetClusterLoad)
+        .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new TransferList(List.of())))
+        .onAnyCommand((state, cmd) -> Effect().noReply());
+    builder.forAnyState()
+        .onCommand(GetShardMap.class, (state, cmd) ->
+            Effect().reply(cmd.replyTo(), new CurrentShardMap(state.epoch(), state.placements())))
+        .onCommand(ResolvePlacement.class, (state, cmd) ->
+            Effect().reply(cmd.replyTo(), new PlacementDirectory.Placement(state.placementOf(cmd.entityId()), state.epoch())))
+        .onCommand(StartTransfer.class, this::onStartTransfer)
+        .onCommand(CommitTransfer.class, this::onCommitTransfer)
+        .onCommand(ReportProgress.class, this::onReportProgress)
+        .onCommand(CoordinatorCommand.GetTransferStatus.class, (state, cmd) ->
+            Effect().reply(cmd.replyTo(), status(state, cmd.transferId())))
+        .onCommand(CoordinatorCommand.RollBackTransfer.class, this::onRollBackTransfer)
+        .onCommand(EndTransfer.class, this::onEndTransfer)
+        .onCommand(AbortTransfer.class, this::onAbortTransfer)
+        .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), list(state)))
+        .onCommand(ReportLoad.class, this::onReportLoad)
+        .onCommand(GetClusterLoad.class, this::onGetClusterLoad)
+        .onCommand(SeedWithHistory.class, (state, cmd) -> Effect().noReply()); // the map exists already
+    return builder.build();
+  }
+
+  /**
+   * The first request ever: the seed map is made (after the load history is read, when it may
+   * follow the load) and persisted; requests wait for it, then are handled as usual.
+   */
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onInitialize(CoordinatorState state, CoordinatorCommand cmd) {
+    if (!seedRequested) {
+      seedRequested = true;
+      if (seed.followsLoad()) {
+        clusterLoad.tell(new ClusterLoad.GetHistory(ctx.messageAdapter(LoadHistory.class, SeedWithHistory::new)));
+        timers.startSingleTimer(SeedWithHistory.class, new SeedWithHistory(null), seedTimeout);
+      } else {
+        ctx.getSelf().tell(new SeedWithHistory(null));
+      }
+    }
+    return Effect().stash();
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onSeedWithHistory(CoordinatorState state, SeedWithHistory cmd) {
+    timers.cancel(SeedWithHistory.class);
+    ShardMap map = seed.map();
+    if (seed.followsLoad() && cmd.history() == null) {
+      ctx.getLog().warn("Coordinator got no load history within {}: the first map has ranges of equal width",
+          seedTimeout);
+    }
+    if (seed.followsLoad() && cmd.history() != null && cmd.history().accesses() >= seedMinAccesses) {
+      map = followingLoad(map, cmd.history());
+      ctx.getLog().info("Coordinator cuts the first map's ranges to equal past load ({} accesses in the history)",
+          (long) cmd.history().accesses());
+    }
+    ctx.getLog().info("Coordinator starts the shard map from its seed: {}", map);
+    return Effect().persist(new MapInitialized(map.epoch(), map.placements()))
+        .thenRun(this::publish)
+        .thenNoReply()
+        .thenUnstashAll();
+  }
+
+  /** The seed's ranges, in order, re-cut so that each had about the same share of the past load. */
+  static ShardMap followingLoad(ShardMap seed, LoadHistory history) {
+    List<KeyRange> ranges = history.equalLoadSplit(seed.size());
+    List<RangePlacement> placements = new ArrayList<>();
+    for (int i = 0; i < ranges.size(); i++) {
+      RangePlacement p = seed.placements().get(i);
+      placements.add(new RangePlacement(p.rangeId(), ranges.get(i), p.generation(), p.logInstance()));
+    }
+    return new ShardMap(seed.epoch(), placements);
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onReportLoad(CoordinatorState state, ReportLoad cmd) {
+    clusterLoad.tell(new ClusterLoad.Report(cmd.report()));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onGetClusterLoad(CoordinatorState state, GetClusterLoad cmd) {
+    clusterLoad.tell(new ClusterLoad.GetView(state.isInitialized() ? state.shardMap() : null, cmd.replyTo()));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onStartTransfer(CoordinatorState state, StartTransfer cmd) {
+    var conflict = state.conflictWith(cmd.request());
+    if (conflict.isPresent()) {
+      return Effect().reply(cmd.replyTo(), new TransferStarted(null,
+          "a range of this request is in transfer " + conflict.get(), true));
+    }
+    TransferPlan plan;
+    try {
+      plan = state.plan(cmd.request());
+    } catch (IllegalArgumentException e) {
+      return Effect().reply(cmd.replyTo(), new TransferStarted(null, e.getMessage(), false));
+    }
+    return Effect().persist(new TransferPlanned(plan))
+        .thenRun(newState -> {
+          ctx.getLog().info("Transfer [{}] planned: {} {} -> {}", plan.id(), plan.kind(),
+              plan.sources(), plan.destinations());
+          progress.put(plan.id(), TransferProgress.planned(plan, clock.getAsLong()));
+          startSaga(new TransferSaga.Start(plan, cmd.request().fault(), cmd.request().stopFirst()));
+        })
+        .thenReply(cmd.replyTo(), newState -> new TransferStarted(plan.id(), null, false));
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onCommitTransfer(CoordinatorState state, CommitTransfer cmd) {
+    var transfer = state.activeTransfer(cmd.transferId());
+    if (transfer.isEmpty()) {
+      return Effect().noReply(); // ended already: the saga that asks is a stale one
+    }
+    if (transfer.get().committedEpoch() > 0) {
+      return Effect().reply(cmd.replyTo(), new CurrentShardMap(transfer.get().committedEpoch(), state.placements()));
+    }
+    if (transfer.get().rollingBack()) {
+      return Effect().noReply(); // it rolls back: it never commits
+    }
+    return Effect().persist(new TransferCommitted(cmd.transferId(), state.epoch() + 1))
+        .thenRun(newState -> {
+          ctx.getLog().info("Transfer [{}] committed at epoch {}", cmd.transferId(), newState.epoch());
+          publish(newState);
+        })
+        .thenReply(cmd.replyTo(), newState -> new CurrentShardMap(newState.epoch(), newState.placements()));
+  }
+
+  private static CoordinatorCommand.TransferStatus status(CoordinatorState state, String transferId) {
+    return state.activeTransfer(transferId)
+        .map(t -> new CoordinatorCommand.TransferStatus(true, t.committedEpoch(), t.rollingBack()))
+        .orElse(new CoordinatorCommand.TransferStatus(false, 0, false));
+  }
+
+  /** A saga rolls back: from now on the transfer cannot commit, and its destinations are not placed. */
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onRollBackTransfer(CoordinatorState state,
+      CoordinatorCommand.RollBackTransfer cmd) {
+    var transfer = state.activeTransfer(cmd.transferId());
+    if (transfer.isEmpty() || transfer.get().committedEpoch() > 0 || transfer.get().rollingBack()) {
+      return Effect().reply(cmd.replyTo(), status(state, cmd.transferId()));
+    }
+    return Effect().persist(new CoordinatorEvent.TransferRollingBack(cmd.transferId()))
+        .thenReply(cmd.replyTo(), newState -> status(newState, cmd.transferId()));
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onReportProgress(CoordinatorState state, ReportProgress cmd) {
+    if (state.activeTransfer(cmd.progress().id()).isPresent()) {
+      progress.put(cmd.progress().id(), cmd.progress());
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onEndTransfer(CoordinatorState state, EndTransfer cmd) {
+    String id = cmd.progress().id();
+    if (state.activeTransfer(id).isEmpty()) {
+      return Effect().reply(cmd.replyTo(), new TransferReply.Done(id, EndTransfer.class.getSimpleName()));
+    }
+    return Effect().persist(new TransferEnded(cmd.progress()))
+        .thenRun(newState -> {
+          ctx.getLog().info("Transfer [{}] ended {}", id, cmd.progress().phase());
+          progress.remove(id);
+          running.remove(id);
+        })
+        .thenReply(cmd.replyTo(), newState -> new TransferReply.Done(id, EndTransfer.class.getSimpleName()));
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onAbortTransfer(CoordinatorState state, AbortTransfer cmd) {
+    ActorRef<TransferSaga.Command> saga = running.get(cmd.transferId());
+    boolean committed = state.activeTransfer(cmd.transferId()).map(t -> t.committedEpoch() > 0).orElse(true);
+    if (saga != null && !committed) {
+      saga.tell(new TransferSaga.Abort("aborted by an operator"));
+    }
+    List<TransferProgress> found = list(state).transfers().stream()
+        .filter(p -> p.id().equals(cmd.transferId())).toList();
+    return Effect().reply(cmd.replyTo(), new TransferList(found));
+  }
+
+  private TransferList list(CoordinatorState state) {
+    List<TransferProgress> all = new ArrayList<>();
+    for (var t : state.active()) {
+      all.add(progress.getOrDefault(t.plan().id(), TransferProgress.planned(t.plan(), clock.getAsLong())));
+    }
+    all.addAll(state.ended());
+    return new TransferList(List.copyOf(all));
+  }
+
+  private void startSaga(TransferSaga.Start start) {
+    TransferPlan plan = start.plan();
+    ActorRef<TransferSaga.Command> saga = ctx.spawn(
+        Behaviors.supervise(sagas.apply(start, ctx.getSelf()))
+            .onFailure(Supervision.restartWithBackoff()),
+        "transfer-" + plan.id());
+    running.put(plan.id(), saga);
+  }
+
+  private void publish(CoordinatorState state) {
+    topic.tell(Topic.publish(new CurrentShardMap(state.epoch(), state.placements())));
+  }
+
+  @Override
+  public SignalHandler<CoordinatorState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          if (state.isInitialized()) {
+            publish(state);
+          }
+          for (var t : state.active()) {
+            ctx.getLog().info("Transfer [{}] had not ended: resuming its saga", t.plan().id());
+            startSaga(new TransferSaga.Start(t.plan(), null, false));
+          }
+        })
+        .build();
+  }
+
+  @Override
+  public EventHandler<CoordinatorState, CoordinatorEvent> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(CoordinatorState::apply);
+  }
+}

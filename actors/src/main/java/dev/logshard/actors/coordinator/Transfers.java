@@ -1,0 +1,78 @@
+package dev.logshard.actors.coordinator;
+
+import dev.logshard.actors.coordinator.CoordinatorCommand.TransferList;
+import dev.logshard.actors.coordinator.CoordinatorCommand.TransferStarted;
+import dev.logshard.actors.support.Stages;
+import dev.logshard.core.transfer.TransferProgress;
+import dev.logshard.core.transfer.TransferRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/** The Coordinator's transfers, as the admin API asks for them. */
+public final class Transfers {
+
+  private final ActorRef<CoordinatorCommand> coordinator;
+  private final Scheduler scheduler;
+  private final Duration timeout;
+  private final Set<String> logInstances;
+  private final boolean faultInjection;
+  private final Nodes nodes;
+
+  public Transfers(ActorRef<CoordinatorCommand> coordinator, Scheduler scheduler, Duration timeout,
+      Set<String> logInstances, boolean faultInjection, Nodes nodes) {
+    this.nodes = nodes;
+    this.coordinator = coordinator;
+    this.scheduler = scheduler;
+    this.timeout = timeout;
+    this.logInstances = Set.copyOf(logInstances);
+    this.faultInjection = faultInjection;
+  }
+
+  /**
+   * Plans and starts a transfer. Completes with the coordinator's answer (an id, or why not), or
+   * fails with IllegalArgumentException for a request that names what does not exist.
+   */
+  public CompletionStage<TransferStarted> start(TransferRequest request) {
+    if (request.toInstance() != null && !logInstances.contains(request.toInstance())) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException(
+          "no log instance '" + request.toInstance() + "'; there are " + logInstances.stream().sorted().toList()));
+    }
+    if (request.toNode() != null && !nodes.up().contains(request.toNode())) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException(
+          "no node '" + request.toNode() + "' is up in the cluster; up are " + nodes.up()));
+    }
+    if (request.fault() != null && !faultInjection) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException(
+          "fault injection is off (logshard.transfer.fault-injection)"));
+    }
+    return Stages.adopt(AskPattern.ask(coordinator, r -> new CoordinatorCommand.StartTransfer(request, r), timeout, scheduler));
+  }
+
+  /** The cluster's members and the ranges each runs. */
+  public Nodes nodes() {
+    return nodes;
+  }
+
+  public CompletionStage<List<TransferProgress>> list() {
+    return Stages.adopt(AskPattern.ask(coordinator, CoordinatorCommand.ListTransfers::new, timeout, scheduler))
+        .thenApply(TransferList::transfers);
+  }
+
+  public CompletionStage<Optional<TransferProgress>> get(String id) {
+    return list().thenApply(all -> all.stream().filter(p -> p.id().equals(id)).findFirst());
+  }
+
+  /** Asks the transfer to roll back; completes with its progress before that, if it exists. */
+  public CompletionStage<Optional<TransferProgress>> abort(String id) {
+    return Stages.adopt(AskPattern.<CoordinatorCommand, TransferList>ask(
+            coordinator, r -> new CoordinatorCommand.AbortTransfer(id, r), timeout, scheduler))
+        .thenApply(found -> found.transfers().stream().findFirst());
+  }
+}

@@ -1,0 +1,37 @@
+package dev.logshard.actors.rangeshard;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** The {@code logshard} settings of the data path, read once from config. */
+public record LogShardSettings(
+    int rangeCount,
+    int maxKeyBytes,
+    int maxValueBytes,
+    int maxBatchOperations,
+    Duration askTimeout,
+    int snapshotEveryEvents,
+    long snapshotAfterBytes,
+    boolean batching,
+    int batchMaxOperations,
+    long batchMaxBytes,
+    int startStashCapacity,
+    Duration shardMapRefresh) {
+
+  public static LogShardSettings create(Config config) {
+    Config c = config.getConfig("logshard");
+    return new LogShardSettings(
+        c.getInt("range-count"),
+        Math.toIntExact(c.getBytes("limits.max-key-bytes")),
+        Math.toIntExact(c.getBytes("limits.max-value-bytes")),
+        c.getInt("limits.max-batch-operations"),
+        c.getDuration("ask-timeout"),
+        c.getInt("snapshot.every-events"),
+        c.getBytes("snapshot.after-bytes"),
+        c.getBoolean("batching.enabled"),
+        c.getInt("batching.max-operations"),
+        c.getBytes("batching.max-bytes"),
+        c.getInt("start-stash-capacity"),
+        c.getDuration("shard-map-refresh"));
+  }
+}

@@ -1,0 +1,188 @@
+package dev.logshard.actors.rangeshard;
+
+import dev.logshard.actors.rangeshard.RangeShardCommand.ApplyBatch;
+import dev.logshard.core.shard.KvReply;
+import dev.logshard.core.shard.Operation;
+import dev.logshard.core.shard.TransferStep;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The sharded entity of one range generation: a thin front of its persistent {@link RangeShard}.
+ *
+ * <p>Why: while a RangeShard persists, Pekko stashes every other command, then persists the next
+ * one alone, so a range could commit at most one write per journal round trip. The batcher queues
+ * the commands that arrive meanwhile and hands them over as one {@link ApplyBatch} (group commit):
+ * one batch in flight, applied in arrival order, so reads still see every earlier write. A read with
+ * nothing queued ahead of it goes straight to the RangeShard. Replies go to each command's sender.
+ *
+ * <p>Lifecycle: started and passivated by Cluster Sharding with its RangeShard as child; if the
+ * child stops (a journal failure), so does the batcher, and sharding starts both on the next
+ * command. The batch in flight when the child stops gets no reply (it may have been written: the
+ * senders' asks time out, HTTP 503); queued commands are answered WrongRange, so routers resend them.
+ */
+final class RangeShardBatcher extends AbstractBehavior<Object> {
+
+  /** The child's answer to the batch in flight. */
+  private record BatchApplied(KvReply reply) {}
+
+  private final ActorRef<RangeShardCommand> shard;
+  private final ActorRef<KvReply> batchReplies;
+  private final LogShardSettings settings;
+  private List<RangeShardCommand.KvCommand> pending = new ArrayList<>();
+  /** The commands of the batch the child is applying; null when none is. */
+  private List<RangeShardCommand.KvCommand> inFlight;
+  /** A Transfer discards this generation: nothing more is sent to the RangeShard. */
+  private boolean discarding;
+
+  static Behavior<RangeShardCommand> create(Behavior<RangeShardCommand> rangeShard, LogShardSettings settings) {
+    return Behaviors.<Object>setup(ctx -> new RangeShardBatcher(ctx, rangeShard, settings)).narrow();
+  }
+
+  private RangeShardBatcher(ActorContext<Object> ctx, Behavior<RangeShardCommand> rangeShard, LogShardSettings settings) {
+    super(ctx);
+    this.shard = ctx.spawn(rangeShard, "log");
+    this.settings = settings;
+    // Not ctx.ask: its javadsl form continues on the JDK's default executor, which on 2 cores
+    // starts a thread per call (see Stages). The child answers batches in order and stops if a
+    // journal write fails, so the one batch in flight needs no timer.
+    this.batchReplies = ctx.messageAdapter(KvReply.class, BatchApplied::new);
+    ctx.watch(shard);
+  }
+
+  @Override
+  public Receive<Object> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(RangeShardCommand.class, this::onCommand)
+        .onMessage(BatchApplied.class, this::onBatchApplied)
+        .onSignal(Terminated.class, this::onShardStopped)
+        .build();
+  }
+
+  private Behavior<Object> onCommand(RangeShardCommand command) {
+    if (command instanceof RangeShardCommand.Step step && step.step() instanceof TransferStep.Discard) {
+      // The RangeShard stops after what it was sent; queued and later commands go elsewhere.
+      discarding = true;
+      pending.forEach(queued -> queued.replyTo().tell(wrongRange()));
+      pending = new ArrayList<>();
+      shard.tell(command);
+      return this;
+    }
+    if (discarding && command instanceof RangeShardCommand.KvCommand kv) {
+      kv.replyTo().tell(wrongRange());
+      return this;
+    }
+    if (!batchable(command)) {
+      shard.tell(command); // Transfer steps and reads routed by a Transfer are not batched
+      return this;
+    }
+    if (command instanceof RangeShardCommand.Get && pending.isEmpty()) {
+      // Nothing queued ahead of it: the child's mailbox orders it after the batch in flight, so
+      // it is answered right after that commit instead of waiting for the next batch's.
+      shard.tell(command);
+      return this;
+    }
+    pending.add((RangeShardCommand.KvCommand) command);
+    if (inFlight == null) {
+      sendBatch();
+    }
+    return this;
+  }
+
+  private Behavior<Object> onBatchApplied(BatchApplied applied) {
+    reply(inFlight, applied.reply());
+    inFlight = null;
+    if (!pending.isEmpty()) {
+      sendBatch();
+    }
+    return this;
+  }
+
+  /**
+   * The queued commands never reached the RangeShard, so they are answered WrongRange and their
+   * routers send them again (to the next incarnation, or to the generation that replaced this one
+   * after a Transfer). The batch in flight gets no reply: it may or may not have been written.
+   */
+  private Behavior<Object> onShardStopped(Terminated terminated) {
+    if (inFlight != null || !pending.isEmpty()) {
+      getContext().getLog().warn("RangeShard {} stopped: {} queued commands are sent back, {} in flight get no reply",
+          entityId(), pending.size(), inFlight == null ? 0 : inFlight.size());
+    }
+    pending.forEach(command -> command.replyTo().tell(wrongRange()));
+    return Behaviors.stopped();
+  }
+
+  private KvReply wrongRange() {
+    return new KvReply.WrongRange(entityId(), 0);
+  }
+
+  private String entityId() {
+    return java.net.URLDecoder.decode(getContext().getSelf().path().name(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Sends the queue's head, up to the batch limits (a single command always goes). */
+  private void sendBatch() {
+    List<RangeShardCommand.KvCommand> batch = new ArrayList<>();
+    List<Operation> operations = new ArrayList<>();
+    long bytes = 0;
+    int taken = 0;
+    for (RangeShardCommand.KvCommand command : pending) {
+      List<Operation> ops = operations(command);
+      long commandBytes = ops.stream().mapToLong(op -> op.value() == null ? 0 : op.value().length).sum();
+      if (!batch.isEmpty() && (operations.size() + ops.size() > settings.batchMaxOperations()
+          || bytes + commandBytes > settings.batchMaxBytes())) {
+        break;
+      }
+      batch.add(command);
+      operations.addAll(ops);
+      bytes += commandBytes;
+      taken++;
+    }
+    pending = taken == pending.size() ? new ArrayList<>() : new ArrayList<>(pending.subList(taken, pending.size()));
+    inFlight = batch;
+    shard.tell(new ApplyBatch(List.copyOf(operations), batchReplies));
+  }
+
+  private static boolean batchable(RangeShardCommand command) {
+    return command instanceof RangeShardCommand.Get || command instanceof RangeShardCommand.Put
+        || command instanceof RangeShardCommand.Delete || command instanceof ApplyBatch;
+  }
+
+  private static List<Operation> operations(RangeShardCommand command) {
+    if (command instanceof RangeShardCommand.Get get) {
+      return List.of(Operation.get(get.key()));
+    }
+    if (command instanceof RangeShardCommand.Put put) {
+      return List.of(Operation.put(put.key(), put.value(), put.expect()));
+    }
+    if (command instanceof RangeShardCommand.Delete delete) {
+      return List.of(Operation.delete(delete.key(), delete.expect()));
+    }
+    return ((ApplyBatch) command).operations();
+  }
+
+  /** Splits the batch's results back to the commands, in order. */
+  private static void reply(List<RangeShardCommand.KvCommand> commands, KvReply reply) {
+    if (!(reply instanceof KvReply.Batch batch)) {
+      commands.forEach(c -> c.replyTo().tell(reply)); // WrongRange for the whole batch
+      return;
+    }
+    int next = 0;
+    for (RangeShardCommand.KvCommand command : commands) {
+      if (command instanceof ApplyBatch own) {
+        int n = own.operations().size();
+        command.replyTo().tell(new KvReply.Batch(List.copyOf(batch.results().subList(next, next + n))));
+        next += n;
+      } else {
+        command.replyTo().tell(batch.results().get(next++));
+      }
+    }
+  }
+}

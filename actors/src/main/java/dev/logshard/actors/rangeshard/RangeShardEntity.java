@@ -1,0 +1,140 @@
+package dev.logshard.actors.rangeshard;
+
+import dev.logshard.actors.rangeshard.RangeShardCommand.KvCommand;
+import dev.logshard.actors.rangeshard.RangeShardCommand.PlacementResolved;
+import dev.logshard.actors.rangeshard.RangeShardCommand.ReadAt;
+import dev.logshard.actors.rangeshard.RangeShardCommand.ReadLocal;
+import dev.logshard.actors.rangeshard.RangeShardCommand.ResolveAgain;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.profile.RangeSizes;
+import dev.logshard.core.shard.KvReply;
+import dev.logshard.core.shard.RangeShardLogic;
+import dev.logshard.persistence.LogInstances;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.external.ExternalShardAllocation;
+import org.apache.pekko.cluster.sharding.external.ExternalShardAllocationStrategy;
+import org.apache.pekko.cluster.sharding.external.javadsl.ExternalShardAllocationClient;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+
+/**
+ * The sharded entity of one range generation ({@code rangeId.generation}), as Cluster Sharding
+ * starts it: it asks the {@link PlacementDirectory} for its placement (holding commands meanwhile),
+ * then runs its {@link RangeShard} behind a {@link RangeShardBatcher}; a generation that is not
+ * placed (retired, rolled back, never created) never recovers or writes, it only refuses.
+ *
+ * <p>One entity per shard (shard id = entity id), so every range generation can be placed alone;
+ * where a shard has a recorded location (a transfer to a named node) it runs there, any other on
+ * the node that first sends it a message.
+ */
+public final class RangeShardEntity {
+
+  public static final EntityTypeKey<RangeShardCommand> ENTITY_KEY =
+      EntityTypeKey.create(RangeShardCommand.class, "RangeShard");
+
+  private RangeShardEntity() {}
+
+  /** Registers the entity type with Cluster Sharding on this node. */
+  public static void init(ActorSystem<?> system, PlacementDirectory directory, LogInstances logInstances,
+      LogShardSettings settings, RangeSizes sizes) {
+    ClusterSharding.get(system).init(
+        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), directory, logInstances, settings, sizes))
+            .withMessageExtractor(new OneEntityPerShard())
+            .withAllocationStrategy(ExternalShardAllocationStrategy.create(system, ENTITY_KEY.name(), settings.askTimeout())));
+  }
+
+  /** Records the node a shard is to run on, for the allocation strategy above. */
+  public static ExternalShardAllocationClient allocation(ActorSystem<?> system) {
+    return ExternalShardAllocation.get(system).getClient(ENTITY_KEY.name());
+  }
+
+  /** The shard that holds an entity: itself (see {@link OneEntityPerShard}). */
+  public static String shardId(String entityId) {
+    return entityId;
+  }
+
+  /** The persistence id of a generation's log. */
+  public static PersistenceId persistenceId(String entityId) {
+    return PersistenceId.of(ENTITY_KEY.name(), entityId);
+  }
+
+  /** The behavior Cluster Sharding runs for {@code entityId}. */
+  public static Behavior<RangeShardCommand> create(String entityId, PlacementDirectory directory,
+      LogInstances logInstances, LogShardSettings settings, RangeSizes sizes) {
+    return Behaviors.setup(ctx -> Behaviors.withStash(settings.startStashCapacity(), stash ->
+        Behaviors.withTimers(timers -> {
+          ActorRef<PlacementDirectory.Placement> adapter =
+              ctx.messageAdapter(PlacementDirectory.Placement.class, PlacementResolved::new);
+          directory.resolve(entityId, adapter);
+          // The coordinator may be moving to another node: ask again until it answers.
+          timers.startTimerWithFixedDelay(ResolveAgain.INSTANCE, settings.askTimeout());
+          return Behaviors.receive(RangeShardCommand.class)
+              .onMessage(PlacementResolved.class, resolved -> {
+                timers.cancelAll();
+                RangePlacement placement = resolved.placement().placement();
+                if (placement == null || !placement.entityId().equals(entityId)) {
+                  ctx.getLog().info("RangeShard [{}] is not placed at epoch {}: answering WrongRange",
+                      entityId, resolved.placement().epoch());
+                  return stash.unstashAll(unplaced(entityId, resolved.placement().epoch()));
+                }
+                Behavior<RangeShardCommand> shard = RangeShard.create(placement,
+                    logInstances.get(placement.logInstance()), settings, sizes);
+                return stash.unstashAll(settings.batching() ? RangeShardBatcher.create(shard, settings) : shard);
+              })
+              .onMessageEquals(ResolveAgain.INSTANCE, () -> {
+                directory.resolve(entityId, adapter);
+                return Behaviors.same();
+              })
+              .onAnyMessage(command -> {
+                stash.stash(command);
+                return Behaviors.same();
+              })
+              .build();
+        })));
+  }
+
+  /**
+   * A generation the directory does not place: commands get WrongRange, reads sent on by a source
+   * go back to it, and Transfer steps get {@link RangeShardLogic#unplacedAnswer}.
+   */
+  static Behavior<RangeShardCommand> unplaced(String entityId, long epoch) {
+    KvReply wrongRange = new KvReply.WrongRange(entityId, epoch);
+    return Behaviors.receiveMessage(cmd -> {
+      if (cmd instanceof ReadAt readAt) {
+        readAt.source().tell(new ReadLocal(readAt.key(), readAt.replyTo()));
+      } else if (cmd instanceof KvCommand kv) {
+        kv.replyTo().tell(wrongRange);
+      } else if (cmd instanceof RangeShardCommand.Step step) {
+        step.replyTo().tell(RangeShardLogic.unplacedAnswer(entityId, epoch, step.step()));
+      }
+      return Behaviors.same();
+    });
+  }
+
+  /** Shard id = entity id: each range generation is its own shard, so it can be placed alone. */
+  static final class OneEntityPerShard
+      extends ShardingMessageExtractor<ShardingEnvelope<RangeShardCommand>, RangeShardCommand> {
+
+    @Override
+    public String entityId(ShardingEnvelope<RangeShardCommand> envelope) {
+      return envelope.entityId();
+    }
+
+    @Override
+    public String shardId(String entityId) {
+      return RangeShardEntity.shardId(entityId);
+    }
+
+    @Override
+    public RangeShardCommand unwrapMessage(ShardingEnvelope<RangeShardCommand> envelope) {
+      return envelope.message();
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.logshard.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** JSON responses every route uses: bodies, and the failure of a stage as a problem. */
+final class Json {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Json.class);
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Json() {}
+
+  static ObjectNode object() {
+    return MAPPER.createObjectNode();
+  }
+
+  /** Any record as a JSON object (Jackson maps record components to fields). */
+  static ObjectNode toJson(Object value) {
+    return MAPPER.valueToTree(value);
+  }
+
+  static HttpResponse response(int status, ObjectNode body) {
+    try {
+      return HttpResponse.create()
+          .withStatus(status)
+          .withEntity(ContentTypes.APPLICATION_JSON, MAPPER.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A stage that failed: 503 when {@code subject} did not answer in time, else 500. */
+  static HttpResponse failure(String subject, Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof TimeoutException) {
+      return Problem.unavailable("no reply for " + subject + " in time; the range may be recovering or moving");
+    }
+    return internalError(cause);
+  }
+
+  static HttpResponse internalError(Throwable cause) {
+    LOG.error("Request failed", cause);
+    return Problem.of(StatusCodes.INTERNAL_SERVER_ERROR, "internal", "Internal error",
+        "the request failed inside LogShard; the node log has the details");
+  }
+}

@@ -1,0 +1,77 @@
+package dev.logshard.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.logshard.actors.profiler.ProfilerView;
+import java.io.IOException;
+import java.util.Optional;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The profiler's views under {@code /v1/admin}: {@code load} (cluster-wide; {@code ?scope=node}:
+ * this node's), {@code hotkeys?range=}, {@code heatmap?resolution=}, {@code anomalies},
+ * {@code correlations}; and {@code profiler}: whether this node's request path records (GET, PUT
+ * {@code {"recording": true|false}}). 404 for all of them when the profiler is off.
+ */
+final class ProfilerRoutes extends RouteSupport {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String SUBJECT = "the profiler";
+
+  private final Optional<ProfilerView> profiler;
+
+  ProfilerRoutes(Optional<ProfilerView> profiler) {
+    this.profiler = profiler;
+  }
+
+  Route routes() {
+    if (profiler.isEmpty()) {
+      return complete(Problem.notFound("the profiler is off (logshard.profiler.enabled)"));
+    }
+    ProfilerView view = profiler.get();
+    return concat(
+        path("profiler", () -> concat(
+            get(() -> complete(recordingResponse(view))),
+            put(() -> body(1024, body -> validated(() -> view.setRecording(recording(body.toArray())),
+                () -> complete(recordingResponse(view))))))),
+        get(() -> concat(
+            path("load", () -> parameterOptional("scope", scope -> switch (scope.orElse("cluster")) {
+              case "cluster" -> json(view.clusterLoad(), SUBJECT);
+              case "node" -> json(view.load(), SUBJECT);
+              default -> complete(Problem.badRequest("scope must be cluster or node"));
+            })),
+            path("anomalies", () -> json(view.anomalies(), SUBJECT)),
+            path("correlations", () -> json(view.correlations(), SUBJECT)),
+            path("hotkeys", () -> parameterOptional("range", range -> range.isEmpty()
+                ? complete(Problem.badRequest("give the range: /v1/admin/hotkeys?range=<id> (ids in /v1/ranges)"))
+                : completeWithFuture(view.hotKeys(range.get()).handle((hot, failure) -> failure != null
+                    ? Json.failure(SUBJECT, failure)
+                    : hot.found() ? Json.response(200, Json.toJson(hot))
+                    : Problem.notFound("no range '" + range.get() + "' (ids in /v1/ranges)"))))),
+            path("heatmap", () -> parameterOptional("resolution", resolution -> {
+              int index = ProfilerView.resolutions().indexOf(resolution.orElse(ProfilerView.resolutions().get(0)));
+              return index < 0
+                  ? complete(Problem.badRequest("resolution must be one of " + ProfilerView.resolutions()))
+                  : json(view.heatmap(index), SUBJECT);
+            })))));
+  }
+
+  private static HttpResponse recordingResponse(ProfilerView view) {
+    return Json.response(200, Json.object().put("recording", view.recording()));
+  }
+
+  /** The body of {@code PUT /v1/admin/profiler}: {@code {"recording": true|false}}. */
+  static boolean recording(byte[] body) throws BadRequest {
+    JsonNode root;
+    try {
+      root = JSON.readTree(body);
+    } catch (IOException e) {
+      root = null;
+    }
+    if (root == null || !root.isObject() || root.size() != 1 || !root.path("recording").isBoolean()) {
+      throw BadRequest.of("the body must be {\"recording\": true} or {\"recording\": false}");
+    }
+    return root.get("recording").asBoolean();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.logshard.http;
+
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.util.ByteString;
+
+/** What every group of routes does alike: bounded bodies, checked inputs, a stage's value as JSON. */
+abstract class RouteSupport extends AllDirectives {
+
+  /** The request body, refused with 413 before it is read when its declared length is too big. */
+  protected Route body(long limit, Function<ByteString, Route> inner) {
+    return extractRequestEntity(entity -> {
+      OptionalLong length = entity.getContentLengthOption();
+      if (length.isPresent() && length.getAsLong() > limit) {
+        return complete(Problem.tooLarge("the body has " + length.getAsLong() + " bytes; at most " + limit + " are allowed"));
+      }
+      return withSizeLimit(limit, () -> entity(Unmarshaller.entityToByteString(), inner));
+    });
+  }
+
+  /** Runs a check; its BadRequest becomes the response. */
+  protected Route validated(Check check, Supplier<Route> inner) {
+    try {
+      check.run();
+    } catch (BadRequest e) {
+      return complete(e.response());
+    }
+    return inner.get();
+  }
+
+  /** The stage's value as a JSON object (200), or its failure ({@code subject} did not answer). */
+  protected Route json(CompletionStage<?> stage, String subject) {
+    return completeWithFuture(stage.handle((value, failure) -> failure != null
+        ? Json.failure(subject, failure)
+        : Json.response(200, Json.toJson(value))));
+  }
+
+  @FunctionalInterface
+  protected interface Check {
+    void run() throws BadRequest;
+  }
+}

@@ -1,0 +1,146 @@
+package dev.logshard.http;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logshard.actors.coordinator.CoordinatorCommand;
+import dev.logshard.actors.coordinator.Nodes;
+import dev.logshard.actors.coordinator.Transfers;
+import dev.logshard.actors.profiler.ProfilerView;
+import dev.logshard.core.transfer.TransferProgress;
+import dev.logshard.core.transfer.TransferRequest;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Transfers and nodes under {@code /v1/admin}: {@code POST transfers} (202 + id),
+ * {@code GET transfers[/{id}]} (progress), {@code DELETE transfers/{id}} (abort: roll back; 409
+ * once committed), {@code GET nodes} (the cluster's members and the range generations each runs).
+ */
+final class TransferRoutes extends RouteSupport {
+
+  private static final String SUBJECT = "the coordinator";
+
+  private final Optional<Transfers> transfers;
+  private final Optional<ProfilerView> profiler;
+
+  TransferRoutes(Optional<Transfers> transfers, Optional<ProfilerView> profiler) {
+    this.transfers = transfers;
+    this.profiler = profiler;
+  }
+
+  Route routes() {
+    return concat(
+        pathPrefix("transfers", () -> withCoordinator(this::transfers)),
+        path("nodes", () -> get(() -> withCoordinator(this::nodes))));
+  }
+
+  private Route withCoordinator(Supplier<Route> inner) {
+    return transfers.isEmpty() ? complete(Problem.notFound("this node runs no coordinator")) : inner.get();
+  }
+
+  private Route transfers() {
+    Transfers coordinator = transfers.get();
+    return concat(
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> completeWithFuture(coordinator.list().handle((all, failure) -> failure != null
+                ? Json.failure(SUBJECT, failure)
+                : Json.response(200, listJson(all))))),
+            post(() -> body(64 * 1024, body -> {
+              TransferRequest request;
+              try {
+                request = TransferJson.parse(body.toArray());
+              } catch (BadRequest e) {
+                return complete(e.response());
+              }
+              return completeWithFuture(withSplitPoint(request)
+                  .thenCompose(coordinator::start)
+                  .handle(TransferRoutes::startedResponse));
+            })))),
+        pathPrefix(segment(), id -> pathEndOrSingleSlash(() -> concat(
+            get(() -> completeWithFuture(coordinator.get(id).handle((found, failure) -> failure != null
+                ? Json.failure(SUBJECT, failure)
+                : found.map(p -> Json.response(200, Json.toJson(p)))
+                    .orElseGet(() -> Problem.notFound("no transfer '" + id + "'"))))),
+            delete(() -> completeWithFuture(coordinator.abort(id).handle((found, failure) -> failure != null
+                ? Json.failure(SUBJECT, failure)
+                : found.map(TransferRoutes::abortResponse).orElseGet(() -> Problem.notFound("no transfer '" + id + "'")))))))));
+  }
+
+  /**
+   * A split without a point: the load medians it may be cut at ({@link TransferRequest#atLoadMedian}),
+   * this node's profile window's, and only without one the persisted history's.
+   */
+  private CompletionStage<TransferRequest> withSplitPoint(TransferRequest request) {
+    if (!request.needsSplitPoint() || profiler.isEmpty()) {
+      return CompletableFuture.completedFuture(request);
+    }
+    String rangeId = request.rangeIds().get(0);
+    ProfilerView view = profiler.get();
+    return view.hotKeys(rangeId)
+        .handle((hot, failure) -> failure == null && hot != null && hot.found() ? hot.splitPoint() : null)
+        .thenCompose(local -> local != null
+            ? CompletableFuture.completedFuture(request.atLoadMedian(local, null))
+            : view.clusterLoad().handle((cluster, failure) -> request.atLoadMedian(null, failure != null ? null
+                : cluster.ranges().stream().filter(r -> r.rangeId().equals(rangeId))
+                    .map(r -> r.historySplitPoint()).filter(Objects::nonNull).findFirst().orElse(null))));
+  }
+
+  private static HttpResponse startedResponse(CoordinatorCommand.TransferStarted started, Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof IllegalArgumentException) {
+      return Problem.badRequest(cause.getMessage());
+    }
+    if (cause != null) {
+      return Json.failure(SUBJECT, cause);
+    }
+    if (started.transferId() == null) {
+      return started.conflict() ? Problem.conflict(started.refusal()) : Problem.badRequest(started.refusal());
+    }
+    String location = "/v1/admin/transfers/" + started.transferId();
+    return Json.response(202, Json.object().put("id", started.transferId()).put("location", location))
+        .addHeader(Location.create(location));
+  }
+
+  private static HttpResponse abortResponse(TransferProgress progress) {
+    if (progress.phase().isEnded() || !progress.phase().canRollBack()) {
+      return Problem.conflict("transfer '" + progress.id() + "' is " + progress.phase()
+          + "; only a transfer before its commit can be aborted");
+    }
+    return Json.response(202, Json.toJson(progress));
+  }
+
+  private static ObjectNode listJson(List<TransferProgress> all) {
+    ObjectNode body = Json.object();
+    ArrayNode list = body.putArray("transfers");
+    all.forEach(p -> list.add(Json.toJson(p)));
+    return body;
+  }
+
+  private Route nodes() {
+    return completeWithFuture(transfers.get().nodes().describe().handle((nodes, failure) -> {
+      if (failure != null) {
+        return Json.failure("cluster sharding", failure);
+      }
+      ObjectNode body = Json.object();
+      ArrayNode list = body.putArray("nodes");
+      for (Nodes.Node node : nodes) {
+        ObjectNode n = list.addObject()
+            .put("address", node.address())
+            .put("status", node.status())
+            .put("self", node.self());
+        node.entityIds().forEach(n.putArray("ranges")::add);
+      }
+      return Json.response(200, body);
+    }));
+  }
+}
