@@ -13,7 +13,10 @@ import dev.logshard.persistence.LogInstances;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.external.ExternalShardAllocation;
 import org.apache.pekko.cluster.sharding.external.ExternalShardAllocationStrategy;
 import org.apache.pekko.cluster.sharding.external.javadsl.ExternalShardAllocationClient;
@@ -69,35 +72,69 @@ public final class RangeShardEntity {
   public static Behavior<RangeShardCommand> create(String entityId, PlacementDirectory directory,
       LogInstances logInstances, LogShardSettings settings, RangeSizes sizes) {
     return Behaviors.setup(ctx -> Behaviors.withStash(settings.startStashCapacity(), stash ->
-        Behaviors.withTimers(timers -> {
-          ActorRef<PlacementDirectory.Placement> adapter =
-              ctx.messageAdapter(PlacementDirectory.Placement.class, PlacementResolved::new);
-          directory.resolve(entityId, adapter);
-          // The coordinator may be moving to another node: ask again until it answers.
-          timers.startTimerWithFixedDelay(ResolveAgain.INSTANCE, settings.askTimeout());
-          return Behaviors.receive(RangeShardCommand.class)
-              .onMessage(PlacementResolved.class, resolved -> {
-                timers.cancelAll();
-                RangePlacement placement = resolved.placement().placement();
-                if (placement == null || !placement.entityId().equals(entityId)) {
-                  ctx.getLog().info("RangeShard [{}] is not placed at epoch {}: answering WrongRange",
-                      entityId, resolved.placement().epoch());
-                  return stash.unstashAll(unplaced(entityId, resolved.placement().epoch()));
-                }
-                Behavior<RangeShardCommand> shard = RangeShard.create(placement,
-                    logInstances.get(placement.logInstance()), settings, sizes);
-                return stash.unstashAll(settings.batching() ? RangeShardBatcher.create(shard, settings) : shard);
-              })
-              .onMessageEquals(ResolveAgain.INSTANCE, () -> {
-                directory.resolve(entityId, adapter);
-                return Behaviors.same();
-              })
-              .onAnyMessage(command -> {
-                stash.stash(command);
-                return Behaviors.same();
-              })
-              .build();
-        })));
+        Behaviors.withTimers(timers ->
+            new Starting(entityId, directory, logInstances, settings, sizes, ctx, stash, timers).behavior())));
+  }
+
+  /** A starting entity: it asks the directory for its placement until it answers, holding commands meanwhile. */
+  private static final class Starting {
+    private final String entityId;
+    private final PlacementDirectory directory;
+    private final LogInstances logInstances;
+    private final LogShardSettings settings;
+    private final RangeSizes sizes;
+    private final ActorContext<RangeShardCommand> ctx;
+    private final StashBuffer<RangeShardCommand> stash;
+    private final TimerScheduler<RangeShardCommand> timers;
+    private final ActorRef<PlacementDirectory.Placement> answers;
+
+    Starting(String entityId, PlacementDirectory directory, LogInstances logInstances, LogShardSettings settings,
+        RangeSizes sizes, ActorContext<RangeShardCommand> ctx, StashBuffer<RangeShardCommand> stash,
+        TimerScheduler<RangeShardCommand> timers) {
+      this.entityId = entityId;
+      this.directory = directory;
+      this.logInstances = logInstances;
+      this.settings = settings;
+      this.sizes = sizes;
+      this.ctx = ctx;
+      this.stash = stash;
+      this.timers = timers;
+      this.answers = ctx.messageAdapter(PlacementDirectory.Placement.class, PlacementResolved::new);
+    }
+
+    Behavior<RangeShardCommand> behavior() {
+      directory.resolve(entityId, answers);
+      // The coordinator may be moving to another node: ask again until it answers.
+      timers.startTimerWithFixedDelay(ResolveAgain.INSTANCE, settings.askTimeout());
+      return Behaviors.receive(RangeShardCommand.class)
+          .onMessage(PlacementResolved.class, this::onPlacementResolved)
+          .onMessageEquals(ResolveAgain.INSTANCE, this::onResolveAgain)
+          .onAnyMessage(this::onCommand)
+          .build();
+    }
+
+    private Behavior<RangeShardCommand> onPlacementResolved(PlacementResolved resolved) {
+      timers.cancelAll();
+      RangePlacement placement = resolved.placement().placement();
+      if (placement == null || !placement.entityId().equals(entityId)) {
+        ctx.getLog().info("RangeShard [{}] is not placed at epoch {}: answering WrongRange",
+            entityId, resolved.placement().epoch());
+        return stash.unstashAll(unplaced(entityId, resolved.placement().epoch()));
+      }
+      Behavior<RangeShardCommand> shard = RangeShard.create(placement,
+          logInstances.get(placement.logInstance()), settings, sizes);
+      return stash.unstashAll(settings.batching() ? RangeShardBatcher.create(shard, settings) : shard);
+    }
+
+    private Behavior<RangeShardCommand> onResolveAgain() {
+      directory.resolve(entityId, answers);
+      return Behaviors.same();
+    }
+
+    private Behavior<RangeShardCommand> onCommand(RangeShardCommand command) {
+      stash.stash(command);
+      return Behaviors.same();
+    }
   }
 
   /**
