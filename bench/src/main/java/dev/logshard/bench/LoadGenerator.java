@@ -217,9 +217,12 @@ public final class LoadGenerator implements Callable<Integer> {
     all.add(updateHistogram);
     String load = mode == Mode.closed ? "clients=" + clients : "rate=" + rate;
     System.out.printf(Locale.ROOT,
+        // ops and ops_per_s count successful requests; the percentiles count every request, a failed
+        // one at its time to failure (errors says how many failed).
         "RESULT label=%s mode=%s mix=%s dist=%s %s ops=%d ops_per_s=%.0f p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f"
             + " read_p99_ms=%.2f update_p99_ms=%.2f errors=%d%n",
-        label, mode, mix, distribution, load, all.getTotalCount(), all.getTotalCount() / elapsed,
+        label, mode, mix, distribution, load, all.getTotalCount() - errors.get(),
+        (all.getTotalCount() - errors.get()) / elapsed,
         ms(all, 50), ms(all, 99), ms(all, 99.9), all.getMaxValue() / 1000.0,
         ms(readHistogram, 99), ms(updateHistogram, 99), errors.get());
   }

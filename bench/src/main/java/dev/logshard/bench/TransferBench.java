@@ -20,15 +20,12 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import site.ycsb.generator.NumberGenerator;
 import site.ycsb.generator.ScrambledZipfianGenerator;
 
 /**
@@ -91,11 +88,13 @@ public final class TransferBench implements Callable<Integer> {
 
   private HttpClient client;
   private HttpTarget http;
+  private YcsbALoad ycsb;
 
   @Override
   public Integer call() throws Exception {
     http = new HttpTarget(target.url);
     client = http.client();
+    ycsb = new YcsbALoad(http, target.records);
     try {
       KeyRange keyRange = rangeBounds();
       List<String> moving = keysIn(keyRange);
@@ -116,7 +115,7 @@ public final class TransferBench implements Callable<Integer> {
       if (rate > 0) {
         rates.add(rate);
       } else {
-        int max = calibrate(value);
+        int max = ycsb.calibrate(value);
         rateFractions.forEach(f -> rates.add((int) (max * f)));
       }
       if (warmupSeconds > 0) {
@@ -166,7 +165,7 @@ public final class TransferBench implements Callable<Integer> {
 
   private void warmUp(int loadRate, byte[] value) throws InterruptedException {
     AtomicBoolean running = new AtomicBoolean(true);
-    Thread loadThread = new Thread(() -> openLoop(running, loadRate, LOAD_WORKERS,
+    Thread loadThread = new Thread(() -> ycsb.openLoop(running, loadRate, LOAD_WORKERS,
         () -> new ScrambledZipfianGenerator(target.records), "user:", null, value, new Recorder(3), new AtomicLong(),
         null, null, null), "warm-up");
     loadThread.start();
@@ -174,39 +173,6 @@ public final class TransferBench implements Callable<Integer> {
     running.set(false);
     loadThread.join();
     System.out.printf(Locale.ROOT, "warmed up for %d s at %d requests/s%n", warmupSeconds, loadRate);
-  }
-
-  /** Closed loop, 64 clients, 10 s of YCSB-A: the node's maximum here, in successful requests per second. */
-  private int calibrate(byte[] value) throws InterruptedException {
-    AtomicLong done = new AtomicLong();
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    List<Thread> threads = new ArrayList<>();
-    for (int c = 0; c < 64; c++) {
-      Random random = new Random(c);
-      NumberGenerator keys = new ScrambledZipfianGenerator(target.records);
-      Thread t = new Thread(() -> {
-        while (System.nanoTime() < end) {
-          String key = "user:" + keys.nextValue().intValue();
-          try {
-            int status = client.send(random.nextBoolean() ? get(key) : put(key, value),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
-            if (status / 100 == 2) {
-              done.incrementAndGet(); // only successes count: a node that fails fast is not faster
-            }
-          } catch (Exception e) {
-            return;
-          }
-        }
-      });
-      t.start();
-      threads.add(t);
-    }
-    for (Thread t : threads) {
-      t.join();
-    }
-    int max = (int) (done.get() / 10);
-    System.out.printf(Locale.ROOT, "RESULT calibration closed-loop 64 clients YCSB-A max_ops_per_s=%d%n", max);
-    return max;
   }
 
   /** What one move showed: its fence, the longest gap between successful writes to the range, failed requests. */
@@ -221,10 +187,10 @@ public final class TransferBench implements Callable<Integer> {
     AtomicLong longestWriteGap = new AtomicLong();
     AtomicBoolean measuringGap = new AtomicBoolean(false);
     AtomicBoolean running = new AtomicBoolean(true);
-    Thread loadThread = new Thread(() -> openLoop(running, loadRate, LOAD_WORKERS,
+    Thread loadThread = new Thread(() -> ycsb.openLoop(running, loadRate, LOAD_WORKERS,
         () -> new ScrambledZipfianGenerator(target.records), "user:", null, value, load, loadErrors, null, null, null),
         "load");
-    Thread probeThread = new Thread(() -> openLoop(running, probeRate, PROBE_WORKERS, null, null, moving, value, null,
+    Thread probeThread = new Thread(() -> ycsb.openLoop(running, probeRate, PROBE_WORKERS, null, null, moving, value, null,
         probeErrors, lastProbeWrite, longestWriteGap, measuringGap), "probe");
     loadThread.start();
     probeThread.start();
@@ -341,50 +307,6 @@ public final class TransferBench implements Callable<Integer> {
     return total;
   }
 
-  /**
-   * Open loop at {@code perSecond} from {@code workers} threads ({@link OpenLoop}): 50 % reads,
-   * 50 % writes; latency from each request's due time (no coordinated omission). Keys from
-   * {@code zipf} (prefixed; one generator per worker) or round-robin over {@code keys}.
-   */
-  private void openLoop(AtomicBoolean running, int perSecond, int workers, Supplier<NumberGenerator> zipf, String prefix,
-      List<String> keys, byte[] value, Recorder latencies, AtomicLong errors, AtomicLong lastWrite, AtomicLong longestGap,
-      AtomicBoolean measuringGap) {
-    AtomicInteger worker = new AtomicInteger();
-    try {
-      OpenLoop.run(perSecond, workers, running::get, () -> {
-        Random random = new Random(perSecond * 1000L + worker.getAndIncrement());
-        NumberGenerator generator = zipf != null ? zipf.get() : null;
-        return (k, due) -> {
-          boolean read = random.nextBoolean();
-          String key = generator != null ? prefix + generator.nextValue().intValue() : keys.get((int) (k % keys.size()));
-          int status;
-          try {
-            status = client.send(read ? get(key) : put(key, value), HttpResponse.BodyHandlers.discarding()).statusCode();
-          } catch (IOException e) {
-            status = 0;
-          }
-          long now = System.nanoTime();
-          if (latencies != null) {
-            // A failed request counts at its time to failure: failing fast must not improve "p99 during".
-            latencies.recordValue(Math.max(1, (now - due) / 1000));
-          }
-          if (status / 100 != 2) {
-            errors.incrementAndGet();
-            return;
-          }
-          if (!read && lastWrite != null) {
-            long previous = lastWrite.getAndAccumulate(now, Math::max);
-            if (measuringGap.get() && now > previous) {
-              longestGap.accumulateAndGet(now - previous, Math::max);
-            }
-          }
-        };
-      });
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   private List<String> keysIn(KeyRange keyRange) {
     List<String> keys = new ArrayList<>(rangeKeys);
     for (long i = 0; keys.size() < rangeKeys; i++) {
@@ -437,13 +359,5 @@ public final class TransferBench implements Callable<Integer> {
 
   private String instanceOf(String id) throws Exception {
     return rangeJson(id).get("logInstance").asText();
-  }
-
-  private HttpRequest get(String key) {
-    return http.get(key);
-  }
-
-  private HttpRequest put(String key, byte[] value) {
-    return http.put(key, value);
   }
 }
