@@ -1,0 +1,287 @@
+package dev.logshard.core.planner;
+
+import dev.logshard.core.KeyRange;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.planner.PlanRound.Skipped;
+import dev.logshard.core.planner.PlannerInput.Instance;
+import dev.logshard.core.planner.PlannerInput.RangeLoad;
+import dev.logshard.core.transfer.TransferKind;
+import dev.logshard.core.transfer.TransferRequest;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The planner, as a pure function of its {@link PlannerInput}: which ranges to split (a range that
+ * carries too much of the load, or too many bytes, is cut at its load median), which to move to the
+ * fast tier or back (hot ranges in, cold ones out, no instance beyond its capacity), and which cold
+ * neighbours to merge. Proposals are ranked (splits, then entering the fast tier, then leaving it,
+ * then merges; the most load first) and held back by the limits: transfers in flight, a cooldown per
+ * range, and hysteresis (no merge of hashes split recently, no move of hashes moved recently).
+ * Deterministic: the same input gives the same round.
+ */
+public final class Planner {
+
+  private final PlannerSettings settings;
+
+  public Planner(PlannerSettings settings) {
+    this.settings = settings;
+  }
+
+  /** One planning round. */
+  public PlanRound plan(PlannerInput in) {
+    Round round = new Round(in);
+    List<Candidate> candidates = new ArrayList<>();
+    List<RangePlacement> placements = in.map().placements();
+    for (RangePlacement p : placements) {
+      if (in.rangesInTransfer().contains(p.rangeId())) {
+        continue;
+      }
+      proposeSplit(round, p, candidates);
+      proposeTierMove(round, p, candidates);
+    }
+    for (int i = 0; i + 1 < placements.size(); i++) {
+      proposeMerge(round, placements.get(i), placements.get(i + 1), candidates);
+    }
+    candidates.sort(Comparator.comparingInt((Candidate c) -> c.rank).thenComparing(c -> -c.transfer.expectedGain())
+        .thenComparing(c -> c.rangeIds.get(0)));
+    return round.choose(candidates);
+  }
+
+  // --- split
+
+  private void proposeSplit(Round round, RangePlacement p, List<Candidate> out) {
+    RangeLoad load = round.in.loadOf(p.rangeId());
+    double planned = load.plannedRequestsPerSecond();
+    String why;
+    if (planned >= settings.splitRequestsPerSecond()) {
+      why = String.format(Locale.ROOT, "%.0f requests/s, at least %.0f", planned, settings.splitRequestsPerSecond());
+    } else if (planned >= settings.splitMinRequestsPerSecond() && round.share(planned) >= settings.splitShare()) {
+      why = String.format(Locale.ROOT, "%.0f requests/s, %.0f %% of all", planned, 100 * round.share(planned));
+    } else if (load.storedBytes() >= settings.splitBytes()) {
+      why = load.storedBytes() + " bytes, at least " + settings.splitBytes();
+    } else {
+      return;
+    }
+    Long at = load.loadMedian();
+    if (at == null || !inside(at, p.range())) {
+      // One hot key (or a load not yet profiled) cannot be divided: tiering handles it.
+      round.skipped.add(new Skipped(p.rangeId(), "split", "no load median inside the range (" + why + ")"));
+      return;
+    }
+    out.add(new Candidate(0, List.of(p.rangeId()), new PlannedTransfer(TransferRequest.split(p.rangeId(), at),
+        "split at the load median: " + why, planned / 2, load.storedBytes())));
+  }
+
+  /** Whether {@code at} can start the right half: after the first hash, not after the last. */
+  private static boolean inside(long at, KeyRange range) {
+    return Long.compareUnsigned(at, range.start()) > 0 && Long.compareUnsigned(at, range.last()) <= 0;
+  }
+
+  // --- tiers
+
+  private void proposeTierMove(Round round, RangePlacement p, List<Candidate> out) {
+    RangeLoad load = round.in.loadOf(p.rangeId());
+    double planned = load.plannedRequestsPerSecond();
+    Instance current = round.instances.get(p.logInstance());
+    boolean onFast = current != null && "fast".equals(current.tier());
+    if (!onFast && planned >= settings.fastEnterRequestsPerSecond() && round.share(planned) >= settings.fastEnterShare()) {
+      out.add(new Candidate(1, List.of(p.rangeId()), new PlannedTransfer(TransferRequest.move(p.rangeId(), null),
+          String.format(Locale.ROOT, "hot: %.0f requests/s (%.0f %% of all) to the fast tier", planned,
+              100 * round.share(planned)), planned, load.storedBytes())).towardTier("fast"));
+    } else if (onFast && planned < settings.fastLeaveRequestsPerSecond()) {
+      out.add(new Candidate(2, List.of(p.rangeId()), new PlannedTransfer(TransferRequest.move(p.rangeId(), null),
+          String.format(Locale.ROOT, "cold: %.0f requests/s, below %.0f: off the fast tier", planned,
+              settings.fastLeaveRequestsPerSecond()), settings.fastLeaveRequestsPerSecond() - planned,
+          load.storedBytes())).towardTier("standard"));
+    }
+  }
+
+  // --- merge
+
+  private void proposeMerge(Round round, RangePlacement left, RangePlacement right, List<Candidate> out) {
+    if (round.in.rangesInTransfer().contains(left.rangeId()) || round.in.rangesInTransfer().contains(right.rangeId())
+        || !left.logInstance().equals(right.logInstance())) {
+      return;
+    }
+    RangeLoad a = round.in.loadOf(left.rangeId());
+    RangeLoad b = round.in.loadOf(right.rangeId());
+    if (a.plannedRequestsPerSecond() >= settings.mergeRequestsPerSecond()
+        || b.plannedRequestsPerSecond() >= settings.mergeRequestsPerSecond()
+        || a.storedBytes() + b.storedBytes() >= settings.splitBytes() / 2) {
+      return;
+    }
+    out.add(new Candidate(3, List.of(left.rangeId(), right.rangeId()), new PlannedTransfer(
+        TransferRequest.merge(left.rangeId(), right.rangeId()),
+        String.format(Locale.ROOT, "cold neighbours: %.1f and %.1f requests/s", a.plannedRequestsPerSecond(),
+            b.plannedRequestsPerSecond()), 0, a.storedBytes() + b.storedBytes())).merging(left, right));
+  }
+
+  // --- one round's bookkeeping
+
+  /** A proposal: its rank (lower first) and the ranges it takes. */
+  private static final class Candidate {
+    final int rank;
+    final List<String> rangeIds;
+    PlannedTransfer transfer;
+    String toTier;
+    KeyRange mergedHashes;
+
+    Candidate(int rank, List<String> rangeIds, PlannedTransfer transfer) {
+      this.rank = rank;
+      this.rangeIds = rangeIds;
+      this.transfer = transfer;
+    }
+
+    Candidate towardTier(String tier) {
+      toTier = tier;
+      return this;
+    }
+
+    Candidate merging(RangePlacement left, RangePlacement right) {
+      mergedHashes = new KeyRange(left.range().start(), right.range().last());
+      return this;
+    }
+  }
+
+  private final class Round {
+    final PlannerInput in;
+    final Map<String, Instance> instances = new HashMap<>();
+    final Map<String, Long> bytesOn = new HashMap<>();
+    final Map<String, Double> requestsOn = new HashMap<>();
+    final Map<String, RangePlacement> placements = new HashMap<>();
+    final List<Skipped> skipped = new ArrayList<>();
+    final double totalRequests;
+    int ranges;
+
+    Round(PlannerInput in) {
+      this.in = in;
+      in.instances().forEach(i -> instances.put(i.name(), i));
+      double total = 0;
+      for (RangePlacement p : in.map().placements()) {
+        RangeLoad load = in.loadOf(p.rangeId());
+        placements.put(p.rangeId(), p);
+        bytesOn.merge(p.logInstance(), load.storedBytes(), Long::sum);
+        requestsOn.merge(p.logInstance(), load.plannedRequestsPerSecond(), Double::sum);
+        total += load.plannedRequestsPerSecond();
+      }
+      totalRequests = total;
+      ranges = in.map().size();
+    }
+
+    double share(double requests) {
+      return totalRequests <= 0 ? 0 : requests / totalRequests;
+    }
+
+    PlanRound choose(List<Candidate> candidates) {
+      List<PlannedTransfer> chosen = new ArrayList<>();
+      Set<String> taken = new HashSet<>();
+      int slots = settings.maxInFlight() - in.transfersInFlight();
+      for (Candidate c : candidates) {
+        String range = c.rangeIds.get(0);
+        String wanted = c.transfer.request().kind().name().toLowerCase(Locale.ROOT);
+        String why = refusal(c, taken);
+        if (why == null && chosen.size() >= slots) {
+          why = "already " + (in.transfersInFlight() + chosen.size()) + " transfers in flight (max-in-flight "
+              + settings.maxInFlight() + ")";
+        }
+        if (why != null) {
+          skipped.add(new Skipped(range, wanted, why));
+          continue;
+        }
+        if (c.toTier != null) {
+          Instance to = destination(c.toTier, range);
+          if (to == null) {
+            skipped.add(new Skipped(range, wanted + " to " + c.toTier, "no " + c.toTier + "-tier log instance has room"));
+            continue;
+          }
+          c.transfer = new PlannedTransfer(TransferRequest.move(range, to.name()), c.transfer.reason(),
+              c.transfer.expectedGain(), c.transfer.costBytes());
+          account(range, to.name());
+        }
+        if (c.transfer.request().kind() == TransferKind.MERGE) {
+          ranges--;
+        } else if (c.transfer.request().kind() == TransferKind.SPLIT) {
+          ranges++;
+        }
+        taken.addAll(c.rangeIds);
+        chosen.add(c.transfer);
+      }
+      return new PlanRound(List.copyOf(chosen), List.copyOf(skipped));
+    }
+
+    /** Why a proposal may not go ahead this round (null: it may). */
+    private String refusal(Candidate c, Set<String> taken) {
+      for (String range : c.rangeIds) {
+        if (taken.contains(range)) {
+          return "the range is in another transfer of this round";
+        }
+        for (Decision d : in.recent()) {
+          if (d.rangeIds().contains(range) && in.nowMillis() - d.atMillis() < settings.cooldown().toMillis()) {
+            return "cooldown: transferred " + (in.nowMillis() - d.atMillis()) / 1000 + " s ago";
+          }
+        }
+      }
+      KeyRange hashes = c.mergedHashes != null ? c.mergedHashes : placements.get(c.rangeIds.get(0)).range();
+      TransferKind kind = c.transfer.request().kind();
+      for (Decision d : in.recent()) {
+        if (in.nowMillis() - d.atMillis() >= settings.flapWindow().toMillis() || !overlaps(d, hashes)) {
+          continue;
+        }
+        if (kind == TransferKind.MERGE && d.kind() == TransferKind.SPLIT) {
+          return "hysteresis: these hashes were split " + (in.nowMillis() - d.atMillis()) / 1000 + " s ago";
+        }
+        if (kind == TransferKind.MOVE && d.kind() == TransferKind.MOVE) {
+          return "hysteresis: these hashes were moved " + (in.nowMillis() - d.atMillis()) / 1000 + " s ago";
+        }
+      }
+      if (kind == TransferKind.MERGE && ranges <= settings.minRanges()) {
+        return "only " + ranges + " ranges (merge.min-ranges " + settings.minRanges() + ")";
+      }
+      return null;
+    }
+
+    /** The least used log instance of {@code tier} that takes the range without going over its capacity. */
+    private Instance destination(String tier, String rangeId) {
+      RangeLoad load = in.loadOf(rangeId);
+      Instance best = null;
+      for (Instance i : in.instances()) {
+        if (!i.tier().equals(tier) || i.name().equals(placements.get(rangeId).logInstance())) {
+          continue;
+        }
+        long bytes = bytesOn.getOrDefault(i.name(), 0L) + load.storedBytes();
+        double requests = requestsOn.getOrDefault(i.name(), 0.0) + load.plannedRequestsPerSecond();
+        if ((i.capacityBytes() > 0 && bytes > i.capacityBytes())
+            || (i.capacityRequestsPerSecond() > 0 && requests > i.capacityRequestsPerSecond())) {
+          continue;
+        }
+        if (best == null || bytesOn.getOrDefault(i.name(), 0L) < bytesOn.getOrDefault(best.name(), 0L)) {
+          best = i;
+        }
+      }
+      return best;
+    }
+
+    private void account(String rangeId, String to) {
+      RangeLoad load = in.loadOf(rangeId);
+      String from = placements.get(rangeId).logInstance();
+      bytesOn.merge(from, -load.storedBytes(), Long::sum);
+      bytesOn.merge(to, load.storedBytes(), Long::sum);
+      requestsOn.merge(from, -load.plannedRequestsPerSecond(), Double::sum);
+      requestsOn.merge(to, load.plannedRequestsPerSecond(), Double::sum);
+    }
+  }
+
+  private static boolean overlaps(Decision d, KeyRange hashes) {
+    BigInteger start = new BigInteger(d.start());
+    BigInteger end = new BigInteger(d.end());
+    BigInteger otherStart = new BigInteger(hashes.startString());
+    return start.compareTo(hashes.end()) < 0 && otherStart.compareTo(end) < 0;
+  }
+}

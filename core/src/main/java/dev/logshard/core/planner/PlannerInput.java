@@ -1,0 +1,43 @@
+package dev.logshard.core.planner;
+
+import dev.logshard.core.ShardMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything one planning round sees, so the same input always gives the same plan: the map, each
+ * range's measured (and forecast) load, the log instances with their tier and capacity, the ranges
+ * already in a transfer, how many transfers run, and the recent decisions (for cooldown and
+ * hysteresis).
+ */
+public record PlannerInput(
+    ShardMap map,
+    Map<String, RangeLoad> loads,
+    List<Instance> instances,
+    Set<String> rangesInTransfer,
+    int transfersInFlight,
+    List<Decision> recent,
+    long nowMillis) {
+
+  /**
+   * One range's load: requests and bytes per second over the last window, its forecast requests per
+   * second at the planning horizon (the measured value where there is no forecast), stored bytes, and
+   * the hash that divides its load in two (unsigned, null: unknown).
+   */
+  public record RangeLoad(double requestsPerSecond, double bytesPerSecond, double forecastRequestsPerSecond,
+      long storedBytes, Long loadMedian) {
+
+    /** The load the planner acts on: the larger of now and the forecast (it moves before the peak). */
+    public double plannedRequestsPerSecond() {
+      return Math.max(requestsPerSecond, forecastRequestsPerSecond);
+    }
+  }
+
+  /** A log instance: its tier ({@code fast}, {@code standard}, …) and capacity (0: unbounded). */
+  public record Instance(String name, String tier, long capacityBytes, double capacityRequestsPerSecond) {}
+
+  public RangeLoad loadOf(String rangeId) {
+    return loads.getOrDefault(rangeId, new RangeLoad(0, 0, 0, 0, null));
+  }
+}

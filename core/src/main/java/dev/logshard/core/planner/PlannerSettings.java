@@ -1,0 +1,37 @@
+package dev.logshard.core.planner;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** The {@code logshard.planner} settings (see reference.conf), read once. */
+public record PlannerSettings(
+    double splitShare,
+    double splitMinRequestsPerSecond,
+    double splitRequestsPerSecond,
+    long splitBytes,
+    double mergeRequestsPerSecond,
+    int minRanges,
+    double fastEnterShare,
+    double fastEnterRequestsPerSecond,
+    double fastLeaveRequestsPerSecond,
+    int maxInFlight,
+    Duration cooldown,
+    Duration flapWindow) {
+
+  public static PlannerSettings create(Config config) {
+    Config c = config.getConfig("logshard.planner");
+    return new PlannerSettings(
+        c.getDouble("split.share"),
+        c.getDouble("split.min-requests-per-second"),
+        c.getDouble("split.requests-per-second"),
+        c.getBytes("split.bytes"),
+        c.getDouble("merge.requests-per-second"),
+        c.getInt("merge.min-ranges"),
+        c.getDouble("fast-tier.enter-share"),
+        c.getDouble("fast-tier.enter-requests-per-second"),
+        c.getDouble("fast-tier.leave-requests-per-second"),
+        c.getInt("max-in-flight"),
+        c.getDuration("cooldown"),
+        c.getDuration("flap-window"));
+  }
+}
