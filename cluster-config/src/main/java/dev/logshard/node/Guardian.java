@@ -5,6 +5,7 @@ import dev.logshard.actors.coordinator.CoordinatorCommand.CurrentShardMap;
 import dev.logshard.actors.coordinator.CoordinatorCommand;
 import dev.logshard.actors.coordinator.LoadHistorySettings;
 import dev.logshard.actors.coordinator.Nodes;
+import dev.logshard.actors.coordinator.Planning;
 import dev.logshard.actors.coordinator.TransferSaga;
 import dev.logshard.actors.coordinator.Transfers;
 import dev.logshard.actors.profiler.Profiler;
@@ -16,6 +17,8 @@ import dev.logshard.actors.routing.ShardMapSubscriber;
 import dev.logshard.actors.support.OnLogInstance;
 import dev.logshard.actors.support.Stages;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.planner.PlannerInput;
+import dev.logshard.core.planner.PlannerSettings;
 import dev.logshard.core.profile.AccessRecorder;
 import dev.logshard.core.profile.ProfilerSettings;
 import dev.logshard.core.profile.RangeSizes;
@@ -110,9 +113,12 @@ final class Guardian {
     RangeShardEntity.init(system,
         (entityId, replyTo) -> coordinator.get().tell(new CoordinatorCommand.ResolvePlacement(entityId, replyTo)),
         logInstances, settings, sizes);
+    Planning planning = new Planning(PlannerSettings.create(system.settings().config()), logInstances.all().stream()
+        .map(i -> new PlannerInput.Instance(i.name(), i.tier(), i.capacityBytes(), 0)).toList(),
+        ProfilerSettings.create(system.settings().config()).tick());
     coordinator.set(Coordinator.init(system, Coordinator.create(seed, OnLogInstance.Plugins.of(logInstances.coordinator()),
         (start, self) -> TransferSaga.create(start, self, logInstances, transferSettings, System::currentTimeMillis),
-        loadSettings, settings.askTimeout(), System::currentTimeMillis)));
+        loadSettings, planning, settings.askTimeout(), System::currentTimeMillis)));
     return coordinator.get();
   }
 

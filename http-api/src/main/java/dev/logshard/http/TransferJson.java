@@ -26,6 +26,24 @@ final class TransferJson {
 
   private TransferJson() {}
 
+  /** The planner's modes settable at runtime. */
+  static final Set<String> PLANNER_MODES = Set.of("off", "reactive");
+
+  /** The body of {@code PUT /v1/admin/planner}: {@code {"mode": "off"|"reactive"}}. */
+  static String plannerMode(byte[] body) throws BadRequest {
+    JsonNode root;
+    try {
+      root = JSON.readTree(body);
+    } catch (IOException e) {
+      root = null;
+    }
+    if (root == null || !root.isObject() || root.size() != 1 || !root.path("mode").isTextual()
+        || !PLANNER_MODES.contains(root.get("mode").asText())) {
+      throw BadRequest.of("the body must be {\"mode\": \"off\"} or {\"mode\": \"reactive\"}");
+    }
+    return root.get("mode").asText();
+  }
+
   static TransferRequest parse(byte[] body) throws BadRequest {
     JsonNode root;
     try {

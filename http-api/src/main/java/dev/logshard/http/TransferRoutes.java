@@ -24,7 +24,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * Transfers and nodes under {@code /v1/admin}: {@code POST transfers} (202 + id),
  * {@code GET transfers[/{id}]} (progress), {@code DELETE transfers/{id}} (abort: roll back; 409
- * once committed), {@code GET nodes} (the cluster's members and the range generations each runs).
+ * once committed), {@code GET nodes} (the cluster's members and the range generations each runs),
+ * {@code GET plan} (the planner's latest rounds and decisions) and {@code GET/PUT planner} (its mode).
  */
 final class TransferRoutes extends RouteSupport {
 
@@ -41,7 +42,29 @@ final class TransferRoutes extends RouteSupport {
   Route routes() {
     return concat(
         pathPrefix("transfers", () -> withCoordinator(this::transfers)),
-        path("nodes", () -> get(() -> withCoordinator(this::nodes))));
+        path("nodes", () -> get(() -> withCoordinator(this::nodes))),
+        path("plan", () -> get(() -> withCoordinator(() -> json(transfers.get().plan(), SUBJECT)))),
+        path("planner", () -> withCoordinator(this::planner)));
+  }
+
+  /** {@code GET /v1/admin/planner}: the mode; {@code PUT} {@code {"mode":"off"|"reactive"}} sets it. */
+  private Route planner() {
+    Transfers coordinator = transfers.get();
+    return concat(
+        get(() -> completeWithFuture(coordinator.plan().handle((view, failure) -> failure != null
+            ? Json.failure(SUBJECT, failure)
+            : Json.response(200, Json.object().put("mode", view.mode()))))),
+        put(() -> body(1024, body -> {
+          String mode;
+          try {
+            mode = TransferJson.plannerMode(body.toArray());
+          } catch (BadRequest e) {
+            return complete(e.response());
+          }
+          return completeWithFuture(coordinator.setPlannerMode(mode).handle((view, failure) -> failure != null
+              ? Json.failure(SUBJECT, failure)
+              : Json.response(200, Json.object().put("mode", view.mode()))));
+        })));
   }
 
   private Route withCoordinator(Supplier<Route> inner) {

@@ -60,14 +60,15 @@ public final class ClusterLoad
 
   /**
    * A range's load summed over the nodes that reported it (latency: the worst node's), its size as
-   * its host reported it, and what the history says of it: its share of the past load and the hash
-   * that divides its past load in two (null without history).
+   * its host reported it, the hash that divides the last reports' accesses in it in two
+   * ({@code recentSplitPoint}, null without accesses), and what the history says of it: its share
+   * of the past load and the hash that divides its past load in two (null without history).
    */
   public record RangeLoad(
       String rangeId, String start, String end, double readsPerSecond, double writesPerSecond,
       double bytesInPerSecond, double bytesOutPerSecond, double p50LatencyMillis, double p99LatencyMillis,
       double averageRequestsPerSecond, double trendSlope, Long keyCount, Long storedBytes, int reportingNodes,
-      double historyShare, String historySplitPoint) implements CborSerializable {}
+      double historyShare, String historySplitPoint, String recentSplitPoint) implements CborSerializable {}
 
   /** The whole cluster's load, per range of the current map. */
   public record View(long timeMillis, long epoch, List<NodeLoad> nodes, List<RangeLoad> ranges,
@@ -152,15 +153,21 @@ public final class ClusterLoad
     List<RangeLoad> ranges = new ArrayList<>();
     if (query.map() != null) {
       double total = history.totalLoad();
+      // The last tick of every node, on the ring: where the load is now (the history fades over hours).
+      LoadHistory recent = LoadHistory.empty(settings.cells());
+      for (LoadReport report : fresh) {
+        recent = recent.add(report.timeMillis(), report.cells(), settings.halfLife().toMillis());
+      }
       for (RangePlacement p : query.map().placements()) {
-        ranges.add(rangeLoad(p, fresh, history, total));
+        ranges.add(rangeLoad(p, fresh, history, total, recent));
       }
     }
     return Effect().reply(query.replyTo(), new View(now, query.map() == null ? 0 : query.map().epoch(),
         nodes, List.copyOf(ranges), history.accesses(), history.asOfMillis()));
   }
 
-  private static RangeLoad rangeLoad(RangePlacement p, List<LoadReport> reports, LoadHistory history, double total) {
+  private static RangeLoad rangeLoad(RangePlacement p, List<LoadReport> reports, LoadHistory history, double total,
+      LoadHistory recent) {
     double reads = 0;
     double writes = 0;
     double bytesIn = 0;
@@ -194,9 +201,11 @@ public final class ClusterLoad
     }
     KeyRange range = p.range();
     var median = history.median(range);
+    var recentMedian = recent.median(range);
     return new RangeLoad(p.rangeId(), range.startString(), range.endString(), reads, writes, bytesIn, bytesOut,
         p50, p99, average, slope, keys, bytes, reporting, total > 0 ? history.loadIn(range) / total : 0,
-        median.isPresent() ? Long.toUnsignedString(median.getAsLong()) : null);
+        median.isPresent() ? Long.toUnsignedString(median.getAsLong()) : null,
+        recentMedian.isPresent() ? Long.toUnsignedString(recentMedian.getAsLong()) : null);
   }
 
   @Override

@@ -5,20 +5,22 @@ import dev.logshard.actors.coordinator.CoordinatorCommand.CommitTransfer;
 import dev.logshard.actors.coordinator.CoordinatorCommand.CurrentShardMap;
 import dev.logshard.actors.coordinator.CoordinatorCommand.EndTransfer;
 import dev.logshard.actors.coordinator.CoordinatorCommand.GetClusterLoad;
+import dev.logshard.actors.coordinator.CoordinatorCommand.GetPlan;
 import dev.logshard.actors.coordinator.CoordinatorCommand.GetShardMap;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ListTransfers;
+import dev.logshard.actors.coordinator.CoordinatorCommand.LoadForPlanning;
+import dev.logshard.actors.coordinator.CoordinatorCommand.PlanTick;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ReportLoad;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ReportProgress;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ResolvePlacement;
 import dev.logshard.actors.coordinator.CoordinatorCommand.SeedWithHistory;
+import dev.logshard.actors.coordinator.CoordinatorCommand.SetPlannerMode;
 import dev.logshard.actors.coordinator.CoordinatorCommand.StartTransfer;
 import dev.logshard.actors.coordinator.CoordinatorCommand.TransferList;
 import dev.logshard.actors.coordinator.CoordinatorCommand.TransferStarted;
 import dev.logshard.actors.rangeshard.PlacementDirectory;
 import dev.logshard.actors.support.OnLogInstance;
 import dev.logshard.actors.support.Supervision;
-import dev.logshard.core.KeyRange;
-import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.coordinator.CoordinatorEvent.MapInitialized;
 import dev.logshard.core.coordinator.CoordinatorEvent.TransferCommitted;
@@ -90,6 +92,7 @@ public final class Coordinator
   private final java.time.Duration seedTimeout;
   private final double seedMinAccesses;
   private boolean seedRequested;
+  private final Planning planning;
 
   /**
    * The map to start with when the journal holds none; {@code followsLoad}: its ranges may be
@@ -108,6 +111,7 @@ public final class Coordinator
    * @param seed the map to start with when the journal holds none
    * @param plugins its journal and snapshot store, also the load history's and the sagas'
    * @param sagas makes the saga behavior of a transfer, given the coordinator to report to
+   * @param planning the planner's side of the Coordinator (it plans every interval unless off)
    * @param seedTimeout how long the first map waits for the load history before it ignores it
    */
   public static Behavior<CoordinatorCommand> create(
@@ -115,15 +119,17 @@ public final class Coordinator
       Plugins plugins,
       BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas,
       LoadHistorySettings loadSettings,
+      Planning planning,
       java.time.Duration seedTimeout,
       LongSupplier clock) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, seed, plugins, sagas, loadSettings, seedTimeout, clock)));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new Coordinator(ctx, timers, seed, plugins, sagas, loadSettings, planning, seedTimeout, clock)));
   }
 
   private Coordinator(ActorContext<CoordinatorCommand> ctx, TimerScheduler<CoordinatorCommand> timers, Seed seed,
       Plugins plugins,
       BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas,
-      LoadHistorySettings loadSettings, java.time.Duration seedTimeout, LongSupplier clock) {
+      LoadHistorySettings loadSettings, Planning planning, java.time.Duration seedTimeout, LongSupplier clock) {
     // A journal failure restarts it (it recovers) instead of stopping it.
     super(PersistenceId.ofUniqueId("Coordinator"), plugins, Supervision.restartWithBackoff());
     this.ctx = ctx;
@@ -136,6 +142,8 @@ public final class Coordinator
     this.clusterLoad = ctx.spawn(ClusterLoad.create(plugins, loadSettings, clock),
         "cluster-load");
     this.seedMinAccesses = loadSettings.seedMinAccesses();
+    this.planning = planning;
+    timers.startTimerWithFixedDelay(PlanTick.INSTANCE, planning.interval());
   }
 
   @Override
@@ -159,6 +167,8 @@ public final class Coordinator
         .onCommand(ReportLoad.class, this::onReportLoad)
         .onCommand(GetClusterLoad.class, this::onGetClusterLoad)
         .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new TransferList(List.of())))
+        .onCommand(GetPlan.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.view(state)))
+        .onCommand(SetPlannerMode.class, this::onSetPlannerMode)
         .onAnyCommand((state, cmd) -> Effect().noReply());
     builder.forAnyState()
         .onCommand(GetShardMap.class, (state, cmd) ->
@@ -176,7 +186,11 @@ public final class Coordinator
         .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), list(state)))
         .onCommand(ReportLoad.class, this::onReportLoad)
         .onCommand(GetClusterLoad.class, this::onGetClusterLoad)
-        .onCommand(SeedWithHistory.class, (state, cmd) -> Effect().noReply()); // the map exists already
+        .onCommand(SeedWithHistory.class, (state, cmd) -> Effect().noReply()) // the map exists already
+        .onCommand(PlanTick.class, this::onPlanTick)
+        .onCommand(LoadForPlanning.class, this::onLoadForPlanning)
+        .onCommand(GetPlan.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.view(state)))
+        .onCommand(SetPlannerMode.class, this::onSetPlannerMode);
     return builder.build();
   }
 
@@ -205,7 +219,7 @@ public final class Coordinator
           seedTimeout);
     }
     if (seed.followsLoad() && cmd.history() != null && cmd.history().accesses() >= seedMinAccesses) {
-      map = followingLoad(map, cmd.history());
+      map = cmd.history().recut(map);
       ctx.getLog().info("Coordinator cuts the first map's ranges to equal past load ({} accesses in the history)",
           (long) cmd.history().accesses());
     }
@@ -216,17 +230,6 @@ public final class Coordinator
         .thenUnstashAll();
   }
 
-  /** The seed's ranges, in order, re-cut so that each had about the same share of the past load. */
-  static ShardMap followingLoad(ShardMap seed, LoadHistory history) {
-    List<KeyRange> ranges = history.equalLoadSplit(seed.size());
-    List<RangePlacement> placements = new ArrayList<>();
-    for (int i = 0; i < ranges.size(); i++) {
-      RangePlacement p = seed.placements().get(i);
-      placements.add(new RangePlacement(p.rangeId(), ranges.get(i), p.generation(), p.logInstance()));
-    }
-    return new ShardMap(seed.epoch(), placements);
-  }
-
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onReportLoad(CoordinatorState state, ReportLoad cmd) {
     clusterLoad.tell(new ClusterLoad.Report(cmd.report()));
     return Effect().noReply();
@@ -235,6 +238,40 @@ public final class Coordinator
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onGetClusterLoad(CoordinatorState state, GetClusterLoad cmd) {
     clusterLoad.tell(new ClusterLoad.GetView(state.isInitialized() ? state.shardMap() : null, cmd.replyTo()));
     return Effect().noReply();
+  }
+
+  // --- the planner: every interval, unless off, plan on the cluster's load and start what it decides
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onPlanTick(CoordinatorState state, PlanTick tick) {
+    if (planning.on()) {
+      clusterLoad.tell(new ClusterLoad.GetView(state.shardMap(),
+          ctx.messageAdapter(ClusterLoad.View.class, LoadForPlanning::new)));
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onLoadForPlanning(CoordinatorState state, LoadForPlanning msg) {
+    if (!planning.on() || msg.view().epoch() != state.epoch()) {
+      return Effect().noReply(); // off meanwhile, or the load is of an older map
+    }
+    Planning.Decided decided = planning.decide(state, msg.view(), clock.getAsLong());
+    if (decided.events().isEmpty()) {
+      return Effect().noReply();
+    }
+    return Effect().persist(decided.events())
+        .thenRun(newState -> decided.plans().forEach(plan -> {
+          ctx.getLog().info("Planner starts transfer [{}]: {} {} -> {}", plan.id(), plan.kind(), plan.sources(),
+              plan.destinations());
+          progress.put(plan.id(), TransferProgress.planned(plan, clock.getAsLong()));
+          startSaga(new TransferSaga.Start(plan, null, false));
+        }))
+        .thenNoReply();
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onSetPlannerMode(CoordinatorState state, SetPlannerMode cmd) {
+    planning.setMode(cmd.mode());
+    ctx.getLog().info("Planner mode set to {}", cmd.mode());
+    return Effect().reply(cmd.replyTo(), planning.view(state));
   }
 
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onStartTransfer(CoordinatorState state, StartTransfer cmd) {

@@ -63,6 +63,18 @@ public sealed interface CoordinatorCommand extends CborSerializable {
   record SeedWithHistory(dev.logshard.core.profile.LoadHistory history) implements CoordinatorCommand {}
 
   /** The map at its epoch (also what the coordinator publishes to every node). */
+  /** The planner's mode, latest rounds and decisions. */
+  record GetPlan(ActorRef<Planning.View> replyTo) implements CoordinatorCommand {}
+
+  /** Sets the planner's mode at runtime ({@code off}, {@code reactive}); answers the plan view. */
+  record SetPlannerMode(String mode, ActorRef<Planning.View> replyTo) implements CoordinatorCommand {}
+
+  /** Time to plan (internal, a timer). */
+  enum PlanTick implements CoordinatorCommand { INSTANCE }
+
+  /** The cluster-wide load to plan on (internal). */
+  record LoadForPlanning(ClusterLoad.View view) implements CoordinatorCommand {}
+
   record CurrentShardMap(long epoch, List<RangePlacement> placements) implements CborSerializable {
     public static CurrentShardMap of(ShardMap map) {
       return new CurrentShardMap(map.epoch(), map.placements());

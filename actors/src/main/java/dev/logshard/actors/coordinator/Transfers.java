@@ -75,4 +75,15 @@ public final class Transfers {
             coordinator, r -> new CoordinatorCommand.AbortTransfer(id, r), timeout, scheduler))
         .thenApply(found -> found.transfers().stream().findFirst());
   }
+
+  /** The planner's mode, latest rounds and decisions. */
+  public CompletionStage<Planning.View> plan() {
+    return Stages.adopt(AskPattern.ask(coordinator, CoordinatorCommand.GetPlan::new, timeout, scheduler));
+  }
+
+  /** Sets the planner's mode ({@code off} or {@code reactive}); completes with the plan view. */
+  public CompletionStage<Planning.View> setPlannerMode(String mode) {
+    return Stages.adopt(AskPattern.<CoordinatorCommand, Planning.View>ask(
+        coordinator, r -> new CoordinatorCommand.SetPlannerMode(mode, r), timeout, scheduler));
+  }
 }

@@ -12,6 +12,7 @@ import dev.logshard.actors.support.OnLogInstance;
 import dev.logshard.core.KeyRange;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.planner.PlannerSettings;
 import dev.logshard.core.profile.CellCounts;
 import dev.logshard.core.profile.LoadHistory;
 import dev.logshard.core.profile.LoadReport;
@@ -58,7 +59,8 @@ class ClusterLoadTest {
 
   private ActorRef<CoordinatorCommand> coordinator(boolean followsLoad) {
     ActorRef<CoordinatorCommand> ref = testKit.spawn(Coordinator.create(new Coordinator.Seed(SEED, followsLoad), OnLogInstance.Plugins.DEFAULT,
-        (start, self) -> Behaviors.ignore(), SETTINGS, Duration.ofSeconds(5), clock::get));
+        (start, self) -> Behaviors.ignore(), SETTINGS,
+        new Planning(PlannerSettings.create(ConfigFactory.load()), List.of(), Duration.ofSeconds(1)), Duration.ofSeconds(5), clock::get));
     return ref;
   }
 

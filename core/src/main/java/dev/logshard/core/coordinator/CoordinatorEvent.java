@@ -2,6 +2,7 @@ package dev.logshard.core.coordinator;
 
 import dev.logshard.core.CborSerializable;
 import dev.logshard.core.RangePlacement;
+import dev.logshard.core.planner.Decision;
 import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferProgress;
 import java.util.List;
@@ -21,4 +22,7 @@ public sealed interface CoordinatorEvent extends CborSerializable {
   record TransferRollingBack(String transferId) implements CoordinatorEvent {}
 
   record TransferEnded(TransferProgress progress) implements CoordinatorEvent {}
+
+  /** The planner decided a transfer, for this reason (journaled before the transfer it starts). */
+  record DecisionRecorded(Decision decision) implements CoordinatorEvent {}
 }

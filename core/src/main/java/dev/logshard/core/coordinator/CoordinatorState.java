@@ -3,6 +3,7 @@ package dev.logshard.core.coordinator;
 import dev.logshard.core.CborSerializable;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.planner.Decision;
 import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferProgress;
 import dev.logshard.core.transfer.TransferRequest;
@@ -24,10 +25,17 @@ public record CoordinatorState(
     long lastGeneration,
     long lastRangeNumber,
     long transferCount,
-    List<TransferProgress> ended) implements CborSerializable {
+    List<TransferProgress> ended,
+    List<Decision> decisions) implements CborSerializable {
 
   /** Ended transfers kept for the admin API. */
   public static final int ENDED_KEPT = 100;
+  /** The planner's latest decisions kept (its memory for cooldowns and hysteresis, and the admin API). */
+  public static final int DECISIONS_KEPT = 100;
+
+  public CoordinatorState {
+    decisions = decisions == null ? List.of() : decisions; // absent in snapshots of older versions
+  }
 
   private static final Pattern NUMBERED_RANGE = Pattern.compile("r(\\d{1,18})");
 
@@ -38,7 +46,7 @@ public record CoordinatorState(
   public record ActiveTransfer(TransferPlan plan, long committedEpoch, boolean rollingBack) {}
 
   public static CoordinatorState empty() {
-    return new CoordinatorState(0, List.of(), List.of(), 0, 0, 0, List.of());
+    return new CoordinatorState(0, List.of(), List.of(), 0, 0, 0, List.of(), List.of());
   }
 
   public boolean isInitialized() {
@@ -103,14 +111,14 @@ public record CoordinatorState(
   public CoordinatorState apply(CoordinatorEvent event) {
     if (event instanceof CoordinatorEvent.MapInitialized init) {
       return new CoordinatorState(init.epoch(), init.placements(), active, maxGeneration(init.placements(), 0),
-          maxRangeNumber(init.placements(), 0), transferCount, ended);
+          maxRangeNumber(init.placements(), 0), transferCount, ended, decisions);
     }
     if (event instanceof CoordinatorEvent.TransferPlanned planned) {
       List<ActiveTransfer> next = new ArrayList<>(active);
       next.add(new ActiveTransfer(planned.plan(), 0, false));
       return new CoordinatorState(epoch, placements, List.copyOf(next),
           maxGeneration(planned.plan().destinations(), lastGeneration),
-          maxRangeNumber(planned.plan().destinations(), lastRangeNumber), transferCount + 1, ended);
+          maxRangeNumber(planned.plan().destinations(), lastRangeNumber), transferCount + 1, ended, decisions);
     }
     if (event instanceof CoordinatorEvent.TransferCommitted committed) {
       ActiveTransfer transfer = activeTransfer(committed.transferId()).orElseThrow();
@@ -119,13 +127,22 @@ public record CoordinatorState(
           .map(t -> t == transfer ? new ActiveTransfer(t.plan(), next.epoch(), false) : t)
           .toList();
       return new CoordinatorState(next.epoch(), next.placements(), nextActive, lastGeneration, lastRangeNumber,
-          transferCount, ended);
+          transferCount, ended, decisions);
     }
     if (event instanceof CoordinatorEvent.TransferRollingBack rollingBack) {
       return new CoordinatorState(epoch, placements,
           active.stream().map(t -> t.plan().id().equals(rollingBack.transferId())
               ? new ActiveTransfer(t.plan(), t.committedEpoch(), true) : t).toList(),
-          lastGeneration, lastRangeNumber, transferCount, ended);
+          lastGeneration, lastRangeNumber, transferCount, ended, decisions);
+    }
+    if (event instanceof CoordinatorEvent.DecisionRecorded recorded) {
+      List<Decision> next = new ArrayList<>(decisions);
+      next.add(recorded.decision());
+      if (next.size() > DECISIONS_KEPT) {
+        next.remove(0);
+      }
+      return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
+          List.copyOf(next));
     }
     CoordinatorEvent.TransferEnded end = (CoordinatorEvent.TransferEnded) event;
     List<TransferProgress> nextEnded = new ArrayList<>(ended);
@@ -135,7 +152,7 @@ public record CoordinatorState(
     }
     return new CoordinatorState(epoch, placements,
         active.stream().filter(t -> !t.plan().id().equals(end.progress().id())).toList(),
-        lastGeneration, lastRangeNumber, transferCount, List.copyOf(nextEnded));
+        lastGeneration, lastRangeNumber, transferCount, List.copyOf(nextEnded), decisions);
   }
 
   private static long maxGeneration(List<RangePlacement> placements, long atLeast) {

@@ -23,7 +23,9 @@ import java.util.Set;
  * fast tier or back (hot ranges in, cold ones out, no instance beyond its capacity), and which cold
  * neighbours to merge. Proposals are ranked (splits, then entering the fast tier, then leaving it,
  * then merges; the most load first) and held back by the limits: transfers in flight, a cooldown per
- * range, and hysteresis (no merge of hashes split recently, no move of hashes moved recently).
+ * range (and per split hashes, so a half is measured and tiered before it is split again),
+ * hysteresis (no merge of hashes split recently, no move of hashes moved recently), and merges only
+ * in a calm round (nothing in flight, no split or move wanted).
  * Deterministic: the same input gives the same round.
  */
 public final class Planner {
@@ -159,6 +161,8 @@ public final class Planner {
     final List<Skipped> skipped = new ArrayList<>();
     final double totalRequests;
     int ranges;
+    /** A split or a tier move is wanted this round. */
+    boolean busy;
 
     Round(PlannerInput in) {
       this.in = in;
@@ -180,6 +184,7 @@ public final class Planner {
     }
 
     PlanRound choose(List<Candidate> candidates) {
+      busy = candidates.stream().anyMatch(c -> c.transfer.request().kind() != TransferKind.MERGE);
       List<PlannedTransfer> chosen = new ArrayList<>();
       Set<String> taken = new HashSet<>();
       int slots = settings.maxInFlight() - in.transfersInFlight();
@@ -234,6 +239,11 @@ public final class Planner {
         if (in.nowMillis() - d.atMillis() >= settings.flapWindow().toMillis() || !overlaps(d, hashes)) {
           continue;
         }
+        if (kind == TransferKind.SPLIT && d.kind() == TransferKind.SPLIT
+            && in.nowMillis() - d.atMillis() < settings.cooldown().toMillis()) {
+          // A half of a range just split is measured (and moved to its tier) before it is split again.
+          return "cooldown: these hashes were split " + (in.nowMillis() - d.atMillis()) / 1000 + " s ago";
+        }
         if (kind == TransferKind.MERGE && d.kind() == TransferKind.SPLIT) {
           return "hysteresis: these hashes were split " + (in.nowMillis() - d.atMillis()) / 1000 + " s ago";
         }
@@ -243,6 +253,10 @@ public final class Planner {
       }
       if (kind == TransferKind.MERGE && ranges <= settings.minRanges()) {
         return "only " + ranges + " ranges (merge.min-ranges " + settings.minRanges() + ")";
+      }
+      if (kind == TransferKind.MERGE && (in.transfersInFlight() > 0 || busy)) {
+        // Tidying up waits for a calm round: it must not take a slot a hot range needs.
+        return "merges wait until no transfer runs or is wanted";
       }
       return null;
     }

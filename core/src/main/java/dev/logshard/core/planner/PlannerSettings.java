@@ -5,6 +5,9 @@ import java.time.Duration;
 
 /** The {@code logshard.planner} settings (see reference.conf), read once. */
 public record PlannerSettings(
+    String mode,
+    Duration interval,
+    Duration horizon,
     double splitShare,
     double splitMinRequestsPerSecond,
     double splitRequestsPerSecond,
@@ -18,9 +21,18 @@ public record PlannerSettings(
     Duration cooldown,
     Duration flapWindow) {
 
+  /** The modes there are so far. */
+  public static final java.util.List<String> MODES = java.util.List.of("off", "reactive");
+
   public static PlannerSettings create(Config config) {
     Config c = config.getConfig("logshard.planner");
+    if (!MODES.contains(c.getString("mode"))) {
+      throw new IllegalArgumentException("logshard.planner.mode must be one of " + MODES + ", not " + c.getString("mode"));
+    }
     return new PlannerSettings(
+        c.getString("mode"),
+        c.getDuration("interval"),
+        c.getDuration("horizon"),
         c.getDouble("split.share"),
         c.getDouble("split.min-requests-per-second"),
         c.getDouble("split.requests-per-second"),

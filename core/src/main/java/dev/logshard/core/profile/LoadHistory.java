@@ -2,6 +2,8 @@ package dev.logshard.core.profile;
 
 import dev.logshard.core.CborSerializable;
 import dev.logshard.core.KeyRange;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.ShardMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -126,5 +128,16 @@ public record LoadHistory(long asOfMillis, double[] weights, double accesses) im
     }
     ranges.add(new KeyRange(start, -1L));
     return ranges;
+  }
+
+  /** {@code seed}'s ranges, in order, re-cut so that each had about the same share of this past load. */
+  public ShardMap recut(ShardMap seed) {
+    List<KeyRange> ranges = equalLoadSplit(seed.size());
+    List<RangePlacement> placements = new ArrayList<>();
+    for (int i = 0; i < ranges.size(); i++) {
+      RangePlacement p = seed.placements().get(i);
+      placements.add(new RangePlacement(p.rangeId(), ranges.get(i), p.generation(), p.logInstance()));
+    }
+    return new ShardMap(seed.epoch(), placements);
   }
 }

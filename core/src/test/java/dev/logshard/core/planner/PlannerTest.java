@@ -187,4 +187,31 @@ class PlannerTest {
     loads.put(map.placements().get(0).rangeId(), new RangeLoad(900, 0, 900, 1_000_000, middle(map.placements().get(0))));
     assertEquals(plan(map, loads), plan(map, loads));
   }
+
+  @Test
+  void aHalfJustSplitIsNotSplitAgainWithinTheCooldownButMayGoToTheFastTier() {
+    ShardMap map = map(16);
+    Map<String, RangeLoad> loads = uniform(map, 1);
+    RangePlacement half = map.placements().get(3);
+    loads.put(half.rangeId(), new RangeLoad(900, 0, 900, 1_000_000, middle(half)));
+    Decision split = new Decision(TransferKind.SPLIT, List.of("r99"), half.range().startString(),
+        half.range().endString(), null, "split", NOW - 10_000);
+    PlanRound round = plan(map, loads, List.of(split), 0);
+    assertEquals(List.of(TransferRequest.move(half.rangeId(), "fast")), requests(round));
+    assertTrue(round.skipped().stream().anyMatch(s -> s.wanted().equals("split") && s.why().startsWith("cooldown")),
+        round.skipped().toString());
+  }
+
+  @Test
+  void mergesWaitForACalmRound() {
+    ShardMap map = map(18);
+    Map<String, RangeLoad> loads = uniform(map, 0);
+    RangePlacement hot = map.placements().get(10);
+    loads.put(hot.rangeId(), new RangeLoad(900, 0, 900, 1_000_000, middle(hot)));
+    PlanRound busy = plan(map, loads);
+    assertEquals(List.of(TransferKind.SPLIT), requests(busy).stream().map(TransferRequest::kind).distinct().toList());
+    assertTrue(busy.skipped().stream().anyMatch(s -> s.why().startsWith("merges wait")), busy.skipped().toString());
+    assertTrue(requests(plan(map, uniform(map, 0), List.of(), 1)).isEmpty(), "not while a transfer runs");
+    assertEquals(TransferKind.MERGE, requests(plan(map, uniform(map, 0))).get(0).kind(), "calm: merge");
+  }
 }

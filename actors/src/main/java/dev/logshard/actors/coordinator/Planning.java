@@ -1,0 +1,155 @@
+package dev.logshard.actors.coordinator;
+
+import dev.logshard.core.CborSerializable;
+import dev.logshard.core.KeyRange;
+import dev.logshard.core.coordinator.CoordinatorEvent;
+import dev.logshard.core.coordinator.CoordinatorState;
+import dev.logshard.core.planner.Decision;
+import dev.logshard.core.planner.PlanRound;
+import dev.logshard.core.planner.PlannedTransfer;
+import dev.logshard.core.planner.Planner;
+import dev.logshard.core.planner.PlannerInput;
+import dev.logshard.core.planner.PlannerSettings;
+import dev.logshard.core.transfer.TransferPlan;
+import dev.logshard.core.transfer.TransferRequest;
+import java.util.ArrayList;
+import java.util.Locale;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Coordinator's side of the planner: turns the cluster-wide load and the Coordinator's state
+ * into a {@link PlannerInput}, runs the {@link Planner}, and keeps the last rounds for the admin
+ * API. Not an actor: the Coordinator calls it on its own thread.
+ */
+public final class Planning {
+
+  /** Rounds kept for {@code GET /v1/admin/plan}. */
+  private static final int ROUNDS_KEPT = 20;
+
+  /** One round as the admin API shows it: what was started (with the transfer ids) and what was skipped, and why. */
+  public record Round(long timeMillis, String mode, List<Started> started, List<PlanRound.Skipped> skipped)
+      implements CborSerializable {}
+
+  public record Started(String transferId, String kind, List<String> ranges, String toInstance, Long splitAt, String reason,
+      double expectedGain, long costBytes, String refusal) implements CborSerializable {}
+
+  /** What {@code GET /v1/admin/plan} answers: the mode and the latest rounds, newest last, and the latest decisions. */
+  public record View(String mode, List<Round> rounds, List<Decision> decisions) implements CborSerializable {}
+
+  private final PlannerSettings settings;
+  private final Planner planner;
+  private final List<PlannerInput.Instance> instances;
+  private final ArrayDeque<Round> rounds = new ArrayDeque<>();
+  private final double ticksPerHorizon;
+  private String mode;
+
+  /** {@code profilerTick}: how often the profilers report (a range's trend slope is per tick). */
+  public Planning(PlannerSettings settings, List<PlannerInput.Instance> instances, java.time.Duration profilerTick) {
+    this.settings = settings;
+    this.ticksPerHorizon = settings.horizon().toMillis() / (double) Math.max(1, profilerTick.toMillis());
+    this.planner = new Planner(settings);
+    this.instances = List.copyOf(instances);
+    this.mode = settings.mode();
+  }
+
+  String mode() {
+    return mode;
+  }
+
+  java.time.Duration interval() {
+    return settings.interval();
+  }
+
+  boolean on() {
+    return !mode.equals("off");
+  }
+
+  void setMode(String mode) {
+    this.mode = mode;
+  }
+
+  /** What a round decided: the events to persist (a decision, then its transfer, each) and the sagas to start. */
+  record Decided(List<CoordinatorEvent> events, List<TransferPlan> plans) {}
+
+  /**
+   * Plans on {@code state} and the cluster's load now, and turns the round's transfers into plans
+   * with fresh ids and generations (each on the state after the ones before); records the round.
+   */
+  Decided decide(CoordinatorState state, ClusterLoad.View load, long nowMillis) {
+    PlanRound round = plan(state, load, nowMillis);
+    List<CoordinatorEvent> events = new ArrayList<>();
+    List<TransferPlan> plans = new ArrayList<>();
+    List<Started> started = new ArrayList<>();
+    CoordinatorState next = state;
+    for (PlannedTransfer t : round.transfers()) {
+      TransferRequest request = t.request();
+      String refusal = next.conflictWith(request).map(id -> "in transfer " + id).orElse(null);
+      TransferPlan plan = null;
+      if (refusal == null) {
+        try {
+          plan = next.plan(request);
+        } catch (IllegalArgumentException e) {
+          refusal = e.getMessage();
+        }
+      }
+      if (plan != null) {
+        CoordinatorEvent decision = new CoordinatorEvent.DecisionRecorded(decision(t, plan, nowMillis));
+        CoordinatorEvent planned = new CoordinatorEvent.TransferPlanned(plan);
+        next = next.apply(decision).apply(planned);
+        events.add(decision);
+        events.add(planned);
+        plans.add(plan);
+      }
+      started.add(new Started(plan == null ? null : plan.id(), request.kind().name().toLowerCase(Locale.ROOT),
+          request.rangeIds(), request.toInstance(), request.splitAt(), t.reason(), t.expectedGain(), t.costBytes(),
+          refusal));
+    }
+    if (!started.isEmpty() || !round.skipped().isEmpty()) {
+      record(new Round(nowMillis, mode, List.copyOf(started), round.skipped()));
+    }
+    return new Decided(List.copyOf(events), List.copyOf(plans));
+  }
+
+  /** The round for {@code state} and the cluster's load now. */
+  PlanRound plan(CoordinatorState state, ClusterLoad.View load, long nowMillis) {
+    Map<String, PlannerInput.RangeLoad> loads = new HashMap<>();
+    for (ClusterLoad.RangeLoad r : load.ranges()) {
+      double requests = r.readsPerSecond() + r.writesPerSecond();
+      double forecast = Math.max(0, r.averageRequestsPerSecond() + r.trendSlope() * ticksPerHorizon);
+      String median = r.recentSplitPoint() != null ? r.recentSplitPoint() : r.historySplitPoint();
+      loads.put(r.rangeId(), new PlannerInput.RangeLoad(requests, r.bytesInPerSecond() + r.bytesOutPerSecond(),
+          forecast, r.storedBytes() == null ? 0 : r.storedBytes(), median == null ? null : Long.parseUnsignedLong(median)));
+    }
+    Set<String> inTransfer = new HashSet<>();
+    for (CoordinatorState.ActiveTransfer t : state.active()) {
+      t.plan().sources().forEach(p -> inTransfer.add(p.rangeId()));
+      t.plan().destinations().forEach(p -> inTransfer.add(p.rangeId()));
+    }
+    return planner.plan(new PlannerInput(state.shardMap(), loads, instances, inTransfer, state.active().size(),
+        state.decisions(), nowMillis));
+  }
+
+  /** The decision journaled for a transfer the planner starts. */
+  static Decision decision(PlannedTransfer planned, TransferPlan plan, long nowMillis) {
+    KeyRange first = plan.sources().get(0).range();
+    KeyRange last = plan.sources().get(plan.sources().size() - 1).range();
+    return new Decision(plan.kind(), plan.sources().stream().map(p -> p.rangeId()).toList(), first.startString(),
+        last.endString(), planned.request().toInstance(), planned.reason(), nowMillis);
+  }
+
+  private void record(Round round) {
+    rounds.addLast(round);
+    if (rounds.size() > ROUNDS_KEPT) {
+      rounds.removeFirst();
+    }
+  }
+
+  View view(CoordinatorState state) {
+    return new View(mode, List.copyOf(rounds), state.decisions());
+  }
+}

@@ -1,0 +1,194 @@
+package dev.logshard.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.logshard.core.Expectation;
+import dev.logshard.core.KeyHash;
+import dev.logshard.core.KeyRange;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.ShardMap;
+import dev.logshard.core.shard.KvReply;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Coordinator plans by itself on a real node: it acts on a skewed load, and on a uniform one it does nothing. */
+class PlannerNodeTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path dataDir;
+
+  private LogShardNode node;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private void start(String mode) {
+    Config config = ConfigFactory.empty()
+        .withValue("logshard.http.port", ConfigValueFactory.fromAnyRef(0))
+        .withValue("logshard.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()))
+        .withValue("logshard.planner.mode", ConfigValueFactory.fromAnyRef(mode))
+        .withValue("logshard.planner.interval", ConfigValueFactory.fromAnyRef("1s"))
+        .withValue("logshard.transfer.redirect.step", ConfigValueFactory.fromAnyRef(0.2))
+        .withValue("logshard.transfer.redirect.interval", ConfigValueFactory.fromAnyRef("20ms"))
+        .withValue("logshard.transfer.cleanup-after", ConfigValueFactory.fromAnyRef("1s"))
+        .withValue("logshard.profiler.sample-every", ConfigValueFactory.fromAnyRef(1));
+    node = LogShardNode.start(config);
+  }
+
+  @AfterEach
+  void stop() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  void aRangeCarryingMostOfTheLoadIsSplitAndItsHotPartMovedToFastByThePlannerAlone() throws Exception {
+    start("reactive");
+    RangePlacement r3 = node.store().shardMap().byRangeId("r3").orElseThrow();
+    Load load = new Load(keysIn(r3.range(), 512), 6);
+    try {
+      // Split (more than 16 ranges, r3's hashes in more than one) and a part of r3's hashes on fast.
+      awaitMap(map -> map.size() > 16 && map.placements().stream()
+              .anyMatch(p -> overlaps(p.range(), r3.range()) && p.logInstance().equals("fast")),
+          Duration.ofSeconds(90), "the planner splits r3 and moves a hot part to fast");
+    } finally {
+      load.stop();
+    }
+    assertEquals(0, load.failures.get(), "client writes that failed");
+    assertTrue(load.acknowledged.get() > 0);
+    JsonNode plan = JSON.readTree(get("/v1/admin/plan"));
+    assertEquals("reactive", plan.get("mode").asText());
+    List<String> kinds = new ArrayList<>();
+    plan.get("decisions").forEach(d -> kinds.add(d.get("kind").asText() + ":" + d.get("reason").asText()));
+    assertTrue(kinds.stream().anyMatch(k -> k.startsWith("SPLIT:split at the load median")), kinds.toString());
+    assertTrue(kinds.stream().anyMatch(k -> k.startsWith("MOVE:hot")), kinds.toString());
+  }
+
+  @Test
+  void aUniformLoadStartsNoTransferAndTheModeCanBeSwitchedAtRuntime() throws Exception {
+    start("reactive");
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < 2048; i++) {
+      keys.add("uniform-" + i);
+    }
+    Load load = new Load(keys, 4);
+    Instant end = Instant.now().plusSeconds(8); // eight planning rounds over a measured uniform load
+    while (Instant.now().isBefore(end)) {
+      Thread.sleep(200);
+    }
+    load.stop();
+    assertEquals(0, load.failures.get());
+    assertEquals(16, node.store().shardMap().size(), "no split or merge");
+    assertEquals(0, JSON.readTree(get("/v1/admin/transfers")).get("transfers").size(), "no transfer");
+
+    assertEquals("off", JSON.readTree(put("/v1/admin/planner", "{\"mode\":\"off\"}").body()).get("mode").asText());
+    assertEquals("off", JSON.readTree(get("/v1/admin/planner")).get("mode").asText());
+    HttpResponse<byte[]> bad = put("/v1/admin/planner", "{\"mode\":\"psychic\"}");
+    assertEquals(400, bad.statusCode());
+    assertEquals("application/problem+json", bad.headers().firstValue("Content-Type").orElse(""));
+  }
+
+  /** Writers that put to the given keys, round robin, until stopped; counting acknowledged and failed writes. */
+  private final class Load {
+    final AtomicLong acknowledged = new AtomicLong();
+    final AtomicLong failures = new AtomicLong();
+    final AtomicBoolean running = new AtomicBoolean(true);
+    final ExecutorService writers;
+    final List<Future<?>> work = new ArrayList<>();
+
+    Load(List<String> keys, int threads) {
+      writers = Executors.newFixedThreadPool(threads);
+      for (int t = 0; t < threads; t++) {
+        int first = t;
+        work.add(writers.submit(() -> {
+          for (int i = first; running.get(); i += threads) {
+            try {
+              KvReply reply = node.store().put(keys.get(i % keys.size()), new byte[100], Expectation.any())
+                  .toCompletableFuture().get(30, TimeUnit.SECONDS);
+              if (reply instanceof KvReply.Written) {
+                acknowledged.incrementAndGet();
+              } else {
+                failures.incrementAndGet();
+              }
+            } catch (Exception e) {
+              failures.incrementAndGet();
+            }
+          }
+          return null;
+        }));
+      }
+    }
+
+    void stop() throws Exception {
+      running.set(false);
+      for (Future<?> f : work) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      writers.shutdown();
+    }
+  }
+
+  private static List<String> keysIn(KeyRange range, int n) {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; keys.size() < n; i++) {
+      String k = "hot-" + i;
+      if (range.contains(KeyHash.of(k))) {
+        keys.add(k);
+      }
+    }
+    return keys;
+  }
+
+  private static boolean overlaps(KeyRange a, KeyRange b) {
+    return a.start() == b.start() || a.contains(b.start()) || b.contains(a.start());
+  }
+
+  private void awaitMap(Predicate<ShardMap> condition, Duration within, String what) throws Exception {
+    Instant deadline = Instant.now().plus(within);
+    while (!condition.test(node.store().shardMap())) {
+      assertTrue(Instant.now().isBefore(deadline), what + "; the map: " + node.store().shardMap()
+          + "; the plan: " + new String(get("/v1/admin/plan")));
+      Thread.sleep(200);
+    }
+  }
+
+  private byte[] get(String path) throws Exception {
+    HttpResponse<byte[]> response = http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, response.statusCode(), new String(response.body()));
+    return response.body();
+  }
+
+  private HttpResponse<byte[]> put(String path, String body) throws Exception {
+    return http.send(request(path).PUT(BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + path))
+        .timeout(Duration.ofSeconds(30));
+  }
+}
