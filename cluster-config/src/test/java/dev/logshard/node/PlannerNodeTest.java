@@ -87,6 +87,9 @@ class PlannerNodeTest {
     plan.get("decisions").forEach(d -> kinds.add(d.get("kind").asText() + ":" + d.get("reason").asText()));
     assertTrue(kinds.stream().anyMatch(k -> k.startsWith("SPLIT:split at the load median")), kinds.toString());
     assertTrue(kinds.stream().anyMatch(k -> k.startsWith("MOVE:hot")), kinds.toString());
+    JsonNode transfers = JSON.readTree(get("/v1/admin/transfers")).get("transfers");
+    assertTrue(transfers.size() >= 2, transfers.toString());
+    transfers.forEach(t -> assertTrue(t.path("startedBy").asText().startsWith("planner: "), t.toString()));
   }
 
   @Test

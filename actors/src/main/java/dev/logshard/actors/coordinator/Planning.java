@@ -92,7 +92,7 @@ public final class Planning {
       TransferPlan plan = null;
       if (refusal == null) {
         try {
-          plan = next.plan(request);
+          plan = next.plan(request).startedBy("planner: " + t.reason());
         } catch (IllegalArgumentException e) {
           refusal = e.getMessage();
         }

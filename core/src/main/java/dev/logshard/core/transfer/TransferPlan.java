@@ -12,13 +12,24 @@ import java.util.Objects;
  * The persisted intent of one Transfer: which range generations it retires and which new ones
  * replace them. The destinations cover exactly the hashes of the sources, so applying the plan to
  * a map that holds the sources gives a map that still tiles the ring. {@code toNode} ({@code host:port}
- * of a cluster node, or null) is where the destinations are to run.
+ * of a cluster node, or null) is where the destinations are to run; {@code startedBy} says who
+ * started it and why ({@code "planner: <reason>"}; null: an operator, through the admin API).
  */
 public record TransferPlan(String id, TransferKind kind, List<RangePlacement> sources,
-    List<RangePlacement> destinations, String toNode) {
+    List<RangePlacement> destinations, String toNode, String startedBy) {
 
   public TransferPlan(String id, TransferKind kind, List<RangePlacement> sources, List<RangePlacement> destinations) {
-    this(id, kind, sources, destinations, null);
+    this(id, kind, sources, destinations, null, null);
+  }
+
+  public TransferPlan(String id, TransferKind kind, List<RangePlacement> sources, List<RangePlacement> destinations,
+      String toNode) {
+    this(id, kind, sources, destinations, toNode, null);
+  }
+
+  /** The same plan, marked as started by {@code who} (and why). */
+  public TransferPlan startedBy(String who) {
+    return new TransferPlan(id, kind, sources, destinations, toNode, who);
   }
 
   public TransferPlan {

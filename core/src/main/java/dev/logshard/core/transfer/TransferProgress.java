@@ -35,7 +35,8 @@ public record TransferProgress(
     Map<String, Long> phaseMillis,
     long fenceMillis,
     Map<String, Long> fenceStepMillis,
-    String failure) {
+    String failure,
+    String startedBy) {
 
   public TransferProgress {
     fenceStepMillis = fenceStepMillis == null ? Map.of() : fenceStepMillis; // recorded before it existed
@@ -46,6 +47,6 @@ public record TransferProgress(
     return new TransferProgress(plan.id(), plan.kind(),
         plan.sources().stream().map(p -> p.entityId()).toList(),
         plan.destinations().stream().map(p -> p.entityId()).toList(),
-        TransferPhase.PLANNED, 0, 0, 0, 0, 0, nowMillis, nowMillis, Map.of(), 0, Map.of(), null);
+        TransferPhase.PLANNED, 0, 0, 0, 0, 0, nowMillis, nowMillis, Map.of(), 0, Map.of(), null, plan.startedBy());
   }
 }

@@ -390,6 +390,6 @@ public final class TransferSagaLogic {
         ctx.phase, ctx.keysCopied, ctx.bytesCopied,
         ctx.phase.ordinal() >= TransferPhase.CATCH_UP.ordinal() ? positions.lag() : 0,
         catchUp.redirectFraction, catchUp.redirectedReads, started, now, latest.phaseMillis(ctx.phase, now), fence.fenceMillis,
-        Collections.unmodifiableMap(new LinkedHashMap<>(fence.fenceSteps)), ctx.failure);
+        Collections.unmodifiableMap(new LinkedHashMap<>(fence.fenceSteps)), ctx.failure, plan.startedBy());
   }
 }
