@@ -1,8 +1,10 @@
 package dev.logshard.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -18,6 +20,16 @@ final class Json {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private Json() {}
+
+  /** The value of {@code field} when {@code body} is a JSON object with that one field, else null. */
+  static JsonNode onlyField(byte[] body, String field) {
+    try {
+      JsonNode root = MAPPER.readTree(body);
+      return root != null && root.isObject() && root.size() == 1 ? root.get(field) : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
 
   static ObjectNode object() {
     return MAPPER.createObjectNode();

@@ -1,9 +1,7 @@
 package dev.logshard.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.logshard.actors.profiler.ProfilerView;
-import java.io.IOException;
 import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -16,7 +14,6 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 final class ProfilerRoutes extends RouteSupport {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String SUBJECT = "the profiler";
 
   private final Optional<ProfilerView> profiler;
@@ -63,15 +60,10 @@ final class ProfilerRoutes extends RouteSupport {
 
   /** The body of {@code PUT /v1/admin/profiler}: {@code {"recording": true|false}}. */
   static boolean recording(byte[] body) throws BadRequest {
-    JsonNode root;
-    try {
-      root = JSON.readTree(body);
-    } catch (IOException e) {
-      root = null;
-    }
-    if (root == null || !root.isObject() || root.size() != 1 || !root.path("recording").isBoolean()) {
+    JsonNode recording = Json.onlyField(body, "recording");
+    if (recording == null || !recording.isBoolean()) {
       throw BadRequest.of("the body must be {\"recording\": true} or {\"recording\": false}");
     }
-    return root.get("recording").asBoolean();
+    return recording.asBoolean();
   }
 }

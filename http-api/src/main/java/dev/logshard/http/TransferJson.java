@@ -31,17 +31,11 @@ final class TransferJson {
 
   /** The body of {@code PUT /v1/admin/planner}: {@code {"mode": "off"|"reactive"}}. */
   static String plannerMode(byte[] body) throws BadRequest {
-    JsonNode root;
-    try {
-      root = JSON.readTree(body);
-    } catch (IOException e) {
-      root = null;
-    }
-    if (root == null || !root.isObject() || root.size() != 1 || !root.path("mode").isTextual()
-        || !PLANNER_MODES.contains(root.get("mode").asText())) {
+    JsonNode mode = Json.onlyField(body, "mode");
+    if (mode == null || !mode.isTextual() || !PLANNER_MODES.contains(mode.asText())) {
       throw BadRequest.of("the body must be {\"mode\": \"off\"} or {\"mode\": \"reactive\"}");
     }
-    return root.get("mode").asText();
+    return mode.asText();
   }
 
   static TransferRequest parse(byte[] body) throws BadRequest {
