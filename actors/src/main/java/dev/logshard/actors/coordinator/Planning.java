@@ -1,7 +1,6 @@
 package dev.logshard.actors.coordinator;
 
 import dev.logshard.core.CborSerializable;
-import dev.logshard.core.KeyRange;
 import dev.logshard.core.coordinator.CoordinatorEvent;
 import dev.logshard.core.coordinator.CoordinatorState;
 import dev.logshard.core.planner.Decision;
@@ -45,13 +44,10 @@ public final class Planning {
   private final Planner planner;
   private final List<PlannerInput.Instance> instances;
   private final ArrayDeque<Round> rounds = new ArrayDeque<>();
-  private final double ticksPerHorizon;
   private String mode;
 
-  /** {@code profilerTick}: how often the profilers report (a range's trend slope is per tick). */
-  public Planning(PlannerSettings settings, List<PlannerInput.Instance> instances, java.time.Duration profilerTick) {
+  public Planning(PlannerSettings settings, List<PlannerInput.Instance> instances) {
     this.settings = settings;
-    this.ticksPerHorizon = settings.horizon().toMillis() / (double) Math.max(1, profilerTick.toMillis());
     this.planner = new Planner(settings);
     this.instances = List.copyOf(instances);
     this.mode = settings.mode();
@@ -98,7 +94,7 @@ public final class Planning {
         }
       }
       if (plan != null) {
-        CoordinatorEvent decision = new CoordinatorEvent.DecisionRecorded(decision(t, plan, nowMillis));
+        CoordinatorEvent decision = new CoordinatorEvent.DecisionRecorded(Decision.of(t, plan, nowMillis));
         CoordinatorEvent planned = new CoordinatorEvent.TransferPlanned(plan);
         next = next.apply(decision).apply(planned);
         events.add(decision);
@@ -120,7 +116,7 @@ public final class Planning {
     Map<String, PlannerInput.RangeLoad> loads = new HashMap<>();
     for (ClusterLoad.RangeLoad r : load.ranges()) {
       double requests = r.readsPerSecond() + r.writesPerSecond();
-      double forecast = Math.max(0, r.averageRequestsPerSecond() + r.trendSlope() * ticksPerHorizon);
+      double forecast = requests; // reactive: measured load only (a forecast comes with the predictive mode)
       String median = r.recentSplitPoint() != null ? r.recentSplitPoint() : r.historySplitPoint();
       loads.put(r.rangeId(), new PlannerInput.RangeLoad(requests, r.bytesInPerSecond() + r.bytesOutPerSecond(),
           forecast, r.storedBytes() == null ? 0 : r.storedBytes(), median == null ? null : Long.parseUnsignedLong(median)));
@@ -132,14 +128,6 @@ public final class Planning {
     }
     return planner.plan(new PlannerInput(state.shardMap(), loads, instances, inTransfer, state.active().size(),
         state.decisions(), nowMillis));
-  }
-
-  /** The decision journaled for a transfer the planner starts. */
-  static Decision decision(PlannedTransfer planned, TransferPlan plan, long nowMillis) {
-    KeyRange first = plan.sources().get(0).range();
-    KeyRange last = plan.sources().get(plan.sources().size() - 1).range();
-    return new Decision(plan.kind(), plan.sources().stream().map(p -> p.rangeId()).toList(), first.startString(),
-        last.endString(), planned.request().toInstance(), planned.reason(), nowMillis);
   }
 
   private void record(Round round) {

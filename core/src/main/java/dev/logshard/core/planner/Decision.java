@@ -1,6 +1,9 @@
 package dev.logshard.core.planner;
 
 import dev.logshard.core.CborSerializable;
+import dev.logshard.core.KeyRange;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferKind;
 import java.util.List;
 
@@ -10,4 +13,13 @@ import java.util.List;
  * for cooldowns and hysteresis, journaled by the Coordinator with its reason.
  */
 public record Decision(TransferKind kind, List<String> rangeIds, String start, String end, String toInstance,
-    String reason, long atMillis) implements CborSerializable {}
+    String reason, long atMillis) implements CborSerializable {
+
+  /** The decision for a planned transfer that became {@code plan} at {@code atMillis}. */
+  public static Decision of(PlannedTransfer planned, TransferPlan plan, long atMillis) {
+    KeyRange first = plan.sources().get(0).range();
+    KeyRange last = plan.sources().get(plan.sources().size() - 1).range();
+    return new Decision(plan.kind(), plan.sources().stream().map(RangePlacement::rangeId).toList(),
+        first.startString(), last.endString(), planned.request().toInstance(), planned.reason(), atMillis);
+  }
+}

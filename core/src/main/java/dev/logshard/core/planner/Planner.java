@@ -93,10 +93,11 @@ public final class Planner {
     double planned = load.plannedRequestsPerSecond();
     Instance current = round.instances.get(p.logInstance());
     boolean onFast = current != null && "fast".equals(current.tier());
-    if (!onFast && planned >= settings.fastEnterRequestsPerSecond() && round.share(planned) >= settings.fastEnterShare()) {
+    double mean = round.totalRequests / Math.max(1, round.in.map().size());
+    if (!onFast && planned >= settings.fastEnterRequestsPerSecond() && planned >= settings.fastEnterFactor() * mean) {
       out.add(new Candidate(1, List.of(p.rangeId()), new PlannedTransfer(TransferRequest.move(p.rangeId(), null),
-          String.format(Locale.ROOT, "hot: %.0f requests/s (%.0f %% of all) to the fast tier", planned,
-              100 * round.share(planned)), planned, load.storedBytes())).towardTier("fast"));
+          String.format(Locale.ROOT, "hot: %.0f requests/s (%.1f times the mean range's) to the fast tier", planned,
+              planned / mean), planned, load.storedBytes())).towardTier("fast"));
     } else if (onFast && planned < settings.fastLeaveRequestsPerSecond()) {
       out.add(new Candidate(2, List.of(p.rangeId()), new PlannedTransfer(TransferRequest.move(p.rangeId(), null),
           String.format(Locale.ROOT, "cold: %.0f requests/s, below %.0f: off the fast tier", planned,
