@@ -18,6 +18,7 @@ import dev.logshard.actors.coordinator.CoordinatorCommand.SetPlannerMode;
 import dev.logshard.actors.coordinator.CoordinatorCommand.StartTransfer;
 import dev.logshard.actors.coordinator.CoordinatorCommand.TransferList;
 import dev.logshard.actors.coordinator.CoordinatorCommand.TransferStarted;
+import dev.logshard.actors.coordinator.CoordinatorCommand.TransferStatus;
 import dev.logshard.actors.rangeshard.PlacementDirectory;
 import dev.logshard.actors.support.OnLogInstance;
 import dev.logshard.actors.support.Supervision;
@@ -179,7 +180,7 @@ public final class Coordinator
         .onCommand(CommitTransfer.class, this::onCommitTransfer)
         .onCommand(ReportProgress.class, this::onReportProgress)
         .onCommand(CoordinatorCommand.GetTransferStatus.class, (state, cmd) ->
-            Effect().reply(cmd.replyTo(), status(state, cmd.transferId())))
+            Effect().reply(cmd.replyTo(), TransferStatus.of(state, cmd.transferId())))
         .onCommand(CoordinatorCommand.RollBackTransfer.class, this::onRollBackTransfer)
         .onCommand(EndTransfer.class, this::onEndTransfer)
         .onCommand(AbortTransfer.class, this::onAbortTransfer)
@@ -259,12 +260,7 @@ public final class Coordinator
       return Effect().noReply();
     }
     return Effect().persist(decided.events())
-        .thenRun(newState -> decided.plans().forEach(plan -> {
-          ctx.getLog().info("Planner starts transfer [{}]: {} {} -> {}", plan.id(), plan.kind(), plan.sources(),
-              plan.destinations());
-          progress.put(plan.id(), TransferProgress.planned(plan, clock.getAsLong()));
-          startSaga(new TransferSaga.Start(plan, null, false));
-        }))
+        .thenRun(newState -> decided.plans().forEach(plan -> begin(new TransferSaga.Start(plan, null, false))))
         .thenNoReply();
   }
 
@@ -287,12 +283,7 @@ public final class Coordinator
       return Effect().reply(cmd.replyTo(), new TransferStarted(null, e.getMessage(), false));
     }
     return Effect().persist(new TransferPlanned(plan))
-        .thenRun(newState -> {
-          ctx.getLog().info("Transfer [{}] planned: {} {} -> {}", plan.id(), plan.kind(),
-              plan.sources(), plan.destinations());
-          progress.put(plan.id(), TransferProgress.planned(plan, clock.getAsLong()));
-          startSaga(new TransferSaga.Start(plan, cmd.request().fault(), cmd.request().stopFirst()));
-        })
+        .thenRun(newState -> begin(new TransferSaga.Start(plan, cmd.request().fault(), cmd.request().stopFirst())))
         .thenReply(cmd.replyTo(), newState -> new TransferStarted(plan.id(), null, false));
   }
 
@@ -315,21 +306,15 @@ public final class Coordinator
         .thenReply(cmd.replyTo(), newState -> new CurrentShardMap(newState.epoch(), newState.placements()));
   }
 
-  private static CoordinatorCommand.TransferStatus status(CoordinatorState state, String transferId) {
-    return state.activeTransfer(transferId)
-        .map(t -> new CoordinatorCommand.TransferStatus(true, t.committedEpoch(), t.rollingBack()))
-        .orElse(new CoordinatorCommand.TransferStatus(false, 0, false));
-  }
-
   /** A saga rolls back: from now on the transfer cannot commit, and its destinations are not placed. */
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onRollBackTransfer(CoordinatorState state,
       CoordinatorCommand.RollBackTransfer cmd) {
     var transfer = state.activeTransfer(cmd.transferId());
     if (transfer.isEmpty() || transfer.get().committedEpoch() > 0 || transfer.get().rollingBack()) {
-      return Effect().reply(cmd.replyTo(), status(state, cmd.transferId()));
+      return Effect().reply(cmd.replyTo(), TransferStatus.of(state, cmd.transferId()));
     }
     return Effect().persist(new CoordinatorEvent.TransferRollingBack(cmd.transferId()))
-        .thenReply(cmd.replyTo(), newState -> status(newState, cmd.transferId()));
+        .thenReply(cmd.replyTo(), newState -> TransferStatus.of(newState, cmd.transferId()));
   }
 
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onReportProgress(CoordinatorState state, ReportProgress cmd) {
@@ -371,6 +356,15 @@ public final class Coordinator
     }
     all.addAll(state.ended());
     return new TransferList(List.copyOf(all));
+  }
+
+  /** A transfer just planned (by hand or by the planner): its first progress, and its saga. */
+  private void begin(TransferSaga.Start start) {
+    TransferPlan plan = start.plan();
+    ctx.getLog().info("Transfer [{}] planned{}: {} {} -> {}", plan.id(), plan.startedBy() == null ? "" : " by the planner",
+        plan.kind(), plan.sources(), plan.destinations());
+    progress.put(plan.id(), TransferProgress.planned(plan, clock.getAsLong()));
+    startSaga(start);
   }
 
   private void startSaga(TransferSaga.Start start) {

@@ -4,6 +4,7 @@ import dev.logshard.actors.rangeshard.PlacementDirectory;
 import dev.logshard.core.CborSerializable;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.coordinator.CoordinatorState;
 import dev.logshard.core.profile.LoadReport;
 import dev.logshard.core.shard.TransferReply;
 import dev.logshard.core.transfer.TransferProgress;
@@ -94,5 +95,13 @@ public sealed interface CoordinatorCommand extends CborSerializable {
    * {@code active} false: the transfer ended; {@code committedEpoch} 0: not committed;
    * {@code rollingBack}: it rolls back.
    */
-  record TransferStatus(boolean active, long committedEpoch, boolean rollingBack) implements CborSerializable {}
+  record TransferStatus(boolean active, long committedEpoch, boolean rollingBack) implements CborSerializable {
+
+    /** Where the transfer stands in {@code state}: not active once ended (or never planned). */
+    static TransferStatus of(CoordinatorState state, String transferId) {
+      return state.activeTransfer(transferId)
+          .map(t -> new TransferStatus(true, t.committedEpoch(), t.rollingBack()))
+          .orElse(new TransferStatus(false, 0, false));
+    }
+  }
 }

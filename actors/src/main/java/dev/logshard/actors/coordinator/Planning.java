@@ -11,12 +11,12 @@ import dev.logshard.core.planner.PlannerInput;
 import dev.logshard.core.planner.PlannerSettings;
 import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferRequest;
-import java.util.ArrayList;
-import java.util.Locale;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 

@@ -3,8 +3,8 @@ package dev.logshard.core.planner;
 import dev.logshard.core.CborSerializable;
 import dev.logshard.core.KeyRange;
 import dev.logshard.core.RangePlacement;
-import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferKind;
+import dev.logshard.core.transfer.TransferPlan;
 import java.util.List;
 
 /**
