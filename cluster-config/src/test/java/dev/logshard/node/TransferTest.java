@@ -32,12 +32,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
@@ -101,7 +102,7 @@ class TransferTest {
       assertInstanceOf(KvReply.Written.class, await(node.store().put(k, new byte[1024], Expectation.any())));
     }
     AtomicLongArray acknowledged = new AtomicLongArray(keys.size());
-    AtomicLong failures = new AtomicLong();
+    Queue<String> failures = new ConcurrentLinkedQueue<>();
     AtomicBoolean running = new AtomicBoolean(true);
     ExecutorService clients = Executors.newFixedThreadPool(8);
     List<Future<?>> work = new ArrayList<>();
@@ -111,10 +112,11 @@ class TransferTest {
         int i = client;
         while (running.get()) {
           int k = i++ % keys.size();
-          if (increment(keys.get(k))) {
+          String failure = increment(keys.get(k));
+          if (failure == null) {
             acknowledged.incrementAndGet(k);
           } else {
-            failures.incrementAndGet();
+            failures.add(failure);
           }
         }
         return null;
@@ -129,7 +131,7 @@ class TransferTest {
     clients.shutdown();
 
     assertEquals("DONE", done.get("phase").asText(), done.toString());
-    assertEquals(0, failures.get(), "client operations that failed");
+    assertEquals(List.of(), List.copyOf(failures), "client operations that failed");
     RangePlacement after = placement("r3");
     assertEquals("fast", after.logInstance());
     assertNotEquals(before.generation(), after.generation());
@@ -343,25 +345,25 @@ class TransferTest {
   }
 
   /** One compare-and-set increment; true once it is acknowledged. */
-  private boolean increment(String key) {
+  /** One compare-and-set increment, retried on conflict; null when applied, else what went wrong. */
+  private String increment(String key) {
     for (int attempt = 0; attempt < 1000; attempt++) {
-      KvReply current;
       try {
-        current = await(node.store().get(key));
+        KvReply current = await(node.store().get(key));
         long n = current instanceof KvReply.Value v ? Long.parseLong(new String(v.value(), StandardCharsets.UTF_8)) : 0;
         Expectation expect = current instanceof KvReply.Value v ? Expectation.version(v.version()) : Expectation.absent();
         KvReply reply = await(node.store().put(key, Long.toString(n + 1).getBytes(StandardCharsets.UTF_8), expect));
         if (reply instanceof KvReply.Written) {
-          return true;
+          return null;
         }
         if (!(reply instanceof KvReply.PreconditionFailed)) {
-          return false;
+          return key + ": " + reply;
         }
       } catch (Exception e) {
-        return false;
+        return key + ": " + e;
       }
     }
-    return false;
+    return key + ": 1000 conflicts in a row";
   }
 
   private long counter(String key) throws Exception {

@@ -38,13 +38,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  *
  * <p>The cached map follows the Coordinator: it is updated when the Coordinator publishes a new
  * epoch ({@link #update}), and when a RangeShard answers {@link KvReply.WrongRange} (its range
- * moved, split or merged) the router fetches the current map and sends the command again, up to
- * {@link WrongRangeRetry#MAX_ATTEMPTS} sends in all: clients see latency, not an error.
+ * moved, split or merged) the router fetches the current map and sends the command again while
+ * its budget (the ask timeout) lasts ({@link WrongRangeRetry}): clients see latency, not an error.
  */
 public final class Router implements KeyValueStore {
-
-  /** Pause before sending again when the map did not change (the commit is on its way). */
-  private static final Duration RETRY_PAUSE = Duration.ofMillis(5);
 
   /** Where the router gets the current map from (the Coordinator). */
   @FunctionalInterface
@@ -122,12 +119,12 @@ public final class Router implements KeyValueStore {
     for (int i = 0; i < operations.size(); i++) {
       all.add(i);
     }
-    return sendBatch(operations, hashes, all, results, 1).thenApply(done -> Arrays.asList(results));
+    return sendBatch(operations, hashes, all, results, System.nanoTime()).thenApply(done -> Arrays.asList(results));
   }
 
   /** Sends the operations at {@code positions}, grouped by range; groups answered WrongRange go again. */
   private CompletableFuture<Void> sendBatch(
-      List<Operation> operations, long[] hashes, List<Integer> positions, KvReply[] results, int attempt) {
+      List<Operation> operations, long[] hashes, List<Integer> positions, KvReply[] results, long firstSentNanos) {
     ShardMap map = shardMap.get();
     // Group by range, keeping each operation's position so results come back in request order.
     Map<RangePlacement, List<Integer>> byRange = new LinkedHashMap<>();
@@ -142,8 +139,8 @@ public final class Router implements KeyValueStore {
       parts[part++] = Stages.adopt(entityRef(group.getKey())
               .<KvReply>ask(replyTo -> new RangeShardCommand.ApplyBatch(ops, replyTo), askTimeout))
           .thenCompose(reply -> {
-            if (WrongRangeRetry.sendAgain(reply, attempt)) {
-              return refreshed(map).thenCompose(m -> sendBatch(operations, hashes, mine, results, attempt + 1));
+            if (sendAgain(reply, firstSentNanos)) {
+              return refreshed(map).thenCompose(m -> sendBatch(operations, hashes, mine, results, firstSentNanos));
             }
             for (int j = 0; j < mine.size(); j++) {
               results[mine.get(j)] = reply instanceof KvReply.Batch batch ? batch.results().get(j) : reply;
@@ -157,7 +154,7 @@ public final class Router implements KeyValueStore {
   private CompletionStage<KvReply> ask(
       String key, AccessKind kind, int bytes, int clientId, Function<ActorRef<KvReply>, RangeShardCommand> command) {
     long hash = KeyHash.of(key);
-    CompletableFuture<KvReply> reply = send(hash, command, 1);
+    CompletableFuture<KvReply> reply = send(hash, command, System.nanoTime());
     if (recorder != null && recorder.recording()) {
       recorder.record(key, hash, kind, bytes, clientId);
       long start = System.nanoTime();
@@ -166,12 +163,17 @@ public final class Router implements KeyValueStore {
     return reply;
   }
 
-  private CompletableFuture<KvReply> send(long hash, Function<ActorRef<KvReply>, RangeShardCommand> command, int attempt) {
+  private CompletableFuture<KvReply> send(
+      long hash, Function<ActorRef<KvReply>, RangeShardCommand> command, long firstSentNanos) {
     ShardMap map = shardMap.get();
     return Stages.adopt(entityRef(map.lookup(hash)).ask(command::apply, askTimeout))
-        .thenCompose(reply -> WrongRangeRetry.sendAgain(reply, attempt)
-            ? refreshed(map).thenCompose(m -> send(hash, command, attempt + 1))
+        .thenCompose(reply -> sendAgain(reply, firstSentNanos)
+            ? refreshed(map).thenCompose(m -> send(hash, command, firstSentNanos))
             : CompletableFuture.completedFuture(reply));
+  }
+
+  private boolean sendAgain(KvReply reply, long firstSentNanos) {
+    return WrongRangeRetry.sendAgain(reply, Duration.ofNanos(System.nanoTime() - firstSentNanos), askTimeout);
   }
 
   /**
@@ -201,7 +203,7 @@ public final class Router implements KeyValueStore {
         return CompletableFuture.completedFuture(map);
       }
       CompletableFuture<ShardMap> later = new CompletableFuture<>();
-      system.scheduler().scheduleOnce(RETRY_PAUSE, () -> later.complete(shardMap.get()), system.executionContext());
+      system.scheduler().scheduleOnce(WrongRangeRetry.PAUSE, () -> later.complete(shardMap.get()), system.executionContext());
       return later;
     });
   }

@@ -29,6 +29,7 @@ import dev.logshard.core.transfer.TransferProgress;
 import dev.logshard.core.transfer.TransferRequest;
 import dev.logshard.core.transfer.TransferSettings;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -71,6 +72,8 @@ class TransferSimulationTest {
   private static final int KEYS = 300;
   /** Few, so a fence often finds its tail already dropped and leaves it to the catch-up stream. */
   private static final int RECENT_EVENTS = 8;
+  /** A command's budget at a router: the default ask timeout. */
+  private static final Duration ROUTER_BUDGET = Duration.ofSeconds(5);
 
   private static final TransferSettings SETTINGS = TransferSettings.create(ConfigFactory.parseString("""
           logshard.transfer {
@@ -739,7 +742,8 @@ class TransferSimulationTest {
         KvReply wrongRange = shard.placement == null
             ? new KvReply.WrongRange(placement.entityId(), 0) : shard.logic.wrongRange(shard.state);
         routerMap = coordinator.shardMap();
-        if (WrongRangeRetry.sendAgain(wrongRange, write.attempt())) {
+        // Sends are instant here; each one after the first counts as one pause of the router's.
+        if (WrongRangeRetry.sendAgain(wrongRange, WrongRangeRetry.PAUSE.multipliedBy(write.attempt() - 1), ROUTER_BUDGET)) {
           attempt(new Write(write.key(), write.value(), write.attempt() + 1));
         } // else the request fails: never acknowledged
         return;
