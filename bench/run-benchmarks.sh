@@ -22,8 +22,13 @@
 #  10. cluster mode: a local Cassandra (logshard cassandra) and two node JVMs; MOVES live moves of a
 #      range of MOVES_KEYS keys between the nodes (and log instances) under open-loop YCSB-A sent to
 #      the first node at MOVES_RATE requests/s (default: a quarter of the maximum)
+#  11. the planner: its three modes side by side on seeded simulated workloads (planner-sim, PLANNER_SEEDS
+#      seeds, default 3; no node needed), and JMH: one planning round over 1,000 and 100,000 ranges
+#  12. the planner on a live node: a hotspot (80 % of YCSB-A's requests to Zipfian keys of r3) from 16
+#      closed-loop clients for PLANNER_SECONDS (120) on a fresh node, planner off and at its default
+#      (predictive) side by side, interleaved, PLANNER_ROUNDS rounds (2)
 # Every node binds 127.0.0.1 on a free port, with a fresh data directory, and is stopped after.
-# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9", 10 only when named).
+# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9 11 12", 10 only when named).
 # Needs wrk (apt-get install wrk).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -32,7 +37,7 @@ WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
 OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)}"
 NODE_JAR="${NODE_JAR:-$ROOT/cluster-config/target/logshard-node.jar}"
 BENCH_JAR="$ROOT/bench/target/logshard-bench.jar"
-SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8 9}"
+SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8 9 11 12}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
@@ -300,6 +305,27 @@ kill "$CASS_PID"; wait "$CASS_PID" 2>/dev/null || true
 rm -rf "$CASS_DIR"
 fi
 
+# --- 11: the planner (simulated; JMH) -----------------------------------------------------------
+if want 11; then
+java -jar "$BENCH_JAR" planner-sim --seeds "${PLANNER_SEEDS:-3}" | tee "$OUT/planner-sim-full.txt" \
+  | grep -E '^\|' | tee "$OUT/planner-sim.txt"
+java -cp "$BENCH_JAR:$ROOT/bench/target/lib/*" org.openjdk.jmh.Main PlannerBenchmark -f 3 -wi 3 -i 5 -w 2s -r 2s \
+  > "$OUT/jmh-planner.txt" 2>&1
+grep -E "^(Benchmark +|PlannerBenchmark\.)" "$OUT/jmh-planner.txt" | tee -a "$OUT/planner-sim.txt"
+fi
+
+# --- 12: the planner on a live node ------------------------------------------------------------
+if want 12; then
+for round in $(seq 1 "${PLANNER_ROUNDS:-2}"); do
+  for planner in off predictive; do
+    start_node "planner-$planner-$round" "-Xmx2g"
+    java -jar "$BENCH_JAR" planner --url "$URL" --planner "$planner" --seconds "${PLANNER_SECONDS:-120}" \
+      --label "$planner-$round" | tee -a "$OUT/planner-live-full.txt" | grep -E '^(RESULT|DECISION)' | tee -a "$OUT/planner-live.txt"
+    stop_node
+  done
+done
+fi
+
 cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt "$OUT"/profiler.txt \
-  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt "$OUT"/cluster-moves.txt >> "$OUT/summary.txt" 2>/dev/null || true
+  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt "$OUT"/cluster-moves.txt "$OUT"/planner-sim.txt "$OUT"/planner-live.txt >> "$OUT/summary.txt" 2>/dev/null || true
 echo "results in $OUT" >&2

@@ -8,7 +8,8 @@ import picocli.CommandLine;
     name = "logshard-bench",
     mixinStandardHelpOptions = true,
     description = "LogShard benchmark tools.",
-    subcommands = {LoadGenerator.class, TransferBench.class})
+    subcommands = {LoadGenerator.class, TransferBench.class, PlannerBench.class,
+        dev.logshard.bench.planner.PlannerSimulation.class})
 public final class Bench {
 
   public static void main(String[] args) {

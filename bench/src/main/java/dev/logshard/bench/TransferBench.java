@@ -2,10 +2,8 @@ package dev.logshard.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.logshard.core.KeyHash;
 import dev.logshard.core.KeyRange;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -95,9 +93,12 @@ public final class TransferBench implements Callable<Integer> {
     http = new HttpTarget(target.url);
     client = http.client();
     ycsb = new YcsbALoad(http, target.records);
+    // The moves here are the bench's own: the planner would start others on the same load.
+    String plannerMode = setPlannerMode("off");
+    System.out.printf(Locale.ROOT, "planner off for the bench's own moves (it was %s)%n", plannerMode);
     try {
-      KeyRange keyRange = rangeBounds();
-      List<String> moving = keysIn(keyRange);
+      KeyRange keyRange = http.bounds(range);
+      List<String> moving = HttpTarget.keysIn(keyRange, "moving:", rangeKeys);
       byte[] value = new byte[target.valueBytes];
       new Random(7).nextBytes(value);
       if (!skipPreload) {
@@ -159,8 +160,16 @@ public final class TransferBench implements Callable<Integer> {
       }
       return 0;
     } finally {
+      setPlannerMode(plannerMode);
       http.close();
     }
+  }
+
+  /** Sets the planner's mode; answers the mode it had. */
+  private String setPlannerMode(String mode) throws Exception {
+    String before = http.getJson("/v1/admin/planner").get("mode").asText();
+    http.putJson("/v1/admin/planner", "{\"mode\":\"" + mode + "\"}");
+    return before;
   }
 
   private void warmUp(int loadRate, byte[] value) throws InterruptedException {
@@ -237,7 +246,7 @@ public final class TransferBench implements Callable<Integer> {
     running.set(false);
     loadThread.join();
     probeThread.join();
-    // The next transfer of this range waits for this one's cleanup (logshard.transfer.cleanup-after).
+    // Each move is measured alone: the next waits for this one's cleanup (logshard.transfer.cleanup-after).
     // Its progress then has every fence step: at COMMITTED the hand-off may not be done yet.
     for (long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5); ; ) {
       JsonNode now = progress(id);
@@ -307,37 +316,9 @@ public final class TransferBench implements Callable<Integer> {
     return total;
   }
 
-  private List<String> keysIn(KeyRange keyRange) {
-    List<String> keys = new ArrayList<>(rangeKeys);
-    for (long i = 0; keys.size() < rangeKeys; i++) {
-      String key = "moving:" + i;
-      if (keyRange.contains(KeyHash.of(key))) {
-        keys.add(key);
-      }
-    }
-    return keys;
-  }
-
-  private JsonNode rangeJson(String id) throws Exception {
-    JsonNode map = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create(target.url + "/v1/ranges")).GET().build(),
-        HttpResponse.BodyHandlers.ofByteArray()).body());
-    for (JsonNode r : map.get("ranges")) {
-      if (r.get("id").asText().equals(id)) {
-        return r;
-      }
-    }
-    throw new IllegalArgumentException("no range " + id);
-  }
-
-  private KeyRange rangeBounds() throws Exception {
-    JsonNode r = rangeJson(range);
-    return new KeyRange(Long.parseUnsignedLong(r.get("start").asText()),
-        new BigInteger(r.get("end").asText()).subtract(BigInteger.ONE).longValue());
-  }
-
   /** An up node other than the one running the range now (from {@code /v1/admin/nodes}). */
   private String otherNode() throws Exception {
-    String entityId = rangeJson(range).get("entityId").asText();
+    String entityId = http.range(range).get("entityId").asText();
     HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(URI.create(target.url + "/v1/admin/nodes")).GET().build(),
         HttpResponse.BodyHandlers.ofByteArray());
     String other = null;
@@ -358,6 +339,6 @@ public final class TransferBench implements Callable<Integer> {
   }
 
   private String instanceOf(String id) throws Exception {
-    return rangeJson(id).get("logInstance").asText();
+    return http.range(id).get("logInstance").asText();
   }
 }

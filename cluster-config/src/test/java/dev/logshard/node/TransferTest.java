@@ -73,6 +73,8 @@ class TransferTest {
         .withValue("logshard.http.port", ConfigValueFactory.fromAnyRef(0))
         .withValue("logshard.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()))
         .withValue("logshard.transfer.fault-injection", ConfigValueFactory.fromAnyRef(true))
+        // The transfers here are started by hand; the planner would start its own on the test's load.
+        .withValue("logshard.planner.mode", ConfigValueFactory.fromAnyRef("off"))
         .withValue("logshard.transfer.redirect.step", ConfigValueFactory.fromAnyRef(0.2))
         .withValue("logshard.transfer.redirect.interval", ConfigValueFactory.fromAnyRef("20ms"))
         .withValue("logshard.transfer.cleanup-after", ConfigValueFactory.fromAnyRef("0s"))

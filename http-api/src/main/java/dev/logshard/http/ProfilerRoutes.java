@@ -1,6 +1,9 @@
 package dev.logshard.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logshard.actors.coordinator.ClusterLoad;
 import dev.logshard.actors.profiler.ProfilerView;
 import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -9,7 +12,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * The profiler's views under {@code /v1/admin}: {@code load} (cluster-wide; {@code ?scope=node}:
  * this node's), {@code hotkeys?range=}, {@code heatmap?resolution=}, {@code anomalies},
- * {@code correlations}; and {@code profiler}: whether this node's request path records (GET, PUT
+ * {@code correlations}, {@code forecast[?range=]} (each range's measured and forecast load and the
+ * forecast's error); and {@code profiler}: whether this node's request path records (GET, PUT
  * {@code {"recording": true|false}}). 404 for all of them when the profiler is off.
  */
 final class ProfilerRoutes extends RouteSupport {
@@ -39,6 +43,10 @@ final class ProfilerRoutes extends RouteSupport {
               default -> complete(Problem.badRequest("scope must be cluster or node"));
             })),
             path("anomalies", () -> json(view.anomalies(), SUBJECT)),
+            path("forecast", () -> parameterOptional("range", range -> completeWithFuture(
+                view.clusterLoad().handle((load, failure) -> failure != null
+                    ? Json.failure(SUBJECT, failure)
+                    : forecastResponse(load, range))))),
             path("correlations", () -> json(view.correlations(), SUBJECT)),
             path("hotkeys", () -> parameterOptional("range", range -> range.isEmpty()
                 ? complete(Problem.badRequest("give the range: /v1/admin/hotkeys?range=<id> (ids in /v1/ranges)"))
@@ -52,6 +60,22 @@ final class ProfilerRoutes extends RouteSupport {
                   ? complete(Problem.badRequest("resolution must be one of " + ProfilerView.resolutions()))
                   : json(view.heatmap(index), SUBJECT);
             })))));
+  }
+
+  /** Each range's (or the one asked for) measured requests per second and its forecast; 404 for an unknown range. */
+  private static HttpResponse forecastResponse(ClusterLoad.View load, Optional<String> range) {
+    ArrayNode ranges = Json.object().arrayNode();
+    for (ClusterLoad.RangeLoad r : load.ranges()) {
+      if (range.isEmpty() || range.get().equals(r.rangeId())) {
+        ObjectNode one = ranges.addObject().put("range", r.rangeId())
+            .put("requestsPerSecond", r.readsPerSecond() + r.writesPerSecond());
+        one.set("forecast", Json.toJson(r.forecast()));
+      }
+    }
+    if (range.isPresent() && ranges.isEmpty()) {
+      return Problem.notFound("no range '" + range.get() + "' (ids in /v1/ranges)");
+    }
+    return Json.response(200, range.isPresent() ? (ObjectNode) ranges.get(0) : Json.object().set("ranges", ranges));
   }
 
   private static HttpResponse recordingResponse(ProfilerView view) {

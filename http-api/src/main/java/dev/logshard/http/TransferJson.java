@@ -2,6 +2,7 @@ package dev.logshard.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.logshard.core.planner.PlannerSettings;
 import dev.logshard.core.transfer.TransferKind;
 import dev.logshard.core.transfer.TransferRequest;
 import java.io.IOException;
@@ -26,14 +27,11 @@ final class TransferJson {
 
   private TransferJson() {}
 
-  /** The planner's modes settable at runtime. */
-  static final Set<String> PLANNER_MODES = Set.of("off", "reactive");
-
-  /** The body of {@code PUT /v1/admin/planner}: {@code {"mode": "off"|"reactive"}}. */
+  /** The body of {@code PUT /v1/admin/planner}: {@code {"mode": m}}, m one of {@link PlannerSettings#MODES}. */
   static String plannerMode(byte[] body) throws BadRequest {
     JsonNode mode = Json.onlyField(body, "mode");
-    if (mode == null || !mode.isTextual() || !PLANNER_MODES.contains(mode.asText())) {
-      throw BadRequest.of("the body must be {\"mode\": \"off\"} or {\"mode\": \"reactive\"}");
+    if (mode == null || !mode.isTextual() || !PlannerSettings.MODES.contains(mode.asText())) {
+      throw BadRequest.of("the body must be {\"mode\": m}, m one of " + String.join(", ", PlannerSettings.MODES));
     }
     return mode.asText();
   }

@@ -47,7 +47,7 @@ final class TransferRoutes extends RouteSupport {
         path("planner", () -> withCoordinator(this::planner)));
   }
 
-  /** {@code GET /v1/admin/planner}: the mode; {@code PUT} {@code {"mode":"off"|"reactive"}} sets it. */
+  /** {@code GET /v1/admin/planner}: the mode; {@code PUT} {@code {"mode": m}} sets it. */
   private Route planner() {
     Transfers coordinator = transfers.get();
     return concat(

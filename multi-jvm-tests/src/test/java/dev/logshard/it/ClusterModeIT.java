@@ -68,6 +68,7 @@ class ClusterModeIT {
       options.addAll(List.of("--seed", "127.0.0.1:" + seedPort));
     }
     return NodeProcess.start(work.resolve(name), List.of(
+        "-Dlogshard.planner.mode=off", // the moves here are started by hand
         "-Dlogshard.transfer.redirect.step=0.25", "-Dlogshard.transfer.redirect.interval=50ms",
         "-Dlogshard.transfer.cleanup-after=0s",
         // Cassandra on this 2-core box may still be creating the first node's keyspaces when the move starts.

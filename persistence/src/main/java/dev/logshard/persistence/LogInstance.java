@@ -2,9 +2,10 @@ package dev.logshard.persistence;
 
 /**
  * A named, separately configured journal + snapshot store. Ranges are placed on log instances;
- * the planner uses the tier ({@code fast}, {@code standard}, …) and the capacity.
+ * the planner uses the tier ({@code fast}, {@code standard}, …) and the capacity, in bytes and in
+ * requests per second (0: unbounded).
  */
-public record LogInstance(String name, String tier, long capacityBytes) {
+public record LogInstance(String name, String tier, long capacityBytes, double capacityRequestsPerSecond) {
 
   private static final String PLUGIN_ROOT = "logshard-log-instance.";
 

@@ -36,7 +36,8 @@ public final class LogInstances {
             "log instance name '" + name + "' must be lower-case letters, digits and '-'");
       }
       Config c = instances.toConfig().getConfig(name);
-      byName.put(name, new LogInstance(name, c.getString("tier"), c.getBytes("capacity")));
+      byName.put(name, new LogInstance(name, c.getString("tier"), c.getBytes("capacity"),
+          c.hasPath("capacity-requests-per-second") ? c.getDouble("capacity-requests-per-second") : 0));
     }
     String initial = config.getString("logshard.initial-log-instance");
     if (!byName.containsKey(initial)) {

@@ -6,11 +6,15 @@ import dev.logshard.core.CborSerializable;
 import dev.logshard.core.KeyRange;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.coordinator.ClusterLoadState;
+import dev.logshard.core.forecast.ForecastSettings;
+import dev.logshard.core.forecast.RingForecast;
 import dev.logshard.core.profile.CellCounts;
 import dev.logshard.core.profile.LoadHistory;
 import dev.logshard.core.profile.LoadReport;
 import dev.logshard.core.profile.ShardLoad;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +23,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -26,17 +31,19 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
  * The cluster-wide view of load, kept by the Coordinator (a child of the singleton, so one per
- * cluster): the latest {@link LoadReport} of every node, summed per range, and the persisted
- * {@link LoadHistory} of where on the ring the accesses fell.
+ * cluster): the latest {@link LoadReport} of every node, summed per range, the persisted
+ * {@link LoadHistory} of where on the ring the accesses fell, and the {@link RingForecast} learnt
+ * from them (a {@link ClusterLoadState}).
  *
  * <p>Lifecycle: spawned by the Coordinator, on its journal under its own persistence id (the
  * history does not grow the map's journal, and survives the map). Reports are held in memory;
  * every {@code flush-interval} the accesses reported since the last flush are journaled as one
- * {@link HistoryRecorded} event. Snapshots every hour's worth of events replace the events before
- * them, so the journal stays small. After a restart the history is back, the reports come in again.
+ * {@link HistoryRecorded} event, and every forecast step the requests per second per ring segment
+ * since the last step as one {@link ForecastStepped}. Snapshots every hour's worth of events
+ * replace the events before them, so the journal stays small. After a restart the history and the
+ * forecasts are back, the reports come in again.
  */
-public final class ClusterLoad
-    extends OnLogInstance<ClusterLoad.Command, ClusterLoad.HistoryRecorded, LoadHistory> {
+public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, ClusterLoad.Event, ClusterLoadState> {
 
   public sealed interface Command extends CborSerializable {}
 
@@ -51,8 +58,16 @@ public final class ClusterLoad
   /** Journal what was reported since the last flush. */
   enum Flush implements Command { INSTANCE }
 
+  /** Feed the forecasts what was reported since the last step. */
+  enum Step implements Command { INSTANCE }
+
+  public sealed interface Event extends CborSerializable {}
+
   /** Accesses reported over one flush interval, per cell. */
-  public record HistoryRecorded(long timeMillis, CellCounts cells) implements CborSerializable {}
+  public record HistoryRecorded(long timeMillis, CellCounts cells) implements Event {}
+
+  /** Requests per second per ring segment over one forecast step. */
+  public record ForecastStepped(long timeMillis, double[] requestsPerSecond) implements Event {}
 
   /** A node that reported within the expiry, with its requests per second. */
   public record NodeLoad(String node, long reportedAtMillis, long epoch, double requestsPerSecond)
@@ -62,13 +77,23 @@ public final class ClusterLoad
    * A range's load summed over the nodes that reported it (latency: the worst node's), its size as
    * its host reported it, the hash that divides the last reports' accesses in it in two
    * ({@code recentSplitPoint}, null without accesses), and what the history says of it: its share
-   * of the past load and the hash that divides its past load in two (null without history).
+   * of the past load and the hash that divides its past load in two (null without history); and
+   * its forecast.
    */
   public record RangeLoad(
       String rangeId, String start, String end, double readsPerSecond, double writesPerSecond,
       double bytesInPerSecond, double bytesOutPerSecond, double p50LatencyMillis, double p99LatencyMillis,
       double averageRequestsPerSecond, double trendSlope, Long keyCount, Long storedBytes, int reportingNodes,
-      double historyShare, String historySplitPoint, String recentSplitPoint) implements CborSerializable {}
+      double historyShare, String historySplitPoint, String recentSplitPoint, Forecast forecast)
+      implements CborSerializable {}
+
+  /**
+   * A range's forecast: requests per second {@code horizonSeconds} ahead, the last step's observed
+   * rate, the mean absolute percentage error at that horizon (null before any came true), and whether
+   * the models have two seasons behind them (before that, the forecast is the last step's rate).
+   */
+  public record Forecast(double requestsPerSecond, double observedRequestsPerSecond, Double mape, boolean ready,
+      long horizonSeconds, long stepSeconds) implements CborSerializable {}
 
   /** The whole cluster's load, per range of the current map. */
   public record View(long timeMillis, long epoch, List<NodeLoad> nodes, List<RangeLoad> ranges,
@@ -77,30 +102,59 @@ public final class ClusterLoad
   private record Received(LoadReport report, long arrivedMillis) {}
 
   private final LoadHistorySettings settings;
+  private final ForecastSettings forecastSettings;
   private final LongSupplier clock;
   private final Map<String, Received> latest = new LinkedHashMap<>();
   private double[] pending;
   private boolean anyPending;
+  /** Accesses per cell since the last forecast step, which began at {@code stepStartMillis}. */
+  private double[] stepPending;
+  private long stepStartMillis;
 
-  public static Behavior<Command> create(Plugins plugins, LoadHistorySettings settings,
+  public static Behavior<Command> create(Plugins plugins, LoadHistorySettings settings, ForecastSettings forecast,
       LongSupplier clock) {
     return Behaviors.<Command>supervise(Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Flush.INSTANCE, settings.flushInterval());
-      return new ClusterLoad(plugins, settings, clock);
+      timers.startTimerWithFixedDelay(Step.INSTANCE, forecast.step());
+      return new ClusterLoad(plugins, settings, forecast, clock);
     })).onFailure(Supervision.restartWithBackoff());
   }
 
-  private ClusterLoad(Plugins plugins, LoadHistorySettings settings,
-      LongSupplier clock) {
+  private ClusterLoad(Plugins plugins, LoadHistorySettings settings, ForecastSettings forecast, LongSupplier clock) {
     super(PersistenceId.ofUniqueId("ClusterLoad"), plugins);
     this.settings = settings;
+    this.forecastSettings = forecast;
     this.clock = clock;
     this.pending = new double[settings.cells()];
+    this.stepPending = new double[settings.cells()];
+    this.stepStartMillis = clock.getAsLong();
+    if (settings.cells() % forecast.segments() != 0) {
+      throw new IllegalArgumentException("logshard.planner.forecast.segments (" + forecast.segments()
+          + ") must divide logshard.load-history.cells (" + settings.cells() + ")");
+    }
   }
 
   @Override
-  public LoadHistory emptyState() {
-    return LoadHistory.empty(settings.cells());
+  public ClusterLoadState emptyState() {
+    return ClusterLoadState.empty(settings.cells(), forecastSettings);
+  }
+
+  /** Snapshots written before the forecast existed hold the history alone. */
+  @Override
+  public SnapshotAdapter<ClusterLoadState> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(ClusterLoadState state) {
+        return state;
+      }
+
+      @Override
+      public ClusterLoadState fromJournal(Object from) {
+        return from instanceof LoadHistory history
+            ? new ClusterLoadState(history, RingForecast.create(forecastSettings))
+            : (ClusterLoadState) from;
+      }
+    };
   }
 
   @Override
@@ -110,25 +164,37 @@ public final class ClusterLoad
   }
 
   @Override
-  public CommandHandlerWithReply<Command, HistoryRecorded, LoadHistory> commandHandler() {
+  public CommandHandlerWithReply<Command, Event, ClusterLoadState> commandHandler() {
     return newCommandHandlerWithReplyBuilder().forAnyState()
         .onCommand(Report.class, this::onReport)
         .onCommand(Flush.class, this::onFlush)
+        .onCommand(Step.class, this::onStep)
         .onCommand(GetView.class, this::onGetView)
-        .onCommand(GetHistory.class, (history, query) -> Effect().reply(query.replyTo(), history))
+        .onCommand(GetHistory.class, (state, query) -> Effect().reply(query.replyTo(), state.history()))
         .build();
   }
 
-  private ReplyEffect<HistoryRecorded, LoadHistory> onReport(LoadHistory history, Report message) {
+  private ReplyEffect<Event, ClusterLoadState> onReport(ClusterLoadState state, Report message) {
     LoadReport report = message.report();
     latest.put(report.node(), new Received(report, clock.getAsLong()));
     if (report.cells().addTo(pending) > 0) {
       anyPending = true;
     }
+    report.cells().addTo(stepPending);
     return Effect().noReply();
   }
 
-  private ReplyEffect<HistoryRecorded, LoadHistory> onFlush(LoadHistory history, Flush flush) {
+  /** Every step, even one without accesses: a quiet step is an observation too. */
+  private ReplyEffect<Event, ClusterLoadState> onStep(ClusterLoadState state, Step step) {
+    long now = clock.getAsLong();
+    double seconds = Math.max(1, now - stepStartMillis) / 1000.0;
+    double[] rates = state.forecast(forecastSettings).rates(stepPending, seconds);
+    stepPending = new double[settings.cells()];
+    stepStartMillis = now;
+    return Effect().persist(new ForecastStepped(now, rates)).thenNoReply();
+  }
+
+  private ReplyEffect<Event, ClusterLoadState> onFlush(ClusterLoadState state, Flush flush) {
     long now = clock.getAsLong();
     latest.values().removeIf(r -> now - r.arrivedMillis() > settings.reportExpiry().toMillis());
     if (!anyPending) {
@@ -140,7 +206,9 @@ public final class ClusterLoad
     return Effect().persist(new HistoryRecorded(now, cells)).thenNoReply();
   }
 
-  private ReplyEffect<HistoryRecorded, LoadHistory> onGetView(LoadHistory history, GetView query) {
+  private ReplyEffect<Event, ClusterLoadState> onGetView(ClusterLoadState state, GetView query) {
+    LoadHistory history = state.history();
+    RingForecast forecast = state.forecast(forecastSettings);
     long now = clock.getAsLong();
     List<LoadReport> fresh = latest.values().stream()
         .filter(r -> now - r.arrivedMillis() <= settings.reportExpiry().toMillis())
@@ -158,16 +226,32 @@ public final class ClusterLoad
       for (LoadReport report : fresh) {
         recent = recent.add(report.timeMillis(), report.cells(), settings.halfLife().toMillis());
       }
+      // Each report's ranges by id, once: a view over many ranges stays linear in them.
+      Map<String, List<ShardLoad>> byRange = new HashMap<>();
+      for (LoadReport report : fresh) {
+        for (ShardLoad load : report.ranges()) {
+          byRange.computeIfAbsent(load.rangeId(), id -> new ArrayList<>()).add(load);
+        }
+      }
       for (RangePlacement p : query.map().placements()) {
-        ranges.add(rangeLoad(p, fresh, history, total, recent));
+        ranges.add(rangeLoad(p, byRange.getOrDefault(p.rangeId(), List.of()), history, total, recent,
+            forecast(forecast, p.range(), history)));
       }
     }
     return Effect().reply(query.replyTo(), new View(now, query.map() == null ? 0 : query.map().epoch(),
         nodes, List.copyOf(ranges), history.accesses(), history.asOfMillis()));
   }
 
-  private static RangeLoad rangeLoad(RangePlacement p, List<LoadReport> reports, LoadHistory history, double total,
-      LoadHistory recent) {
+  private Forecast forecast(RingForecast forecast, KeyRange range, LoadHistory history) {
+    RingForecast.Forecast f = forecast.of(range, history);
+    return new Forecast(f.requestsPerSecond(), f.observedRequestsPerSecond(), Double.isNaN(f.mape()) ? null : f.mape(),
+        f.ready(), forecastSettings.horizonSteps() * forecastSettings.step().toSeconds(),
+        forecastSettings.step().toSeconds());
+  }
+
+  /** {@code p}'s load from what each node reported of it ({@code reported}). */
+  private static RangeLoad rangeLoad(RangePlacement p, List<ShardLoad> reported, LoadHistory history, double total,
+      LoadHistory recent, Forecast forecast) {
     double reads = 0;
     double writes = 0;
     double bytesIn = 0;
@@ -179,24 +263,20 @@ public final class ClusterLoad
     Long keys = null;
     Long bytes = null;
     int reporting = 0;
-    for (LoadReport report : reports) {
-      for (ShardLoad load : report.ranges()) {
-        if (load.rangeId().equals(p.rangeId())) {
-          reporting++;
-          reads += load.readsPerSecond();
-          writes += load.writesPerSecond();
-          bytesIn += load.bytesInPerSecond();
-          bytesOut += load.bytesOutPerSecond();
-          p50 = Math.max(p50, load.p50LatencyMillis());
-          p99 = Math.max(p99, load.p99LatencyMillis());
-          average += load.averageRequestsPerSecond();
-          slope += load.trendSlope();
-          // The node that hosts the range knows its size.
-          if (load.keyCount() != null && (keys == null || load.keyCount() > keys)) {
-            keys = load.keyCount();
-            bytes = load.storedBytes();
-          }
-        }
+    for (ShardLoad load : reported) {
+      reporting++;
+      reads += load.readsPerSecond();
+      writes += load.writesPerSecond();
+      bytesIn += load.bytesInPerSecond();
+      bytesOut += load.bytesOutPerSecond();
+      p50 = Math.max(p50, load.p50LatencyMillis());
+      p99 = Math.max(p99, load.p99LatencyMillis());
+      average += load.averageRequestsPerSecond();
+      slope += load.trendSlope();
+      // The node that hosts the range knows its size.
+      if (load.keyCount() != null && (keys == null || load.keyCount() > keys)) {
+        keys = load.keyCount();
+        bytes = load.storedBytes();
       }
     }
     KeyRange range = p.range();
@@ -205,12 +285,15 @@ public final class ClusterLoad
     return new RangeLoad(p.rangeId(), range.startString(), range.endString(), reads, writes, bytesIn, bytesOut,
         p50, p99, average, slope, keys, bytes, reporting, total > 0 ? history.loadIn(range) / total : 0,
         median.isPresent() ? Long.toUnsignedString(median.getAsLong()) : null,
-        recentMedian.isPresent() ? Long.toUnsignedString(recentMedian.getAsLong()) : null);
+        recentMedian.isPresent() ? Long.toUnsignedString(recentMedian.getAsLong()) : null, forecast);
   }
 
   @Override
-  public EventHandler<LoadHistory, HistoryRecorded> eventHandler() {
+  public EventHandler<ClusterLoadState, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState()
-        .onAnyEvent((history, e) -> history.add(e.timeMillis(), e.cells(), settings.halfLife().toMillis()));
+        .onEvent(HistoryRecorded.class,
+            (state, e) -> state.recorded(e.timeMillis(), e.cells(), settings.halfLife().toMillis()))
+        .onEvent(ForecastStepped.class, (state, e) -> state.stepped(e.requestsPerSecond(), forecastSettings))
+        .build();
   }
 }

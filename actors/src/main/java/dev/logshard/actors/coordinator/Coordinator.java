@@ -140,7 +140,7 @@ public final class Coordinator
     this.topic = ctx.spawn(Topic.create(CurrentShardMap.class, SHARD_MAP_TOPIC), "shard-map-topic");
     this.timers = timers;
     this.seedTimeout = seedTimeout;
-    this.clusterLoad = ctx.spawn(ClusterLoad.create(plugins, loadSettings, clock),
+    this.clusterLoad = ctx.spawn(ClusterLoad.create(plugins, loadSettings, planning.forecastSettings(), clock),
         "cluster-load");
     this.seedMinAccesses = loadSettings.seedMinAccesses();
     this.planning = planning;

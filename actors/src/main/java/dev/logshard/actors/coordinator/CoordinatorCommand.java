@@ -67,7 +67,7 @@ public sealed interface CoordinatorCommand extends CborSerializable {
   /** The planner's mode, latest rounds and decisions. */
   record GetPlan(ActorRef<Planning.View> replyTo) implements CoordinatorCommand {}
 
-  /** Sets the planner's mode at runtime ({@code off}, {@code reactive}); answers the plan view. */
+  /** Sets the planner's mode at runtime (one of {@code PlannerSettings.MODES}); answers the plan view. */
   record SetPlannerMode(String mode, ActorRef<Planning.View> replyTo) implements CoordinatorCommand {}
 
   /** Time to plan (internal, a timer). */

@@ -3,6 +3,8 @@ package dev.logshard.actors.coordinator;
 import dev.logshard.core.CborSerializable;
 import dev.logshard.core.coordinator.CoordinatorEvent;
 import dev.logshard.core.coordinator.CoordinatorState;
+import dev.logshard.core.forecast.ForecastSettings;
+import dev.logshard.core.planner.CountBalancer;
 import dev.logshard.core.planner.Decision;
 import dev.logshard.core.planner.PlanRound;
 import dev.logshard.core.planner.PlannedTransfer;
@@ -42,6 +44,7 @@ public final class Planning {
 
   private final PlannerSettings settings;
   private final Planner planner;
+  private final CountBalancer baseline;
   private final List<PlannerInput.Instance> instances;
   private final ArrayDeque<Round> rounds = new ArrayDeque<>();
   private String mode;
@@ -49,6 +52,7 @@ public final class Planning {
   public Planning(PlannerSettings settings, List<PlannerInput.Instance> instances) {
     this.settings = settings;
     this.planner = new Planner(settings);
+    this.baseline = new CountBalancer(settings);
     this.instances = List.copyOf(instances);
     this.mode = settings.mode();
   }
@@ -59,6 +63,10 @@ public final class Planning {
 
   java.time.Duration interval() {
     return settings.interval();
+  }
+
+  ForecastSettings forecastSettings() {
+    return settings.forecast();
   }
 
   boolean on() {
@@ -116,18 +124,21 @@ public final class Planning {
     Map<String, PlannerInput.RangeLoad> loads = new HashMap<>();
     for (ClusterLoad.RangeLoad r : load.ranges()) {
       double requests = r.readsPerSecond() + r.writesPerSecond();
-      double forecast = requests; // reactive: measured load only (a forecast comes with the predictive mode)
+      // Reactive plans on the measured load only; predictive on the larger of it and the forecast,
+      // once the forecast has its season (before that it is only the last step's rate: a lag).
+      double forecast = mode.equals("predictive") && r.forecast().ready() ? r.forecast().requestsPerSecond() : requests;
       String median = r.recentSplitPoint() != null ? r.recentSplitPoint() : r.historySplitPoint();
       loads.put(r.rangeId(), new PlannerInput.RangeLoad(requests, r.bytesInPerSecond() + r.bytesOutPerSecond(),
           forecast, r.storedBytes() == null ? 0 : r.storedBytes(), median == null ? null : Long.parseUnsignedLong(median)));
     }
     Set<String> inTransfer = new HashSet<>();
-    for (CoordinatorState.ActiveTransfer t : state.active()) {
+    for (CoordinatorState.ActiveTransfer t : state.inFlight()) {
       t.plan().sources().forEach(p -> inTransfer.add(p.rangeId()));
       t.plan().destinations().forEach(p -> inTransfer.add(p.rangeId()));
     }
-    return planner.plan(new PlannerInput(state.shardMap(), loads, instances, inTransfer, state.active().size(),
-        state.decisions(), nowMillis));
+    PlannerInput input = new PlannerInput(state.shardMap(), loads, instances, inTransfer, state.inFlight().size(),
+        state.decisions(), nowMillis);
+    return mode.equals("baseline") ? baseline.plan(input) : planner.plan(input);
   }
 
   private void record(Round round) {

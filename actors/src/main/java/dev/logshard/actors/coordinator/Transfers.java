@@ -81,7 +81,7 @@ public final class Transfers {
     return Stages.adopt(AskPattern.ask(coordinator, CoordinatorCommand.GetPlan::new, timeout, scheduler));
   }
 
-  /** Sets the planner's mode ({@code off} or {@code reactive}); completes with the plan view. */
+  /** Sets the planner's mode (one of {@code PlannerSettings.MODES}); completes with the plan view. */
   public CompletionStage<Planning.View> setPlannerMode(String mode) {
     return Stages.adopt(AskPattern.<CoordinatorCommand, Planning.View>ask(
         coordinator, r -> new CoordinatorCommand.SetPlannerMode(mode, r), timeout, scheduler));

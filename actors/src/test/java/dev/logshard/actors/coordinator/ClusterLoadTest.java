@@ -1,6 +1,7 @@
 package dev.logshard.actors.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,7 @@ import dev.logshard.actors.support.OnLogInstance;
 import dev.logshard.core.KeyRange;
 import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.forecast.ForecastSettings;
 import dev.logshard.core.planner.PlannerSettings;
 import dev.logshard.core.profile.CellCounts;
 import dev.logshard.core.profile.LoadHistory;
@@ -28,7 +30,10 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.persistence.testkit.SnapshotMeta;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +51,7 @@ class ClusterLoadTest {
       .withFallback(PersistenceTestKitSnapshotPlugin.config())
       .withFallback(ConfigFactory.load());
   private static final LoadHistorySettings SETTINGS = LoadHistorySettings.create(CONFIG);
+  private static final ForecastSettings FORECAST = ForecastSettings.create(CONFIG);
   private static final RingCells RING = new RingCells(SETTINGS.cells());
   private static final ShardMap SEED = ShardMap.initial(8, "standard");
 
@@ -99,7 +105,7 @@ class ClusterLoadTest {
 
   /** Journals 4,000 accesses of r0's first cells with no Coordinator (and so no map) around. */
   private LoadHistory pastHistory() {
-    ActorRef<ClusterLoad.Command> history = testKit.spawn(ClusterLoad.create(OnLogInstance.Plugins.DEFAULT, SETTINGS, clock::get));
+    ActorRef<ClusterLoad.Command> history = testKit.spawn(ClusterLoad.create(OnLogInstance.Plugins.DEFAULT, SETTINGS, FORECAST, clock::get));
     for (int i = 0; i < 40; i++) {
       history.tell(new ClusterLoad.Report(hotReport("a", 100, 5)));
     }
@@ -111,6 +117,48 @@ class ClusterLoadTest {
     }, h -> h.accesses() >= 4_000, "the history was never written");
     testKit.stop(history);
     return past;
+  }
+
+  private ClusterLoad.RangeLoad r0(ActorRef<ClusterLoad.Command> load) {
+    TestProbe<ClusterLoad.View> probe = testKit.createTestProbe();
+    load.tell(new ClusterLoad.GetView(SEED, probe.getRef()));
+    return probe.receiveMessage().ranges().get(0);
+  }
+
+  @Test
+  void theForecastLearnsEveryStepAndIsBackAfterARestart() {
+    ActorRef<ClusterLoad.Command> load = testKit.spawn(
+        ClusterLoad.create(OnLogInstance.Plugins.DEFAULT, SETTINGS, FORECAST, clock::get));
+    assertEquals(0, r0(load).forecast().observedRequestsPerSecond(), 1e-9);
+    load.tell(new ClusterLoad.Report(hotReport("a", 100, 5))); // 100 accesses in r0's first cells
+    clock.addAndGet(10_000);
+    load.tell(ClusterLoad.Step.INSTANCE); // a step of 10 s
+    ClusterLoad.Forecast forecast = r0(load).forecast();
+    assertEquals(10, forecast.observedRequestsPerSecond(), 1e-9);
+    assertEquals(10, forecast.requestsPerSecond(), 1e-9, "the last step's rate, before two seasons");
+    assertFalse(forecast.ready());
+    assertEquals(FORECAST.step().toSeconds(), forecast.stepSeconds());
+    testKit.stop(load);
+
+    ActorRef<ClusterLoad.Command> again = testKit.spawn(
+        ClusterLoad.create(OnLogInstance.Plugins.DEFAULT, SETTINGS, FORECAST, clock::get));
+    assertEquals(10, r0(again).forecast().observedRequestsPerSecond(), 1e-9, "the forecast was persisted");
+    assertEquals(0, r0(again).forecast().requestsPerSecond() - 10, 1e-9);
+  }
+
+  @Test
+  void aSnapshotWrittenBeforeTheForecastsIsReadAsTheHistoryWithAFreshForecast() {
+    double[] cells = new double[RING.count()];
+    cells[3] = 500;
+    LoadHistory old = LoadHistory.empty(RING.count()).add(clock.get(), CellCounts.of(cells), 1000);
+    SnapshotTestKit.create(testKit.system()).persistForRecovery("ClusterLoad", List.of(Pair.create(SnapshotMeta.create(1), (Object) old)));
+    ActorRef<ClusterLoad.Command> load = testKit.spawn(
+        ClusterLoad.create(OnLogInstance.Plugins.DEFAULT, SETTINGS, FORECAST, clock::get));
+    TestProbe<LoadHistory> probe = testKit.createTestProbe();
+    load.tell(new ClusterLoad.GetHistory(probe.getRef()));
+    assertEquals(500, probe.receiveMessage().accesses(), 1e-9);
+    assertEquals(0, r0(load).forecast().observedRequestsPerSecond(), 1e-9);
+    assertEquals(1.0, r0(load).historyShare(), 1e-9);
   }
 
   @Test

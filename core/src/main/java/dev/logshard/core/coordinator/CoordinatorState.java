@@ -83,12 +83,21 @@ public record CoordinatorState(
     return null;
   }
 
-  /** The running transfer that already involves one of the request's ranges, if any. */
+  /**
+   * The uncommitted transfer that already involves one of the request's ranges, if any. A committed
+   * one that waits to clean up its old generations holds no range: its destinations are the map's
+   * ranges now, served and free to move again, and its sources are out of the map.
+   */
   public Optional<String> conflictWith(TransferRequest request) {
-    return active.stream()
+    return inFlight().stream()
         .filter(t -> request.rangeIds().stream().anyMatch(id -> t.plan().involvesRange(id)))
         .map(t -> t.plan().id())
         .findFirst();
+  }
+
+  /** The transfers not committed yet (copying, catching up, fencing or rolling back). */
+  public List<ActiveTransfer> inFlight() {
+    return active.stream().filter(t -> t.committedEpoch() == 0).toList();
   }
 
   /** Plans the request with fresh generations and range ids. */

@@ -1,5 +1,7 @@
 package dev.logshard.core.forecast;
 
+import dev.logshard.core.CborSerializable;
+
 /**
  * Additive Holt-Winters exponential smoothing of one series: a level, a trend and (with a season
  * of {@code period} observations) a seasonal offset per position in the season. It learns from
@@ -9,73 +11,71 @@ package dev.logshard.core.forecast;
  *
  * <p>It also tracks its own accuracy: the mean absolute percentage error of its forecasts
  * {@code horizon} observations ahead, measured when each of them comes true ({@link #mape}).
- * Plain Java, deterministic; not thread-safe.
+ * An immutable value (so it can be an event-sourced state and a snapshot): {@link #observe}
+ * returns the model that learnt one more observation. Plain Java, deterministic.
+ *
+ * @param seasonal the offset per position in the season
+ * @param start the first two seasons, kept until the model starts from them (then empty)
+ * @param pending forecasts made {@code horizon} observations ago, by the index of the observation they are for
  */
-public final class HoltWinters {
-
-  private final double alpha;
-  private final double beta;
-  private final double gamma;
-  private final int period;
-  private final int horizon;
-  private final double[] seasonal;
-  /** The first two seasons, kept until the model starts from them. */
-  private final double[] start;
-  private long observed;
-  private double level;
-  private double trend;
-  private double last;
-  /** Forecasts made {@code horizon} observations ago, by the index of the observation they are for. */
-  private final double[] pending;
-  private double errorSum;
-  private long errors;
+public record HoltWinters(double alpha, double beta, double gamma, int period, int horizon, long observed,
+    double level, double trend, double last, double[] seasonal, double[] start, double[] pending,
+    double errorSum, long errors) implements CborSerializable {
 
   /**
+   * A model that has seen nothing yet.
+   *
    * @param alpha how fast the level follows (0..1)
    * @param beta how fast the trend follows (0..1)
    * @param gamma how fast the seasonal offsets follow (0..1)
    * @param period observations per season (1: no season)
    * @param horizon how far ahead the tracked error's forecasts look (≥ 1)
    */
-  public HoltWinters(double alpha, double beta, double gamma, int period, int horizon) {
+  public static HoltWinters of(double alpha, double beta, double gamma, int period, int horizon) {
     if (!(alpha > 0 && alpha <= 1 && beta >= 0 && beta <= 1 && gamma >= 0 && gamma <= 1) || period < 1 || horizon < 1) {
       throw new IllegalArgumentException("smoothing factors must be in [0, 1] (alpha > 0), period and horizon ≥ 1");
     }
-    this.alpha = alpha;
-    this.beta = beta;
-    this.gamma = period == 1 ? 0 : gamma; // no season: nothing for an offset to learn
-    this.period = period;
-    this.horizon = horizon;
-    this.seasonal = new double[period];
-    this.start = new double[2 * period];
-    this.pending = new double[horizon];
+    double g = period == 1 ? 0 : gamma; // no season: nothing for an offset to learn
+    return new HoltWinters(alpha, beta, g, period, horizon, 0, 0, 0, 0, new double[period], new double[2 * period],
+        new double[horizon], 0, 0);
   }
 
-  /** Learns the next observation. */
-  public void observe(double x) {
-    trackError(x);
-    if (observed < start.length) {
-      start[(int) observed] = x;
-      observed++;
-      last = x;
-      if (observed == start.length) {
-        initialize();
+  /** The model that learnt the next observation {@code x}. */
+  public HoltWinters observe(double x) {
+    double[] nextPending = pending.clone();
+    double nextErrorSum = errorSum;
+    long nextErrors = errors;
+    if (observed >= horizon) {
+      double predicted = pending[(int) (observed % horizon)];
+      if (!Double.isNaN(predicted) && x != 0) {
+        nextErrorSum += Math.abs((x - predicted) / x);
+        nextErrors++;
       }
-      rememberForecast();
-      return;
     }
-    int position = (int) (observed % period);
-    double previousLevel = level;
-    level = alpha * (x - seasonal[position]) + (1 - alpha) * (level + trend);
-    trend = beta * (level - previousLevel) + (1 - beta) * trend;
-    seasonal[position] = gamma * (x - level) + (1 - gamma) * seasonal[position];
-    observed++;
-    last = x;
-    rememberForecast();
+    HoltWinters next;
+    if (!ready()) {
+      double[] nextStart = start.clone();
+      nextStart[(int) observed] = x;
+      next = new HoltWinters(alpha, beta, gamma, period, horizon, observed + 1, level, trend, x, seasonal, nextStart,
+          nextPending, nextErrorSum, nextErrors);
+      if (next.observed == nextStart.length) {
+        next = next.initialized();
+      }
+    } else {
+      int position = (int) (observed % period);
+      double[] nextSeasonal = seasonal.clone();
+      double nextLevel = alpha * (x - seasonal[position]) + (1 - alpha) * (level + trend);
+      double nextTrend = beta * (nextLevel - level) + (1 - beta) * trend;
+      nextSeasonal[position] = gamma * (x - nextLevel) + (1 - gamma) * seasonal[position];
+      next = new HoltWinters(alpha, beta, gamma, period, horizon, observed + 1, nextLevel, nextTrend, x, nextSeasonal,
+          start, nextPending, nextErrorSum, nextErrors);
+    }
+    nextPending[(int) ((next.observed - 1 + horizon) % horizon)] = next.ready() ? next.forecast(horizon) : Double.NaN;
+    return next;
   }
 
   /** The level, trend and offsets from the first two seasons: each season's mean, and their difference per step. */
-  private void initialize() {
+  private HoltWinters initialized() {
     double first = 0;
     double second = 0;
     for (int i = 0; i < period; i++) {
@@ -84,15 +84,18 @@ public final class HoltWinters {
     }
     first /= period;
     second /= period;
-    trend = (second - first) / period;
+    double slope = (second - first) / period;
+    double[] offsets = new double[period];
     for (int i = 0; i < period; i++) {
       // Each position's offset from its season's trend line, averaged over the two seasons.
-      double line1 = first + (i - (period - 1) / 2.0) * trend;
-      double line2 = second + (i - (period - 1) / 2.0) * trend;
-      seasonal[i] = ((start[i] - line1) + (start[period + i] - line2)) / 2;
+      double line1 = first + (i - (period - 1) / 2.0) * slope;
+      double line2 = second + (i - (period - 1) / 2.0) * slope;
+      offsets[i] = ((start[i] - line1) + (start[period + i] - line2)) / 2;
     }
     // The level at the last observation of the second season.
-    level = second + ((period - 1) / 2.0) * trend;
+    double startLevel = second + ((period - 1) / 2.0) * slope;
+    return new HoltWinters(alpha, beta, gamma, period, horizon, observed, startLevel, slope, last, offsets,
+        new double[0], pending, errorSum, errors);
   }
 
   /** The forecast {@code h} observations after the last one (h ≥ 1). */
@@ -100,7 +103,7 @@ public final class HoltWinters {
     if (h < 1) {
       throw new IllegalArgumentException("h must be at least 1");
     }
-    if (observed < start.length) {
+    if (!ready()) {
       return last;
     }
     int position = (int) ((observed + h - 1) % period);
@@ -109,7 +112,7 @@ public final class HoltWinters {
 
   /** Whether the model has seen enough to forecast with its trend and season. */
   public boolean ready() {
-    return observed >= start.length;
+    return observed >= 2L * period;
   }
 
   /**
@@ -119,20 +122,5 @@ public final class HoltWinters {
    */
   public double mape() {
     return errors == 0 ? Double.NaN : errorSum / errors;
-  }
-
-  private void rememberForecast() {
-    pending[(int) ((observed - 1 + horizon) % horizon)] = ready() ? forecast(horizon) : Double.NaN;
-  }
-
-  private void trackError(double actual) {
-    if (observed < horizon) {
-      return;
-    }
-    double predicted = pending[(int) (observed % horizon)];
-    if (!Double.isNaN(predicted) && actual != 0) {
-      errorSum += Math.abs((actual - predicted) / actual);
-      errors++;
-    }
   }
 }

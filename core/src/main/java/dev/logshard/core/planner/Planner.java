@@ -9,7 +9,6 @@ import dev.logshard.core.transfer.TransferKind;
 import dev.logshard.core.transfer.TransferRequest;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -31,10 +30,15 @@ import java.util.Set;
 public final class Planner {
 
   private final PlannerSettings settings;
+  private final InstanceRelief relief;
 
   public Planner(PlannerSettings settings) {
     this.settings = settings;
+    this.relief = new InstanceRelief(settings);
   }
+
+  /** Skipped proposals listed one by one in a round; the rest are counted in one line. */
+  static final int SKIPPED_SHOWN = 20;
 
   /** One planning round. */
   public PlanRound plan(PlannerInput in) {
@@ -48,11 +52,29 @@ public final class Planner {
       proposeSplit(round, p, candidates);
       proposeTierMove(round, p, candidates);
     }
+    Set<String> proposed = new HashSet<>();
+    candidates.forEach(c -> proposed.addAll(c.rangeIds));
+    candidates.addAll(relief.propose(in, round.requestsOn, proposed));
+    // Tidying up waits for a calm round (nothing in flight, no split or move wanted): it must not
+    // take a slot a hot range needs. Over a large map most neighbours are cold, so in a busy round
+    // the merges it would propose are counted, not listed.
+    boolean calm = candidates.isEmpty() && in.transfersInFlight() == 0;
+    int waiting = 0;
+    String firstWaiting = null;
     for (int i = 0; i + 1 < placements.size(); i++) {
-      proposeMerge(round, placements.get(i), placements.get(i + 1), candidates);
+      Candidate merge = proposeMerge(round, placements.get(i), placements.get(i + 1));
+      if (merge != null && calm) {
+        candidates.add(merge);
+      } else if (merge != null) {
+        firstWaiting = firstWaiting == null ? placements.get(i).rangeId() : firstWaiting;
+        waiting++;
+      }
     }
-    candidates.sort(Comparator.comparingInt((Candidate c) -> c.rank).thenComparing(c -> -c.transfer.expectedGain())
-        .thenComparing(c -> c.rangeIds.get(0)));
+    if (waiting > 0) {
+      round.skipped.add(new Skipped(firstWaiting, "merge", waiting
+          + " merges of cold neighbours wait until no transfer runs or is wanted"));
+    }
+    candidates.sort(Candidate.ORDER);
     return round.choose(candidates);
   }
 
@@ -77,8 +99,9 @@ public final class Planner {
       round.skipped.add(new Skipped(p.rangeId(), "split", "no load median inside the range (" + why + ")"));
       return;
     }
-    out.add(new Candidate(0, List.of(p.rangeId()), new PlannedTransfer(TransferRequest.split(p.rangeId(), at),
-        "split at the load median: " + why, planned / 2, load.storedBytes())));
+    String reason = "split at the load median: " + why;
+    out.add(new Candidate(0, List.of(p.rangeId()), TransferRequest.split(p.rangeId(), at), () -> reason, planned / 2,
+        load.storedBytes()));
   }
 
   /** Whether {@code at} can start the right half: after the first hash, not after the last. */
@@ -95,63 +118,38 @@ public final class Planner {
     boolean onFast = current != null && "fast".equals(current.tier());
     double mean = round.totalRequests / Math.max(1, round.in.map().size());
     if (!onFast && planned >= settings.fastEnterRequestsPerSecond() && planned >= settings.fastEnterFactor() * mean) {
-      out.add(new Candidate(1, List.of(p.rangeId()), new PlannedTransfer(TransferRequest.move(p.rangeId(), null),
-          String.format(Locale.ROOT, "hot: %.0f requests/s (%.1f times the mean range's) to the fast tier", planned,
-              planned / mean), planned, load.storedBytes())).towardTier("fast"));
+      out.add(new Candidate(1, List.of(p.rangeId()), TransferRequest.move(p.rangeId(), null),
+          () -> String.format(Locale.ROOT, "hot: %.0f requests/s (%.1f times the mean range's) to the fast tier",
+              planned, planned / mean), planned, load.storedBytes()).towardTier("fast"));
     } else if (onFast && planned < settings.fastLeaveRequestsPerSecond()) {
-      out.add(new Candidate(2, List.of(p.rangeId()), new PlannedTransfer(TransferRequest.move(p.rangeId(), null),
-          String.format(Locale.ROOT, "cold: %.0f requests/s, below %.0f: off the fast tier", planned,
+      out.add(new Candidate(3, List.of(p.rangeId()), TransferRequest.move(p.rangeId(), null),
+          () -> String.format(Locale.ROOT, "cold: %.0f requests/s, below %.0f: off the fast tier", planned,
               settings.fastLeaveRequestsPerSecond()), settings.fastLeaveRequestsPerSecond() - planned,
-          load.storedBytes())).towardTier("standard"));
+          load.storedBytes()).towardTier("standard"));
     }
   }
 
   // --- merge
 
-  private void proposeMerge(Round round, RangePlacement left, RangePlacement right, List<Candidate> out) {
+  /** The merge of two cold neighbours on one log instance, or null. */
+  private Candidate proposeMerge(Round round, RangePlacement left, RangePlacement right) {
     if (round.in.rangesInTransfer().contains(left.rangeId()) || round.in.rangesInTransfer().contains(right.rangeId())
         || !left.logInstance().equals(right.logInstance())) {
-      return;
+      return null;
     }
     RangeLoad a = round.in.loadOf(left.rangeId());
     RangeLoad b = round.in.loadOf(right.rangeId());
     if (a.plannedRequestsPerSecond() >= settings.mergeRequestsPerSecond()
         || b.plannedRequestsPerSecond() >= settings.mergeRequestsPerSecond()
         || a.storedBytes() + b.storedBytes() >= settings.splitBytes() / 2) {
-      return;
+      return null;
     }
-    out.add(new Candidate(3, List.of(left.rangeId(), right.rangeId()), new PlannedTransfer(
-        TransferRequest.merge(left.rangeId(), right.rangeId()),
-        String.format(Locale.ROOT, "cold neighbours: %.1f and %.1f requests/s", a.plannedRequestsPerSecond(),
-            b.plannedRequestsPerSecond()), 0, a.storedBytes() + b.storedBytes())).merging(left, right));
+    return new Candidate(4, List.of(left.rangeId(), right.rangeId()), TransferRequest.merge(left.rangeId(), right.rangeId()),
+        () -> String.format(Locale.ROOT, "cold neighbours: %.1f and %.1f requests/s", a.plannedRequestsPerSecond(),
+            b.plannedRequestsPerSecond()), 0, a.storedBytes() + b.storedBytes()).merging(left, right);
   }
 
   // --- one round's bookkeeping
-
-  /** A proposal: its rank (lower first) and the ranges it takes. */
-  private static final class Candidate {
-    final int rank;
-    final List<String> rangeIds;
-    PlannedTransfer transfer;
-    String toTier;
-    KeyRange mergedHashes;
-
-    Candidate(int rank, List<String> rangeIds, PlannedTransfer transfer) {
-      this.rank = rank;
-      this.rangeIds = rangeIds;
-      this.transfer = transfer;
-    }
-
-    Candidate towardTier(String tier) {
-      toTier = tier;
-      return this;
-    }
-
-    Candidate merging(RangePlacement left, RangePlacement right) {
-      mergedHashes = new KeyRange(left.range().start(), right.range().last());
-      return this;
-    }
-  }
 
   private final class Round {
     final PlannerInput in;
@@ -161,9 +159,11 @@ public final class Planner {
     final Map<String, RangePlacement> placements = new HashMap<>();
     final List<Skipped> skipped = new ArrayList<>();
     final double totalRequests;
+    /** Per range, its latest decision's time; the decisions inside the flap window, by hashes. */
+    final Map<String, Long> lastTransferred = new HashMap<>();
+    final List<RecentHashes> flapWindow = new ArrayList<>();
     int ranges;
-    /** A split or a tier move is wanted this round. */
-    boolean busy;
+    int hidden;
 
     Round(PlannerInput in) {
       this.in = in;
@@ -178,6 +178,12 @@ public final class Planner {
       }
       totalRequests = total;
       ranges = in.map().size();
+      for (Decision d : in.recent()) {
+        d.rangeIds().forEach(id -> lastTransferred.merge(id, d.atMillis(), Math::max));
+        if (in.nowMillis() - d.atMillis() < settings.flapWindow().toMillis()) {
+          flapWindow.add(RecentHashes.of(d));
+        }
+      }
     }
 
     double share(double requests) {
@@ -185,41 +191,55 @@ public final class Planner {
     }
 
     PlanRound choose(List<Candidate> candidates) {
-      busy = candidates.stream().anyMatch(c -> c.transfer.request().kind() != TransferKind.MERGE);
       List<PlannedTransfer> chosen = new ArrayList<>();
       Set<String> taken = new HashSet<>();
       int slots = settings.maxInFlight() - in.transfersInFlight();
+      int waiting = 0;
       for (Candidate c : candidates) {
-        String range = c.rangeIds.get(0);
-        String wanted = c.transfer.request().kind().name().toLowerCase(Locale.ROOT);
-        String why = refusal(c, taken);
-        if (why == null && chosen.size() >= slots) {
-          why = "already " + (in.transfersInFlight() + chosen.size()) + " transfers in flight (max-in-flight "
-              + settings.maxInFlight() + ")";
+        if (chosen.size() >= slots) {
+          waiting++; // counted, not weighed: every slot is taken
+          continue;
         }
+        String range = c.rangeIds.get(0);
+        String wanted = c.request.kind().name().toLowerCase(Locale.ROOT);
+        String why = refusal(c, taken);
         if (why != null) {
-          skipped.add(new Skipped(range, wanted, why));
+          skip(new Skipped(range, wanted, why));
           continue;
         }
         if (c.toTier != null) {
           Instance to = destination(c.toTier, range);
           if (to == null) {
-            skipped.add(new Skipped(range, wanted + " to " + c.toTier, "no " + c.toTier + "-tier log instance has room"));
+            skip(new Skipped(range, wanted + " to " + c.toTier, "no " + c.toTier + "-tier log instance has room"));
             continue;
           }
-          c.transfer = new PlannedTransfer(TransferRequest.move(range, to.name()), c.transfer.reason(),
-              c.transfer.expectedGain(), c.transfer.costBytes());
+          c.request = TransferRequest.move(range, to.name());
           account(range, to.name());
         }
-        if (c.transfer.request().kind() == TransferKind.MERGE) {
+        if (c.request.kind() == TransferKind.MERGE) {
           ranges--;
-        } else if (c.transfer.request().kind() == TransferKind.SPLIT) {
+        } else if (c.request.kind() == TransferKind.SPLIT) {
           ranges++;
         }
         taken.addAll(c.rangeIds);
-        chosen.add(c.transfer);
+        chosen.add(c.planned());
+      }
+      if (waiting > 0) {
+        skipped.add(new Skipped(null, "any", waiting + " more proposals wait: already "
+            + (in.transfersInFlight() + chosen.size()) + " transfers in flight (max-in-flight " + settings.maxInFlight() + ")"));
+      }
+      if (hidden > 0) {
+        skipped.add(new Skipped(null, "any", hidden + " more proposals skipped (the first " + SKIPPED_SHOWN + " are listed)"));
       }
       return new PlanRound(List.copyOf(chosen), List.copyOf(skipped));
+    }
+
+    private void skip(Skipped s) {
+      if (skipped.size() < SKIPPED_SHOWN) {
+        skipped.add(s);
+      } else {
+        hidden++;
+      }
     }
 
     /** Why a proposal may not go ahead this round (null: it may). */
@@ -228,36 +248,31 @@ public final class Planner {
         if (taken.contains(range)) {
           return "the range is in another transfer of this round";
         }
-        for (Decision d : in.recent()) {
-          if (d.rangeIds().contains(range) && in.nowMillis() - d.atMillis() < settings.cooldown().toMillis()) {
-            return "cooldown: transferred " + (in.nowMillis() - d.atMillis()) / 1000 + " s ago";
-          }
+        Long at = lastTransferred.get(range);
+        if (at != null && in.nowMillis() - at < settings.cooldown().toMillis()) {
+          return "cooldown: transferred " + (in.nowMillis() - at) / 1000 + " s ago";
         }
       }
       KeyRange hashes = c.mergedHashes != null ? c.mergedHashes : placements.get(c.rangeIds.get(0)).range();
-      TransferKind kind = c.transfer.request().kind();
-      for (Decision d : in.recent()) {
-        if (in.nowMillis() - d.atMillis() >= settings.flapWindow().toMillis() || !overlaps(d, hashes)) {
+      TransferKind kind = c.request.kind();
+      for (RecentHashes d : flapWindow) {
+        if (!d.overlaps(hashes)) {
           continue;
         }
-        if (kind == TransferKind.SPLIT && d.kind() == TransferKind.SPLIT
-            && in.nowMillis() - d.atMillis() < settings.cooldown().toMillis()) {
+        long ago = in.nowMillis() - d.atMillis();
+        if (kind == TransferKind.SPLIT && d.kind() == TransferKind.SPLIT && ago < settings.cooldown().toMillis()) {
           // A half of a range just split is measured (and moved to its tier) before it is split again.
-          return "cooldown: these hashes were split " + (in.nowMillis() - d.atMillis()) / 1000 + " s ago";
+          return "cooldown: these hashes were split " + ago / 1000 + " s ago";
         }
         if (kind == TransferKind.MERGE && d.kind() == TransferKind.SPLIT) {
-          return "hysteresis: these hashes were split " + (in.nowMillis() - d.atMillis()) / 1000 + " s ago";
+          return "hysteresis: these hashes were split " + ago / 1000 + " s ago";
         }
         if (kind == TransferKind.MOVE && d.kind() == TransferKind.MOVE) {
-          return "hysteresis: these hashes were moved " + (in.nowMillis() - d.atMillis()) / 1000 + " s ago";
+          return "hysteresis: these hashes were moved " + ago / 1000 + " s ago";
         }
       }
       if (kind == TransferKind.MERGE && ranges <= settings.minRanges()) {
         return "only " + ranges + " ranges (merge.min-ranges " + settings.minRanges() + ")";
-      }
-      if (kind == TransferKind.MERGE && (in.transfersInFlight() > 0 || busy)) {
-        // Tidying up waits for a calm round: it must not take a slot a hot range needs.
-        return "merges wait until no transfer runs or is wanted";
       }
       return null;
     }
@@ -276,11 +291,18 @@ public final class Planner {
             || (i.capacityRequestsPerSecond() > 0 && requests > i.capacityRequestsPerSecond())) {
           continue;
         }
-        if (best == null || bytesOn.getOrDefault(i.name(), 0L) < bytesOn.getOrDefault(best.name(), 0L)) {
+        if (best == null || leastUsed(i, best)) {
           best = i;
         }
       }
       return best;
+    }
+
+    /** Whether {@code a} is less used than {@code b}: fewer planned requests per second, then fewer bytes. */
+    private boolean leastUsed(Instance a, Instance b) {
+      double ra = requestsOn.getOrDefault(a.name(), 0.0);
+      double rb = requestsOn.getOrDefault(b.name(), 0.0);
+      return ra != rb ? ra < rb : bytesOn.getOrDefault(a.name(), 0L) < bytesOn.getOrDefault(b.name(), 0L);
     }
 
     private void account(String rangeId, String to) {
@@ -293,10 +315,17 @@ public final class Planner {
     }
   }
 
-  private static boolean overlaps(Decision d, KeyRange hashes) {
-    BigInteger start = new BigInteger(d.start());
-    BigInteger end = new BigInteger(d.end());
-    BigInteger otherStart = new BigInteger(hashes.startString());
-    return start.compareTo(hashes.end()) < 0 && otherStart.compareTo(end) < 0;
+  /** A recent decision's hashes, first and last (unsigned), parsed once per round. */
+  private record RecentHashes(TransferKind kind, long first, long last, long atMillis) {
+
+    static RecentHashes of(Decision d) {
+      long first = Long.parseUnsignedLong(d.start());
+      long last = new BigInteger(d.end()).subtract(BigInteger.ONE).longValue(); // end is exclusive, up to 2^64
+      return new RecentHashes(d.kind(), first, last, d.atMillis());
+    }
+
+    boolean overlaps(KeyRange hashes) {
+      return Long.compareUnsigned(first, hashes.last()) <= 0 && Long.compareUnsigned(hashes.start(), last) <= 0;
+    }
   }
 }

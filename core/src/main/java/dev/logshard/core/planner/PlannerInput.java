@@ -37,7 +37,9 @@ public record PlannerInput(
   /** A log instance: its tier ({@code fast}, {@code standard}, …) and capacity (0: unbounded). */
   public record Instance(String name, String tier, long capacityBytes, double capacityRequestsPerSecond) {}
 
+  private static final RangeLoad UNMEASURED = new RangeLoad(0, 0, 0, 0, null);
+
   public RangeLoad loadOf(String rangeId) {
-    return loads.getOrDefault(rangeId, new RangeLoad(0, 0, 0, 0, null));
+    return loads.getOrDefault(rangeId, UNMEASURED);
   }
 }

@@ -1,7 +1,9 @@
 package dev.logshard.core.planner;
 
 import com.typesafe.config.Config;
+import dev.logshard.core.forecast.ForecastSettings;
 import java.time.Duration;
+import java.util.List;
 
 /** The {@code logshard.planner} settings (see reference.conf), read once. */
 public record PlannerSettings(
@@ -18,10 +20,17 @@ public record PlannerSettings(
     double fastLeaveRequestsPerSecond,
     int maxInFlight,
     Duration cooldown,
-    Duration flapWindow) {
+    Duration flapWindow,
+    double reliefHeadroom,
+    double balanceTolerance,
+    ForecastSettings forecast) {
 
-  /** The modes there are so far. */
-  public static final java.util.List<String> MODES = java.util.List.of("off", "reactive");
+  /**
+   * The modes: {@code off} (transfers by hand only), {@code baseline} (what Pekko's own allocation
+   * does: even range counts per log instance, no splits, no tiers), {@code reactive} (on the
+   * measured load), {@code predictive} (on the larger of the measured and the forecast load).
+   */
+  public static final List<String> MODES = List.of("off", "baseline", "reactive", "predictive");
 
   public static PlannerSettings create(Config config) {
     Config c = config.getConfig("logshard.planner");
@@ -42,6 +51,9 @@ public record PlannerSettings(
         c.getDouble("fast-tier.leave-requests-per-second"),
         c.getInt("max-in-flight"),
         c.getDuration("cooldown"),
-        c.getDuration("flap-window"));
+        c.getDuration("flap-window"),
+        c.getDouble("relief.headroom"),
+        c.getDouble("balance.tolerance"),
+        ForecastSettings.create(config));
   }
 }

@@ -12,9 +12,9 @@ class HoltWintersTest {
 
   @Test
   void aStraightLineIsForecastExactly() {
-    HoltWinters model = new HoltWinters(0.3, 0.2, 0, 1, 5);
+    HoltWinters model = HoltWinters.of(0.3, 0.2, 0, 1, 5);
     for (int t = 0; t < 50; t++) {
-      model.observe(10 + 2.0 * t);
+      model = model.observe(10 + 2.0 * t);
     }
     for (int h = 1; h <= 10; h++) {
       assertEquals(10 + 2.0 * (49 + h), model.forecast(h), 1e-9, "h=" + h);
@@ -26,10 +26,10 @@ class HoltWintersTest {
   void aTrendWithASeasonIsForecastExactlyWhateverTheSmoothing() {
     double[] season = {10, -10, 5, -5};
     for (double alpha : new double[] {0.1, 0.5, 0.9}) {
-      HoltWinters model = new HoltWinters(alpha, 0.3, 0.4, 4, 3);
+      HoltWinters model = HoltWinters.of(alpha, 0.3, 0.4, 4, 3);
       int n = 4 * 5 + 1;
       for (int t = 0; t < n; t++) {
-        model.observe(100 + 1.5 * t + season[t % 4]);
+        model = model.observe(100 + 1.5 * t + season[t % 4]);
       }
       for (int h = 1; h <= 8; h++) {
         int t = n - 1 + h;
@@ -40,9 +40,9 @@ class HoltWintersTest {
 
   @Test
   void beforeTwoSeasonsItForecastsTheLastValue() {
-    HoltWinters model = new HoltWinters(0.5, 0.1, 0.3, 24, 1);
-    model.observe(7);
-    model.observe(9);
+    HoltWinters model = HoltWinters.of(0.5, 0.1, 0.3, 24, 1);
+    model = model.observe(7);
+    model = model.observe(9);
     assertFalse(model.ready());
     assertEquals(9, model.forecast(3));
     assertTrue(Double.isNaN(model.mape()));
@@ -50,13 +50,13 @@ class HoltWintersTest {
 
   @Test
   void aLevelShiftIsFollowedAndTheErrorShowsIt() {
-    HoltWinters model = new HoltWinters(0.5, 0.05, 0, 1, 1);
+    HoltWinters model = HoltWinters.of(0.5, 0.05, 0, 1, 1);
     for (int t = 0; t < 20; t++) {
-      model.observe(100);
+      model = model.observe(100);
     }
     assertEquals(0, model.mape(), 1e-12);
     for (int t = 0; t < 30; t++) {
-      model.observe(300);
+      model = model.observe(300);
     }
     assertEquals(300, model.forecast(1), 5, "it follows the new level");
     assertTrue(model.mape() > 0.01, "the shift cost accuracy: " + model.mape());
@@ -67,10 +67,10 @@ class HoltWintersTest {
   void aNoisyDailyCycleIsForecastWithinFifteenPercent() {
     for (long seed = 1; seed <= 10; seed++) {
       Random random = new Random(seed);
-      HoltWinters model = new HoltWinters(0.3, 0.05, 0.3, 24, 3);
+      HoltWinters model = HoltWinters.of(0.3, 0.05, 0.3, 24, 3);
       for (int t = 0; t < 24 * 14; t++) {
         double cycle = 550 + 450 * Math.sin(2 * Math.PI * t / 24); // 100 at the trough, 1,000 at the peak
-        model.observe(cycle * (1 + 0.05 * random.nextGaussian()));
+        model = model.observe(cycle * (1 + 0.05 * random.nextGaussian()));
       }
       assertTrue(model.mape() < 0.15, "seed " + seed + ": MAPE " + model.mape());
     }
@@ -78,10 +78,10 @@ class HoltWintersTest {
 
   @Test
   void badParametersAreRefused() {
-    assertThrows(IllegalArgumentException.class, () -> new HoltWinters(0, 0.1, 0.1, 4, 1));
-    assertThrows(IllegalArgumentException.class, () -> new HoltWinters(0.5, 1.5, 0.1, 4, 1));
-    assertThrows(IllegalArgumentException.class, () -> new HoltWinters(0.5, 0.1, 0.1, 0, 1));
-    assertThrows(IllegalArgumentException.class, () -> new HoltWinters(0.5, 0.1, 0.1, 4, 0));
-    assertThrows(IllegalArgumentException.class, () -> new HoltWinters(0.5, 0.1, 0.1, 4, 1).forecast(0));
+    assertThrows(IllegalArgumentException.class, () -> HoltWinters.of(0, 0.1, 0.1, 4, 1));
+    assertThrows(IllegalArgumentException.class, () -> HoltWinters.of(0.5, 1.5, 0.1, 4, 1));
+    assertThrows(IllegalArgumentException.class, () -> HoltWinters.of(0.5, 0.1, 0.1, 0, 1));
+    assertThrows(IllegalArgumentException.class, () -> HoltWinters.of(0.5, 0.1, 0.1, 4, 0));
+    assertThrows(IllegalArgumentException.class, () -> HoltWinters.of(0.5, 0.1, 0.1, 4, 1).forecast(0));
   }
 }

@@ -1,0 +1,114 @@
+package dev.logshard.core.planner;
+
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.planner.PlannerInput.Instance;
+import dev.logshard.core.planner.PlannerInput.RangeLoad;
+import dev.logshard.core.transfer.TransferRequest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The planner's rule for a log instance whose planned load (requests per second, measured or
+ * forecast) is above its capacity, or more than {@code balance.tolerance} above the mean of its
+ * tier's instances: move ranges off it, to the least used instance of its tier with room, until it
+ * is back under {@code 1 - relief.headroom} of its capacity and within half the tolerance of the
+ * mean. Cheap moves first: the ranges that cost the fewest bytes per request per second they take
+ * away, and the instance's hottest range only if the others are not enough (moving it disturbs the
+ * most requests). A move only to balance never takes more than the least used instance can take
+ * and stay within the tolerance (so the two do not trade places). Instances without a requests
+ * capacity (0) are relieved only to balance.
+ */
+final class InstanceRelief {
+
+  /** Its rank among a round's proposals: after entering the fast tier, before leaving it. */
+  static final int RANK = 2;
+
+  private final PlannerSettings settings;
+
+  InstanceRelief(PlannerSettings settings) {
+    this.settings = settings;
+  }
+
+  /**
+   * The moves that bring every over-capacity instance back under its target; {@code requestsOn}:
+   * the planned requests per second on each instance; {@code proposed}: ranges another rule
+   * already moves or splits this round.
+   */
+  List<Candidate> propose(PlannerInput in, Map<String, Double> requestsOn, Set<String> proposed) {
+    List<Candidate> out = new ArrayList<>();
+    double tolerance = settings.balanceTolerance();
+    for (Instance instance : in.instances()) {
+      double capacity = instance.capacityRequestsPerSecond();
+      double planned = requestsOn.getOrDefault(instance.name(), 0.0);
+      List<Double> tier = in.instances().stream().filter(i -> i.tier().equals(instance.tier()))
+          .map(i -> requestsOn.getOrDefault(i.name(), 0.0)).toList();
+      double tierMean = tier.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+      boolean overCapacity = capacity > 0 && planned > capacity;
+      boolean unbalanced = tier.size() > 1 && planned > tierMean * (1 + tolerance);
+      if (!overCapacity && !unbalanced) {
+        continue;
+      }
+      double target = Math.min(overCapacity ? capacity * (1 - settings.reliefHeadroom()) : Double.MAX_VALUE,
+          tier.size() > 1 ? tierMean * (1 + tolerance / 2) : Double.MAX_VALUE);
+      double excess = planned - target;
+      // Only to balance: a range the least used instance can take and stay within the tolerance.
+      double largest = overCapacity ? Double.MAX_VALUE
+          : tierMean * (1 + tolerance / 2) - tier.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+      String why = overCapacity ? String.format(Locale.ROOT, "over its capacity of %.0f", capacity)
+          : String.format(Locale.ROOT, "%.0f %% above its tier's mean", 100 * (planned / tierMean - 1));
+      List<RangePlacement> movable = new ArrayList<>();
+      for (RangePlacement p : in.map().placements()) {
+        double load = in.loadOf(p.rangeId()).plannedRequestsPerSecond();
+        if (p.logInstance().equals(instance.name()) && !in.rangesInTransfer().contains(p.rangeId())
+            && !proposed.contains(p.rangeId()) && load > 0 && load <= largest) {
+          movable.add(p);
+        }
+      }
+      if (movable.isEmpty()) {
+        continue;
+      }
+      RangePlacement hottest = movable.stream()
+          .max(Comparator.comparingDouble((RangePlacement p) -> in.loadOf(p.rangeId()).plannedRequestsPerSecond())
+              .thenComparing(RangePlacement::rangeId))
+          .orElseThrow();
+      movable.remove(hottest);
+      movable.sort(Comparator.comparingDouble((RangePlacement p) -> bytesPerRequest(in.loadOf(p.rangeId())))
+          .thenComparing(RangePlacement::rangeId));
+      List<RangePlacement> chosen = new ArrayList<>();
+      double relieved = 0;
+      for (RangePlacement p : movable) {
+        if (relieved >= excess) {
+          break;
+        }
+        chosen.add(p);
+        relieved += in.loadOf(p.rangeId()).plannedRequestsPerSecond();
+      }
+      if (relieved < excess) {
+        // The cheap moves are not enough: the hottest range goes, alone if it is enough by itself.
+        if (in.loadOf(hottest.rangeId()).plannedRequestsPerSecond() >= excess) {
+          chosen.clear();
+        }
+        chosen.add(hottest);
+      }
+      for (RangePlacement p : chosen) {
+        RangeLoad load = in.loadOf(p.rangeId());
+        double requests = load.plannedRequestsPerSecond();
+        out.add(new Candidate(RANK, List.of(p.rangeId()), TransferRequest.move(p.rangeId(), null),
+            () -> String.format(Locale.ROOT,
+                "relieve %s: %.0f requests/s planned, %s; %s (%d bytes, %.0f requests/s)",
+                instance.name(), planned, why, p == hottest ? "its hottest range, the others are not enough"
+                    : "a cheap move", load.storedBytes(), requests),
+            requests, load.storedBytes()).towardTier(instance.tier()).ordered(-out.size()));
+      }
+    }
+    return out;
+  }
+
+  private static double bytesPerRequest(RangeLoad load) {
+    return load.storedBytes() / load.plannedRequestsPerSecond();
+  }
+}

@@ -1,0 +1,103 @@
+package dev.logshard.core.planner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.ShardMap;
+import dev.logshard.core.planner.PlannerInput.Instance;
+import dev.logshard.core.planner.PlannerInput.RangeLoad;
+import dev.logshard.core.transfer.TransferRequest;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The planner relieves a log instance whose planned load is over its requests capacity, cheap moves first. */
+class InstanceReliefTest {
+
+  private static final PlannerSettings DEFAULTS = PlannerSettings.create(ConfigFactory.load());
+  private static final Planner PLANNER = new Planner(DEFAULTS);
+  private static final long NOW = 10_000_000;
+
+  private static List<Instance> instances(double capacity) {
+    return List.of(new Instance("fast", "fast", 8L << 30, 0), new Instance("standard-1", "standard", 64L << 30, capacity),
+        new Instance("standard-2", "standard", 64L << 30, capacity));
+  }
+
+  /** 16 ranges on standard-1 at 100 requests/s each (r0 and r1 at 150), 1 GB each except r5 and r9 (1 MB). */
+  private static Map<String, RangeLoad> loads(ShardMap map) {
+    Map<String, RangeLoad> loads = new HashMap<>();
+    for (RangePlacement p : map.placements()) {
+      String id = p.rangeId();
+      double requests = id.equals("r0") || id.equals("r1") ? 150 : 100;
+      long bytes = id.equals("r5") || id.equals("r9") ? 1L << 20 : 1L << 30;
+      loads.put(id, new RangeLoad(requests, 0, requests, bytes, null));
+    }
+    return loads;
+  }
+
+  private static PlanRound plan(ShardMap map, Map<String, RangeLoad> loads, double capacity) {
+    return PLANNER.plan(new PlannerInput(map, loads, instances(capacity), Set.of(), 0, List.of(), NOW));
+  }
+
+  @Test
+  void theSmallRangesMoveFirstToAnotherInstanceOfTheTier() {
+    ShardMap map = ShardMap.initial(16, "standard-1");
+    // 1,700 requests/s planned on standard-1, capacity 1,600: relieve to under 1,440 (260 to go).
+    PlanRound round = plan(map, loads(map), 1_600);
+    assertEquals(List.of(TransferRequest.move("r5", "standard-2"), TransferRequest.move("r9", "standard-2")),
+        round.transfers().stream().map(PlannedTransfer::request).toList());
+    assertTrue(round.transfers().get(0).reason().startsWith("relieve standard-1"), round.transfers().get(0).reason());
+    assertTrue(round.transfers().get(0).reason().contains("a cheap move"), round.transfers().get(0).reason());
+  }
+
+  @Test
+  void underCapacityAndBalancedNothingMoves() {
+    ShardMap map = ShardMap.initial(16, "standard-1");
+    ShardMap halves = new ShardMap(2, map.placements().stream().map(p -> Integer.parseInt(p.rangeId().substring(1)) < 8
+        ? p : new RangePlacement(p.rangeId(), p.range(), p.generation(), "standard-2")).toList());
+    // 900 and 800 requests/s: within 10 % of their mean (850), under the capacity of 1,000.
+    assertEquals(List.of(), plan(halves, loads(halves), 1_000).transfers());
+    assertEquals(List.of(), plan(halves, loads(halves), 0).transfers(), "no requests capacity: unbounded");
+  }
+
+  @Test
+  void anInstanceFarAboveItsTiersMeanIsBalancedWithoutACapacity() {
+    ShardMap map = ShardMap.initial(16, "standard-1");
+    // 1,700 and 0 requests/s, mean 850: standard-1 sheds cheap ranges toward 892 (within half the tolerance).
+    PlanRound round = plan(map, loads(map), 0);
+    assertEquals(List.of(TransferRequest.move("r5", "standard-2"), TransferRequest.move("r9", "standard-2")),
+        round.transfers().stream().map(PlannedTransfer::request).toList(), "max-in-flight 2, the cheapest first");
+    assertTrue(round.transfers().get(0).reason().contains("above its tier's mean"), round.transfers().get(0).reason());
+  }
+
+  @Test
+  void theHottestRangeMovesOnlyWhenTheOthersAreNotEnough() {
+    ShardMap two = new ShardMap(1, ShardMap.initial(2, "standard-1").placements());
+    Map<String, RangeLoad> loads = new HashMap<>();
+    loads.put("r0", new RangeLoad(190, 0, 190, 1L << 20, null)); // hot and small
+    loads.put("r1", new RangeLoad(20, 0, 20, 1L << 30, null));
+    // 210 planned, capacity 200, target 180: r1 (20) is not enough, r0 alone is: r0 goes, alone.
+    PlanRound round = plan(two, loads, 200);
+    assertEquals(List.of(TransferRequest.move("r0", "standard-2")),
+        round.transfers().stream().map(PlannedTransfer::request).toList());
+    assertTrue(round.transfers().get(0).reason().contains("its hottest range"), round.transfers().get(0).reason());
+  }
+
+  @Test
+  void noInstanceOfTheTierWithRoomMeansNoMove() {
+    ShardMap map = ShardMap.initial(16, "standard-1");
+    Map<String, RangeLoad> loads = loads(map);
+    // standard-2 is as full: nothing can go there without putting it over capacity.
+    List<RangePlacement> placements = new java.util.ArrayList<>(map.placements());
+    ShardMap both = new ShardMap(2, placements.stream().map(p -> Integer.parseInt(p.rangeId().substring(1)) < 8 ? p
+        : new RangePlacement(p.rangeId(), p.range(), p.generation(), "standard-2")).toList());
+    PlanRound round = plan(both, loads, 820);
+    assertEquals(List.of(), round.transfers(), round.toString());
+    assertTrue(round.skipped().stream().anyMatch(s -> s.why().contains("no standard-tier log instance has room")),
+        round.skipped().toString());
+  }
+}
