@@ -23,8 +23,9 @@ import site.ycsb.generator.ScrambledZipfianGenerator;
 /**
  * A hotspot on a live node, and what the planner does about it: YCSB-A (half reads, half writes)
  * from closed-loop clients, {@code --hot-share} of the requests to Zipfian keys of one range
- * ({@code --range}), the rest to Zipfian keys over the ring. The planner's mode is set first
- * ({@code --planner}); the bench reports, every 10 s and for the first and last windows, the hot
+ * ({@code --range}), the rest to Zipfian keys over the ring. The planner is off while the keys are
+ * written and for a warm-up under the load; then its mode is set ({@code --planner}) and the bench
+ * reports, every 10 s and for the first and last windows, the hot
  * range's successful requests per second and p99 (failures count at their time to failure), the
  * failures, and the map; at the end, the planner's decisions with their reasons.
  */
@@ -52,8 +53,12 @@ final class PlannerBench implements Callable<Integer> {
   @Option(names = "--clients", description = "Closed-loop clients (default: ${DEFAULT-VALUE}).")
   int clients = 16;
 
-  @Option(names = "--seconds", description = "Load time (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seconds", description = "Measured load time, after the planner is set (default: ${DEFAULT-VALUE}).")
   int seconds = 120;
+
+  @Option(names = "--warmup-seconds", description = "Load before, with the planner off, not measured (default: "
+      + "${DEFAULT-VALUE}).")
+  int warmupSeconds = 30;
 
   @Option(names = "--label", description = "Name for the result lines (default: the planner's mode).")
   String label;
@@ -63,6 +68,8 @@ final class PlannerBench implements Callable<Integer> {
     String name = label != null ? label : planner;
     try (HttpTarget http = new HttpTarget(target.url)) {
       KeyRange hotRange = http.bounds(range);
+      // Off while the keys are written and the node warms up: a preload into one range is a hotspot too.
+      http.putJson("/v1/admin/planner", "{\"mode\":\"off\"}");
       List<String> hot = HttpTarget.keysIn(hotRange, "hot:", hotKeys);
       byte[] value = new byte[target.valueBytes];
       new Random(7).nextBytes(value);
@@ -72,7 +79,6 @@ final class PlannerBench implements Callable<Integer> {
       }
       http.preload(hot, value);
       http.preload(ring, value);
-      http.putJson("/v1/admin/planner", "{\"mode\":\"" + planner + "\"}");
 
       Recorder hotLatency = new Recorder(3);
       AtomicLong failures = new AtomicLong();
@@ -110,6 +116,9 @@ final class PlannerBench implements Callable<Integer> {
         t.start();
         threads.add(t);
       }
+      Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
+      long failedInWarmUp = failures.get();
+      http.putJson("/v1/admin/planner", "{\"mode\":\"" + planner + "\"}");
       List<double[]> windows = new ArrayList<>(); // {hot successes per s, hot p99 ms}
       hotLatency.getIntervalHistogram();
       for (int w = 0; w < seconds / WINDOW_SECONDS; w++) {
@@ -132,11 +141,13 @@ final class PlannerBench implements Callable<Integer> {
       double[] first = windows.get(0);
       double[] last = windows.get(windows.size() - 1);
       System.out.printf(Locale.ROOT, "RESULT planner=%s hot_requests_per_s_first=%.0f hot_requests_per_s_last=%.0f "
-          + "hot_p99_ms_first=%.1f hot_p99_ms_last=%.1f failed=%d ranges=%d%n", name, first[0], last[0], first[1], last[1],
-          failures.get(), http.getJson("/v1/ranges").get("ranges").size());
+          + "hot_p99_ms_first=%.1f hot_p99_ms_last=%.1f failed=%d failed_in_warmup=%d ranges=%d%n", name, first[0],
+          last[0], first[1], last[1], failures.get() - failedInWarmUp, failedInWarmUp,
+          http.getJson("/v1/ranges").get("ranges").size());
       for (JsonNode d : http.getJson("/v1/admin/plan").get("decisions")) {
-        System.out.printf(Locale.ROOT, "DECISION planner=%s %s %s to=%s: %s%n", name, d.get("kind").asText(),
-            d.get("rangeIds"), d.path("toInstance").asText(), d.get("reason").asText());
+        System.out.printf(Locale.ROOT, "DECISION planner=%s %s %s%s: %s%n", name, d.get("kind").asText(),
+            d.get("rangeIds"), d.path("toInstance").isTextual() ? " to " + d.get("toInstance").asText() : "",
+            d.get("reason").asText());
       }
     }
     return 0;

@@ -114,7 +114,8 @@ final class Guardian {
         (entityId, replyTo) -> coordinator.get().tell(new CoordinatorCommand.ResolvePlacement(entityId, replyTo)),
         logInstances, settings, sizes);
     Planning planning = new Planning(PlannerSettings.create(system.settings().config()), logInstances.all().stream()
-        .map(i -> new PlannerInput.Instance(i.name(), i.tier(), i.capacityBytes(), i.capacityRequestsPerSecond())).toList());
+        .map(i -> new PlannerInput.Instance(i.name(), i.tier(), i.capacityBytes(), i.capacityRequestsPerSecond())).toList(),
+        logInstances.coordinator() == null ? null : logInstances.coordinator().name());
     coordinator.set(Coordinator.init(system, Coordinator.create(seed, OnLogInstance.Plugins.of(logInstances.coordinator()),
         (start, self) -> TransferSaga.create(start, self, logInstances, transferSettings, System::currentTimeMillis),
         loadSettings, planning, settings.askTimeout(), System::currentTimeMillis)));

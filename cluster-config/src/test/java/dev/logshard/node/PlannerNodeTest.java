@@ -100,6 +100,39 @@ class PlannerNodeTest {
     assertEquals(300, one.get("forecast").get("horizonSeconds").asLong());
     assertEquals(404, http.send(request("/v1/admin/forecast?range=r999").GET().build(),
         HttpResponse.BodyHandlers.ofByteArray()).statusCode());
+
+    // Draining fast: its ranges go back to standard (the hot one too: nothing may go to fast), then it can be removed.
+    JsonNode drained = JSON.readTree(put("/v1/admin/log-instances/fast", "{\"draining\":true}").body());
+    assertTrue(instance(drained, "fast").get("draining").asBoolean(), drained.toString());
+    Load again = new Load(keys, 2);
+    try {
+      awaitMap(map -> map.placements().stream().noneMatch(p -> p.logInstance().equals("fast")), Duration.ofSeconds(120),
+          "every range leaves fast");
+    } finally {
+      again.stop();
+    }
+    assertEquals(0, again.failures.get(), "client writes that failed while fast was drained");
+    JsonNode removable = null;
+    for (Instant deadline = Instant.now().plusSeconds(30); Instant.now().isBefore(deadline); Thread.sleep(200)) {
+      removable = instance(JSON.readTree(get("/v1/admin/log-instances")), "fast");
+      if (removable.get("removable").asBoolean()) {
+        break;
+      }
+    }
+    assertTrue(removable.get("removable").asBoolean(), removable.toString());
+    assertEquals(0, removable.get("ranges").asInt());
+    assertTrue(instance(JSON.readTree(get("/v1/admin/log-instances")), "standard").get("holdsCoordinator").asBoolean());
+    assertEquals(404, put("/v1/admin/log-instances/nowhere", "{\"draining\":true}").statusCode());
+    assertEquals(400, put("/v1/admin/log-instances/fast", "{\"draining\":\"yes\"}").statusCode());
+  }
+
+  private static JsonNode instance(JsonNode view, String name) {
+    for (JsonNode i : view.get("instances")) {
+      if (i.get("name").asText().equals(name)) {
+        return i;
+      }
+    }
+    throw new AssertionError("no instance " + name + " in " + view);
   }
 
   @Test

@@ -36,6 +36,15 @@ final class TransferJson {
     return mode.asText();
   }
 
+  /** The body of {@code PUT /v1/admin/log-instances/{name}}: {@code {"draining": true|false}}. */
+  static boolean draining(byte[] body) throws BadRequest {
+    JsonNode draining = Json.onlyField(body, "draining");
+    if (draining == null || !draining.isBoolean()) {
+      throw BadRequest.of("the body must be {\"draining\": true} or {\"draining\": false}");
+    }
+    return draining.asBoolean();
+  }
+
   static TransferRequest parse(byte[] body) throws BadRequest {
     JsonNode root;
     try {

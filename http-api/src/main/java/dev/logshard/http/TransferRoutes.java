@@ -25,7 +25,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * Transfers and nodes under {@code /v1/admin}: {@code POST transfers} (202 + id),
  * {@code GET transfers[/{id}]} (progress), {@code DELETE transfers/{id}} (abort: roll back; 409
  * once committed), {@code GET nodes} (the cluster's members and the range generations each runs),
- * {@code GET plan} (the planner's latest rounds and decisions) and {@code GET/PUT planner} (its mode).
+ * {@code GET plan} (the planner's latest rounds and decisions), {@code GET/PUT planner} (its mode) and
+ * {@code GET log-instances}, {@code PUT log-instances/{name}} (drain one).
  */
 final class TransferRoutes extends RouteSupport {
 
@@ -44,7 +45,33 @@ final class TransferRoutes extends RouteSupport {
         pathPrefix("transfers", () -> withCoordinator(this::transfers)),
         path("nodes", () -> get(() -> withCoordinator(this::nodes))),
         path("plan", () -> get(() -> withCoordinator(() -> json(transfers.get().plan(), SUBJECT)))),
-        path("planner", () -> withCoordinator(this::planner)));
+        path("planner", () -> withCoordinator(this::planner)),
+        pathPrefix("log-instances", () -> withCoordinator(this::logInstances)));
+  }
+
+  /**
+   * {@code GET /v1/admin/log-instances}: each instance, its ranges, whether it is drained and can
+   * be removed; {@code PUT /v1/admin/log-instances/{name}} {@code {"draining": true|false}}: the
+   * planner empties it (or no longer).
+   */
+  private Route logInstances() {
+    Transfers coordinator = transfers.get();
+    return concat(
+        pathEndOrSingleSlash(() -> get(() -> json(coordinator.logInstances(), SUBJECT))),
+        pathPrefix(segment(), name -> pathEndOrSingleSlash(() -> put(() -> body(1024, body -> {
+          boolean draining;
+          try {
+            draining = TransferJson.draining(body.toArray());
+          } catch (BadRequest e) {
+            return complete(e.response());
+          }
+          return completeWithFuture(coordinator.setDraining(name, draining).handle((view, failure) -> {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+            return cause instanceof IllegalArgumentException ? Problem.notFound(cause.getMessage())
+                : cause != null ? Json.failure(SUBJECT, cause) : Json.response(200, Json.toJson(view));
+          }));
+        })))));
   }
 
   /** {@code GET /v1/admin/planner}: the mode; {@code PUT} {@code {"mode": m}} sets it. */

@@ -5,6 +5,7 @@ import dev.logshard.actors.coordinator.CoordinatorCommand.CommitTransfer;
 import dev.logshard.actors.coordinator.CoordinatorCommand.CurrentShardMap;
 import dev.logshard.actors.coordinator.CoordinatorCommand.EndTransfer;
 import dev.logshard.actors.coordinator.CoordinatorCommand.GetClusterLoad;
+import dev.logshard.actors.coordinator.CoordinatorCommand.GetLogInstances;
 import dev.logshard.actors.coordinator.CoordinatorCommand.GetPlan;
 import dev.logshard.actors.coordinator.CoordinatorCommand.GetShardMap;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ListTransfers;
@@ -14,6 +15,7 @@ import dev.logshard.actors.coordinator.CoordinatorCommand.ReportLoad;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ReportProgress;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ResolvePlacement;
 import dev.logshard.actors.coordinator.CoordinatorCommand.SeedWithHistory;
+import dev.logshard.actors.coordinator.CoordinatorCommand.SetDraining;
 import dev.logshard.actors.coordinator.CoordinatorCommand.SetPlannerMode;
 import dev.logshard.actors.coordinator.CoordinatorCommand.StartTransfer;
 import dev.logshard.actors.coordinator.CoordinatorCommand.TransferList;
@@ -170,6 +172,8 @@ public final class Coordinator
         .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new TransferList(List.of())))
         .onCommand(GetPlan.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.view(state)))
         .onCommand(SetPlannerMode.class, this::onSetPlannerMode)
+        .onCommand(GetLogInstances.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.instances(state)))
+        .onCommand(SetDraining.class, this::onSetDraining)
         .onAnyCommand((state, cmd) -> Effect().noReply());
     builder.forAnyState()
         .onCommand(GetShardMap.class, (state, cmd) ->
@@ -191,7 +195,9 @@ public final class Coordinator
         .onCommand(PlanTick.class, this::onPlanTick)
         .onCommand(LoadForPlanning.class, this::onLoadForPlanning)
         .onCommand(GetPlan.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.view(state)))
-        .onCommand(SetPlannerMode.class, this::onSetPlannerMode);
+        .onCommand(SetPlannerMode.class, this::onSetPlannerMode)
+        .onCommand(GetLogInstances.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.instances(state)))
+        .onCommand(SetDraining.class, this::onSetDraining);
     return builder.build();
   }
 
@@ -268,6 +274,12 @@ public final class Coordinator
     planning.setMode(cmd.mode());
     ctx.getLog().info("Planner mode set to {}", cmd.mode());
     return Effect().reply(cmd.replyTo(), planning.view(state));
+  }
+
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onSetDraining(CoordinatorState state, SetDraining cmd) {
+    ctx.getLog().info("Log instance {} {}", cmd.instance(), cmd.draining() ? "to be drained" : "no longer drained");
+    return Effect().persist(new CoordinatorEvent.DrainingSet(cmd.instance(), cmd.draining()))
+        .thenReply(cmd.replyTo(), planning::instances);
   }
 
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onStartTransfer(CoordinatorState state, StartTransfer cmd) {

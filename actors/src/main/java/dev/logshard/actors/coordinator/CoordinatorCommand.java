@@ -70,6 +70,13 @@ public sealed interface CoordinatorCommand extends CborSerializable {
   /** Sets the planner's mode at runtime (one of {@code PlannerSettings.MODES}); answers the plan view. */
   record SetPlannerMode(String mode, ActorRef<Planning.View> replyTo) implements CoordinatorCommand {}
 
+  /** The log instances, with their ranges and whether they are drained. */
+  record GetLogInstances(ActorRef<Planning.InstancesView> replyTo) implements CoordinatorCommand {}
+
+  /** Marks a log instance to be emptied of ranges (or no longer); answers the instances. */
+  record SetDraining(String instance, boolean draining, ActorRef<Planning.InstancesView> replyTo)
+      implements CoordinatorCommand {}
+
   /** Time to plan (internal, a timer). */
   enum PlanTick implements CoordinatorCommand { INSTANCE }
 

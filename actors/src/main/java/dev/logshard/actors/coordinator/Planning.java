@@ -42,14 +42,27 @@ public final class Planning {
   /** What {@code GET /v1/admin/plan} answers: the mode and the latest rounds, newest last, and the latest decisions. */
   public record View(String mode, List<Round> rounds, List<Decision> decisions) implements CborSerializable {}
 
+  /**
+   * A log instance as {@code GET /v1/admin/log-instances} shows it: its ranges now, whether it is
+   * being drained, and whether it can be removed (drained: no range on it or on its way to it, and
+   * not the Coordinator's journal).
+   */
+  public record InstanceView(String name, String tier, long capacityBytes, double capacityRequestsPerSecond,
+      boolean draining, int ranges, boolean holdsCoordinator, boolean removable) implements CborSerializable {}
+
+  public record InstancesView(List<InstanceView> instances) implements CborSerializable {}
+
   private final PlannerSettings settings;
   private final Planner planner;
   private final CountBalancer baseline;
   private final List<PlannerInput.Instance> instances;
+  private final String coordinatorInstance;
   private final ArrayDeque<Round> rounds = new ArrayDeque<>();
   private String mode;
 
-  public Planning(PlannerSettings settings, List<PlannerInput.Instance> instances) {
+  /** {@code coordinatorInstance}: the log instance of the Coordinator's journal (never removable). */
+  public Planning(PlannerSettings settings, List<PlannerInput.Instance> instances, String coordinatorInstance) {
+    this.coordinatorInstance = coordinatorInstance;
     this.settings = settings;
     this.planner = new Planner(settings);
     this.baseline = new CountBalancer(settings);
@@ -136,7 +149,9 @@ public final class Planning {
       t.plan().sources().forEach(p -> inTransfer.add(p.rangeId()));
       t.plan().destinations().forEach(p -> inTransfer.add(p.rangeId()));
     }
-    PlannerInput input = new PlannerInput(state.shardMap(), loads, instances, inTransfer, state.inFlight().size(),
+    List<PlannerInput.Instance> marked = instances.stream().map(i -> i.draining(state.draining().contains(i.name())))
+        .toList();
+    PlannerInput input = new PlannerInput(state.shardMap(), loads, marked, inTransfer, state.inFlight().size(),
         state.decisions(), nowMillis);
     return mode.equals("baseline") ? baseline.plan(input) : planner.plan(input);
   }
@@ -146,6 +161,25 @@ public final class Planning {
     if (rounds.size() > ROUNDS_KEPT) {
       rounds.removeFirst();
     }
+  }
+
+  /** Whether {@code name} is a log instance the planner knows. */
+  boolean knows(String name) {
+    return instances.stream().anyMatch(i -> i.name().equals(name));
+  }
+
+  InstancesView instances(CoordinatorState state) {
+    List<InstanceView> views = new ArrayList<>();
+    for (PlannerInput.Instance i : instances) {
+      int ranges = (int) state.placements().stream().filter(p -> p.logInstance().equals(i.name())).count();
+      boolean incoming = state.inFlight().stream()
+          .anyMatch(t -> t.plan().destinations().stream().anyMatch(d -> d.logInstance().equals(i.name())));
+      boolean draining = state.draining().contains(i.name());
+      boolean holdsCoordinator = i.name().equals(coordinatorInstance);
+      views.add(new InstanceView(i.name(), i.tier(), i.capacityBytes(), i.capacityRequestsPerSecond(), draining, ranges,
+          holdsCoordinator, draining && ranges == 0 && !incoming && !holdsCoordinator));
+    }
+    return new InstancesView(List.copyOf(views));
   }
 
   View view(CoordinatorState state) {

@@ -76,6 +76,24 @@ public final class Transfers {
         .thenApply(found -> found.transfers().stream().findFirst());
   }
 
+  /** The log instances: their ranges, and whether they are drained. */
+  public CompletionStage<Planning.InstancesView> logInstances() {
+    return Stages.adopt(AskPattern.ask(coordinator, CoordinatorCommand.GetLogInstances::new, timeout, scheduler));
+  }
+
+  /**
+   * Marks {@code instance} to be drained (or no longer); fails with IllegalArgumentException for an
+   * instance that does not exist.
+   */
+  public CompletionStage<Planning.InstancesView> setDraining(String instance, boolean draining) {
+    if (!logInstances.contains(instance)) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException(
+          "no log instance '" + instance + "'; there are " + logInstances.stream().sorted().toList()));
+    }
+    return Stages.adopt(AskPattern.<CoordinatorCommand, Planning.InstancesView>ask(
+        coordinator, r -> new CoordinatorCommand.SetDraining(instance, draining, r), timeout, scheduler));
+  }
+
   /** The planner's mode, latest rounds and decisions. */
   public CompletionStage<Planning.View> plan() {
     return Stages.adopt(AskPattern.ask(coordinator, CoordinatorCommand.GetPlan::new, timeout, scheduler));

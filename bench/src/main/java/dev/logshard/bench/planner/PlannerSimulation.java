@@ -48,8 +48,8 @@ public final class PlannerSimulation implements Callable<Integer> {
   static final double COPY_BYTES_PER_SECOND = 16 * (1 << 20);
   static final double RAMP_SECONDS = 10;
 
-  @Option(names = "--shapes", split = ",", description = "shifting, diurnal, flash (default: ${DEFAULT-VALUE}).")
-  List<String> shapes = List.of("shifting", "diurnal", "flash");
+  @Option(names = "--shapes", split = ",", description = "shifting, diurnal, flash, grow, drain (default: ${DEFAULT-VALUE}).")
+  List<String> shapes = List.of("shifting", "diurnal", "flash", "grow", "drain");
 
   @Option(names = "--modes", split = ",", description = "Planner modes (default: ${DEFAULT-VALUE}).")
   List<String> modes = List.of("baseline", "reactive", "predictive");
@@ -74,15 +74,15 @@ public final class PlannerSimulation implements Callable<Integer> {
       }
       System.out.println("| " + shape + " (median of " + seeds + " seeds; min–max) | over-capacity intervals | "
           + "standard tier max/mean | same, 2 rounds after a shift | busiest instance's peak | transfers | GB moved "
-          + "| forecast MAPE |");
-      System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+          + "| forecast MAPE | minutes until the new instance is balanced / the drained one empty |");
+      System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
       for (String mode : modes) {
         List<Metrics> runs = byMode.get(mode);
         System.out.println("| " + mode + " | " + spread(runs, m -> 100 * m.overShare(), "%.1f %%") + " | "
             + spread(runs, Metrics::maxOverMean, "%.2f") + " | " + spread(runs, Metrics::afterShift, "%.2f") + " | "
             + spread(runs, m -> 100 * m.peakUse, "%.0f %%") + " | "
             + spread(runs, m -> m.transfers, "%.0f") + " | " + spread(runs, m -> m.bytesMoved / 1e9, "%.1f") + " | "
-            + spread(runs, m -> 100 * m.mape, "%.1f %%") + " |");
+            + spread(runs, m -> 100 * m.mape, "%.1f %%") + " | " + spread(runs, m -> m.eventMinutes, "%.1f") + " |");
       }
     }
     return 0;
@@ -95,6 +95,9 @@ public final class PlannerSimulation implements Callable<Integer> {
       default -> 6;
     };
   }
+
+  /** When a log instance is added ({@code grow}) or marked for draining ({@code drain}). */
+  static final double EVENT_SECONDS = 3_600;
 
   /** Measured from here on: after the first hour, or for the diurnal cycle after two days (the forecasts' warm-up). */
   static double measureFrom(String shape) {
@@ -119,6 +122,7 @@ public final class PlannerSimulation implements Callable<Integer> {
     long transfers;
     long bytesMoved;
     double peakUse;
+    double eventMinutes = Double.NaN;
     double mape = Double.NaN;
 
     double overShare() {
@@ -136,8 +140,8 @@ public final class PlannerSimulation implements Callable<Integer> {
     @Override
     public String toString() {
       return String.format(Locale.ROOT, "over_capacity_pct=%.2f standard_max_over_mean=%.3f after_shift=%.3f "
-          + "peak_use_pct=%.0f transfers=%d gb_moved=%.2f mape_pct=%.1f", 100 * overShare(), maxOverMean(), afterShift(),
-          100 * peakUse, transfers, bytesMoved / 1e9, 100 * mape);
+          + "peak_use_pct=%.0f transfers=%d gb_moved=%.2f mape_pct=%.1f event_minutes=%.1f", 100 * overShare(),
+          maxOverMean(), afterShift(), 100 * peakUse, transfers, bytesMoved / 1e9, 100 * mape, eventMinutes);
     }
   }
 
@@ -148,7 +152,7 @@ public final class PlannerSimulation implements Callable<Integer> {
     final Workload workload;
     final Planner planner;
     final CountBalancer balancer;
-    final List<PlannerInput.Instance> instances = List.of(
+    List<PlannerInput.Instance> instances = List.of(
         new PlannerInput.Instance("fast-1", "fast", 8L << 30, CAPACITY),
         new PlannerInput.Instance("standard-1", "standard", 64L << 30, CAPACITY),
         new PlannerInput.Instance("standard-2", "standard", 64L << 30, CAPACITY));
@@ -194,6 +198,12 @@ public final class PlannerSimulation implements Callable<Integer> {
           stepCells = new double[1024];
         }
         boolean measured = t >= measureFrom;
+        if (t == EVENT_SECONDS && workload.shape.equals("grow")) {
+          instances = List.of(instances.get(0), instances.get(1), instances.get(2),
+              new PlannerInput.Instance("standard-3", "standard", 64L << 30, CAPACITY));
+        } else if (t == EVENT_SECONDS && workload.shape.equals("drain")) {
+          instances = List.of(instances.get(0), instances.get(1), instances.get(2).draining(true));
+        }
         if (workload.shiftsAt(t, TICK_SECONDS)) {
           afterShiftTicks = 2;
         }
@@ -205,8 +215,21 @@ public final class PlannerSimulation implements Callable<Integer> {
           over |= loads[i] > instances.get(i).capacityRequestsPerSecond();
           peak = Math.max(peak, loads[i] / instances.get(i).capacityRequestsPerSecond());
         }
-        // The standard tier's two instances: the fast tier holds the hot ranges by design.
-        double maxOverMean = loads[1] + loads[2] > 0 ? Math.max(loads[1], loads[2]) / ((loads[1] + loads[2]) / 2) : 1;
+        // The standard tier's instances (not drained): the fast tier holds the hot ranges by design.
+        double tierMax = 0;
+        double tierSum = 0;
+        int tierSize = 0;
+        for (int i = 0; i < loads.length; i++) {
+          if (instances.get(i).tier().equals("standard") && !instances.get(i).draining()) {
+            tierMax = Math.max(tierMax, loads[i]);
+            tierSum += loads[i];
+            tierSize++;
+          }
+        }
+        double maxOverMean = tierSum > 0 ? tierMax / (tierSum / tierSize) : 1;
+        if (t >= EVENT_SECONDS && Double.isNaN(m.eventMinutes) && eventDone(loads, tierSum / tierSize)) {
+          m.eventMinutes = (t - EVENT_SECONDS) / 60;
+        }
         if (afterShiftTicks >= 0 && afterShiftTicks-- == 0 && measured) {
           m.afterShiftSum += maxOverMean;
           m.shifts++;
@@ -272,6 +295,16 @@ public final class PlannerSimulation implements Callable<Integer> {
           secondsLeft.remove(id);
         }
       }
+    }
+
+    /** Whether the added instance carries its share (within 10 % of its tier's mean), or the drained one is empty. */
+    private boolean eventDone(double[] loads, double tierMean) {
+      return switch (workload.shape) {
+        case "grow" -> Math.abs(loads[3] - tierMean) <= 0.1 * tierMean;
+        case "drain" -> state.placements().stream().noneMatch(p -> p.logInstance().equals("standard-2"))
+            && state.inFlight().isEmpty();
+        default -> false;
+      };
     }
 
     /** Requests per second on each instance now (a range in transfer still on its source). */

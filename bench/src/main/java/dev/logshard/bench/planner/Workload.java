@@ -11,7 +11,8 @@ import java.util.stream.IntStream;
  * real {@link KeyHash} positions; their popularity is Zipf 0.99 over a random order of ranks. The
  * shapes: a {@code shifting} hotspot (the ranks are dealt again every half hour), a {@code diurnal}
  * cycle (10x peak to trough, two regions of keys 8 hours apart, noise), and a {@code flash}
- * crowd (a steady load, then one narrow slice of the ring (1/64) adds 80 % to it for twenty minutes).
+ * crowd (a steady load, then one narrow slice of the ring (1/64) adds 80 % to it for twenty minutes),
+ * and a steady load for {@code grow} (a log instance is added) and {@code drain} (one is drained).
  */
 final class Workload {
 
@@ -105,6 +106,11 @@ final class Workload {
         int to = from + rates.length / 64;
         for (int i = 0; i < rates.length; i++) {
           rates[i] = total * zipf[rankOf[i]] + (crowd && i >= from && i < to ? 0.8 * total / (to - from) : 0);
+        }
+      }
+      case "grow", "drain" -> {
+        for (int i = 0; i < rates.length; i++) {
+          rates[i] = total * zipf[rankOf[i]];
         }
       }
       default -> throw new IllegalArgumentException("no workload '" + shape + "'");

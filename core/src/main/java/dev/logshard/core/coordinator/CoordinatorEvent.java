@@ -25,4 +25,7 @@ public sealed interface CoordinatorEvent extends CborSerializable {
 
   /** The planner decided a transfer, for this reason (journaled before the transfer it starts). */
   record DecisionRecorded(Decision decision) implements CoordinatorEvent {}
+
+  /** A log instance is to be emptied of ranges (or no longer): the planner moves them elsewhere. */
+  record DrainingSet(String instance, boolean draining) implements CoordinatorEvent {}
 }

@@ -10,13 +10,15 @@ import dev.logshard.core.transfer.TransferRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The Coordinator's state: the ShardMap (epoch 0 until the first request creates it), the running
- * Transfers with their plans, the counters that make every new generation and range id unique, and
- * the most recent ended transfers. Immutable: each event makes a new one (it is small).
+ * Transfers with their plans, the counters that make every new generation and range id unique, the
+ * most recent ended transfers, the planner's decisions, and the log instances being drained (the
+ * planner empties them). Immutable: each event makes a new one (it is small).
  */
 public record CoordinatorState(
     long epoch,
@@ -26,7 +28,8 @@ public record CoordinatorState(
     long lastRangeNumber,
     long transferCount,
     List<TransferProgress> ended,
-    List<Decision> decisions) implements CborSerializable {
+    List<Decision> decisions,
+    List<String> draining) implements CborSerializable {
 
   /** Ended transfers kept for the admin API. */
   public static final int ENDED_KEPT = 100;
@@ -35,6 +38,7 @@ public record CoordinatorState(
 
   public CoordinatorState {
     decisions = decisions == null ? List.of() : decisions; // absent in snapshots of older versions
+    draining = draining == null ? List.of() : draining;
   }
 
   private static final Pattern NUMBERED_RANGE = Pattern.compile("r(\\d{1,18})");
@@ -46,7 +50,7 @@ public record CoordinatorState(
   public record ActiveTransfer(TransferPlan plan, long committedEpoch, boolean rollingBack) {}
 
   public static CoordinatorState empty() {
-    return new CoordinatorState(0, List.of(), List.of(), 0, 0, 0, List.of(), List.of());
+    return new CoordinatorState(0, List.of(), List.of(), 0, 0, 0, List.of(), List.of(), List.of());
   }
 
   public boolean isInitialized() {
@@ -120,14 +124,14 @@ public record CoordinatorState(
   public CoordinatorState apply(CoordinatorEvent event) {
     if (event instanceof CoordinatorEvent.MapInitialized init) {
       return new CoordinatorState(init.epoch(), init.placements(), active, maxGeneration(init.placements(), 0),
-          maxRangeNumber(init.placements(), 0), transferCount, ended, decisions);
+          maxRangeNumber(init.placements(), 0), transferCount, ended, decisions, draining);
     }
     if (event instanceof CoordinatorEvent.TransferPlanned planned) {
       List<ActiveTransfer> next = new ArrayList<>(active);
       next.add(new ActiveTransfer(planned.plan(), 0, false));
       return new CoordinatorState(epoch, placements, List.copyOf(next),
           maxGeneration(planned.plan().destinations(), lastGeneration),
-          maxRangeNumber(planned.plan().destinations(), lastRangeNumber), transferCount + 1, ended, decisions);
+          maxRangeNumber(planned.plan().destinations(), lastRangeNumber), transferCount + 1, ended, decisions, draining);
     }
     if (event instanceof CoordinatorEvent.TransferCommitted committed) {
       ActiveTransfer transfer = activeTransfer(committed.transferId()).orElseThrow();
@@ -136,13 +140,23 @@ public record CoordinatorState(
           .map(t -> t == transfer ? new ActiveTransfer(t.plan(), next.epoch(), false) : t)
           .toList();
       return new CoordinatorState(next.epoch(), next.placements(), nextActive, lastGeneration, lastRangeNumber,
-          transferCount, ended, decisions);
+          transferCount, ended, decisions, draining);
     }
     if (event instanceof CoordinatorEvent.TransferRollingBack rollingBack) {
       return new CoordinatorState(epoch, placements,
           active.stream().map(t -> t.plan().id().equals(rollingBack.transferId())
               ? new ActiveTransfer(t.plan(), t.committedEpoch(), true) : t).toList(),
-          lastGeneration, lastRangeNumber, transferCount, ended, decisions);
+          lastGeneration, lastRangeNumber, transferCount, ended, decisions, draining);
+    }
+    if (event instanceof CoordinatorEvent.DrainingSet set) {
+      TreeSet<String> next = new TreeSet<>(draining);
+      if (set.draining()) {
+        next.add(set.instance());
+      } else {
+        next.remove(set.instance());
+      }
+      return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
+          decisions, List.copyOf(next));
     }
     if (event instanceof CoordinatorEvent.DecisionRecorded recorded) {
       List<Decision> next = new ArrayList<>(decisions);
@@ -151,7 +165,7 @@ public record CoordinatorState(
         next.remove(0);
       }
       return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
-          List.copyOf(next));
+          List.copyOf(next), draining);
     }
     CoordinatorEvent.TransferEnded end = (CoordinatorEvent.TransferEnded) event;
     List<TransferProgress> nextEnded = new ArrayList<>(ended);
@@ -161,7 +175,7 @@ public record CoordinatorState(
     }
     return new CoordinatorState(epoch, placements,
         active.stream().filter(t -> !t.plan().id().equals(end.progress().id())).toList(),
-        lastGeneration, lastRangeNumber, transferCount, List.copyOf(nextEnded), decisions);
+        lastGeneration, lastRangeNumber, transferCount, List.copyOf(nextEnded), decisions, draining);
   }
 
   private static long maxGeneration(List<RangePlacement> placements, long atLeast) {

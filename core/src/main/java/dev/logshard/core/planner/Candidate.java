@@ -24,6 +24,10 @@ final class Candidate {
   final long costBytes;
   double priority;
   String toTier;
+  /** A move that may go to another tier when its own has no room. */
+  boolean anyTier;
+  /** Asked for by the operator (a drain): not held back by cooldown or hysteresis. */
+  boolean forced;
   KeyRange mergedHashes;
 
   Candidate(int rank, List<String> rangeIds, TransferRequest request, Supplier<String> reason, double gain,

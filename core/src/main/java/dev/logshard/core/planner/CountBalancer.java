@@ -14,7 +14,8 @@ import java.util.Map;
  * load-aware modes. It balances range <em>counts</em> over the log instances (tier, load and size
  * unseen), never splits or merges, and, like Pekko's least-shard strategy, moves one range at a time
  * from the instance with the most ranges to the one with the fewest while they differ by more than
- * one. It keeps to the limits every mode keeps: transfers in flight, ranges in a transfer, and the
+ * one; a draining instance is emptied first (as Pekko hands a leaving node's shards to the others).
+ * It keeps to the limits every mode keeps: transfers in flight, ranges in a transfer, and the
  * cooldown. Deterministic.
  */
 public final class CountBalancer {
@@ -27,15 +28,32 @@ public final class CountBalancer {
 
   public PlanRound plan(PlannerInput in) {
     Map<String, List<RangePlacement>> byInstance = new LinkedHashMap<>();
-    in.instances().forEach(i -> byInstance.put(i.name(), new ArrayList<>()));
+    in.instances().stream().filter(i -> !i.draining()).forEach(i -> byInstance.put(i.name(), new ArrayList<>()));
+    List<RangePlacement> leaving = new ArrayList<>();
     for (RangePlacement p : in.map().placements()) {
-      byInstance.computeIfAbsent(p.logInstance(), name -> new ArrayList<>()).add(p);
+      boolean draining = in.instances().stream().anyMatch(i -> i.draining() && i.name().equals(p.logInstance()));
+      if (draining) {
+        leaving.add(p);
+      } else {
+        byInstance.computeIfAbsent(p.logInstance(), name -> new ArrayList<>()).add(p);
+      }
     }
     List<PlannedTransfer> transfers = new ArrayList<>();
     List<Skipped> skipped = new ArrayList<>();
     int slots = settings.maxInFlight() - in.transfersInFlight();
+    Comparator<Map.Entry<String, List<RangePlacement>>> bySize = Comparator.comparingInt(e -> e.getValue().size());
+    for (RangePlacement p : leaving) {
+      if (transfers.size() >= slots || byInstance.isEmpty()) {
+        break;
+      }
+      if (!in.rangesInTransfer().contains(p.rangeId())) {
+        var to = byInstance.entrySet().stream().min(bySize.thenComparing(Map.Entry::getKey)).orElseThrow();
+        to.getValue().add(p);
+        transfers.add(new PlannedTransfer(TransferRequest.move(p.rangeId(), to.getKey()),
+            "baseline: drain " + p.logInstance(), 0, in.loadOf(p.rangeId()).storedBytes()));
+      }
+    }
     while (transfers.size() < slots && byInstance.size() > 1) {
-      Comparator<Map.Entry<String, List<RangePlacement>>> bySize = Comparator.comparingInt(e -> e.getValue().size());
       var most = byInstance.entrySet().stream().max(bySize.thenComparing(Map.Entry::getKey)).orElseThrow();
       var fewest = byInstance.entrySet().stream().min(bySize.thenComparing(Map.Entry::getKey)).orElseThrow();
       if (most.getValue().size() - fewest.getValue().size() <= 1) {

@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The planner's rule for a log instance whose planned load (requests per second, measured or
  * forecast) is above its capacity, or more than {@code balance.tolerance} above the mean of its
- * tier's instances: move ranges off it, to the least used instance of its tier with room, until it
+ * tier's instances: move ranges off it, to the least used instance of its tier with room (over
+ * capacity, of another tier if its own has none), until it
  * is back under {@code 1 - relief.headroom} of its capacity and within half the tolerance of the
  * mean. Cheap moves first: the ranges that cost the fewest bytes per request per second they take
  * away, and the instance's hottest range only if the others are not enough (moving it disturbs the
@@ -35,16 +37,20 @@ final class InstanceRelief {
 
   /**
    * The moves that bring every over-capacity instance back under its target; {@code requestsOn}:
-   * the planned requests per second on each instance; {@code proposed}: ranges another rule
-   * already moves or splits this round.
+   * the planned requests per second on each instance; {@code alreadyProposed}: ranges another rule
+   * already moves or splits this round (asked only if an instance needs relief).
    */
-  List<Candidate> propose(PlannerInput in, Map<String, Double> requestsOn, Set<String> proposed) {
+  List<Candidate> propose(PlannerInput in, Map<String, Double> requestsOn, Supplier<Set<String>> alreadyProposed) {
+    Set<String> proposed = null;
     List<Candidate> out = new ArrayList<>();
     double tolerance = settings.balanceTolerance();
     for (Instance instance : in.instances()) {
+      if (instance.draining()) {
+        continue; // every range leaves it anyway
+      }
       double capacity = instance.capacityRequestsPerSecond();
       double planned = requestsOn.getOrDefault(instance.name(), 0.0);
-      List<Double> tier = in.instances().stream().filter(i -> i.tier().equals(instance.tier()))
+      List<Double> tier = in.instances().stream().filter(i -> i.tier().equals(instance.tier()) && !i.draining())
           .map(i -> requestsOn.getOrDefault(i.name(), 0.0)).toList();
       double tierMean = tier.stream().mapToDouble(Double::doubleValue).average().orElse(0);
       boolean overCapacity = capacity > 0 && planned > capacity;
@@ -60,55 +66,62 @@ final class InstanceRelief {
           : tierMean * (1 + tolerance / 2) - tier.stream().mapToDouble(Double::doubleValue).min().orElse(0);
       String why = overCapacity ? String.format(Locale.ROOT, "over its capacity of %.0f", capacity)
           : String.format(Locale.ROOT, "%.0f %% above its tier's mean", 100 * (planned / tierMean - 1));
-      List<RangePlacement> movable = new ArrayList<>();
+      proposed = proposed != null ? proposed : alreadyProposed.get();
+      List<Movable> movable = new ArrayList<>();
       for (RangePlacement p : in.map().placements()) {
-        double load = in.loadOf(p.rangeId()).plannedRequestsPerSecond();
-        if (p.logInstance().equals(instance.name()) && !in.rangesInTransfer().contains(p.rangeId())
-            && !proposed.contains(p.rangeId()) && load > 0 && load <= largest) {
-          movable.add(p);
+        if (!p.logInstance().equals(instance.name()) || in.rangesInTransfer().contains(p.rangeId())
+            || proposed.contains(p.rangeId())) {
+          continue;
+        }
+        RangeLoad load = in.loadOf(p.rangeId());
+        double requests = load.plannedRequestsPerSecond();
+        if (requests > 0 && requests <= largest) {
+          movable.add(new Movable(p, requests, load.storedBytes()));
         }
       }
       if (movable.isEmpty()) {
         continue;
       }
-      RangePlacement hottest = movable.stream()
-          .max(Comparator.comparingDouble((RangePlacement p) -> in.loadOf(p.rangeId()).plannedRequestsPerSecond())
-              .thenComparing(RangePlacement::rangeId))
+      Movable hottest = movable.stream()
+          .max(Comparator.comparingDouble(Movable::requests).thenComparing(m -> m.placement().rangeId()))
           .orElseThrow();
       movable.remove(hottest);
-      movable.sort(Comparator.comparingDouble((RangePlacement p) -> bytesPerRequest(in.loadOf(p.rangeId())))
-          .thenComparing(RangePlacement::rangeId));
-      List<RangePlacement> chosen = new ArrayList<>();
+      movable.sort(Comparator.comparingDouble(Movable::bytesPerRequest).thenComparing(m -> m.placement().rangeId()));
+      List<Movable> chosen = new ArrayList<>();
       double relieved = 0;
-      for (RangePlacement p : movable) {
+      for (Movable m : movable) {
         if (relieved >= excess) {
           break;
         }
-        chosen.add(p);
-        relieved += in.loadOf(p.rangeId()).plannedRequestsPerSecond();
+        chosen.add(m);
+        relieved += m.requests();
       }
       if (relieved < excess) {
         // The cheap moves are not enough: the hottest range goes, alone if it is enough by itself.
-        if (in.loadOf(hottest.rangeId()).plannedRequestsPerSecond() >= excess) {
+        if (hottest.requests() >= excess) {
           chosen.clear();
         }
         chosen.add(hottest);
       }
-      for (RangePlacement p : chosen) {
-        RangeLoad load = in.loadOf(p.rangeId());
-        double requests = load.plannedRequestsPerSecond();
-        out.add(new Candidate(RANK, List.of(p.rangeId()), TransferRequest.move(p.rangeId(), null),
+      for (Movable m : chosen) {
+        String rangeId = m.placement().rangeId();
+        out.add(new Candidate(RANK, List.of(rangeId), TransferRequest.move(rangeId, null),
             () -> String.format(Locale.ROOT,
                 "relieve %s: %.0f requests/s planned, %s; %s (%d bytes, %.0f requests/s)",
-                instance.name(), planned, why, p == hottest ? "its hottest range, the others are not enough"
-                    : "a cheap move", load.storedBytes(), requests),
-            requests, load.storedBytes()).towardTier(instance.tier()).ordered(-out.size()));
+                instance.name(), planned, why, m == hottest ? "its hottest range, the others are not enough"
+                    : "a cheap move", m.bytes(), m.requests()),
+            m.requests(), m.bytes()).towardTier(instance.tier()).ordered(-out.size()));
+        // Over capacity, a range goes to another tier if its own has no room (balancing stays in the tier).
+        out.get(out.size() - 1).anyTier = overCapacity;
       }
     }
     return out;
   }
 
-  private static double bytesPerRequest(RangeLoad load) {
-    return load.storedBytes() / load.plannedRequestsPerSecond();
+  /** A range that may move off the instance: its planned requests per second and its bytes. */
+  private record Movable(RangePlacement placement, double requests, long bytes) {
+    double bytesPerRequest() {
+      return bytes / requests;
+    }
   }
 }

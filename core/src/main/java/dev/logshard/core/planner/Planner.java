@@ -52,9 +52,16 @@ public final class Planner {
       proposeSplit(round, p, candidates);
       proposeTierMove(round, p, candidates);
     }
+    // The ranges already proposed, for the drain and relief rules; built only if they need it.
     Set<String> proposed = new HashSet<>();
-    candidates.forEach(c -> proposed.addAll(c.rangeIds));
-    candidates.addAll(relief.propose(in, round.requestsOn, proposed));
+    if (in.instances().stream().anyMatch(Instance::draining)) {
+      candidates.forEach(c -> proposed.addAll(c.rangeIds));
+      proposeDrain(round, proposed, candidates);
+    }
+    candidates.addAll(relief.propose(in, round.requestsOn, () -> {
+      candidates.forEach(c -> proposed.addAll(c.rangeIds));
+      return proposed;
+    }));
     // Tidying up waits for a calm round (nothing in flight, no split or move wanted): it must not
     // take a slot a hot range needs. Over a large map most neighbours are cold, so in a busy round
     // the merges it would propose are counted, not listed.
@@ -74,7 +81,6 @@ public final class Planner {
       round.skipped.add(new Skipped(firstWaiting, "merge", waiting
           + " merges of cold neighbours wait until no transfer runs or is wanted"));
     }
-    candidates.sort(Candidate.ORDER);
     return round.choose(candidates);
   }
 
@@ -129,12 +135,37 @@ public final class Planner {
     }
   }
 
+  // --- drain
+
+  /**
+   * Every range on a draining instance moves: to an instance of its tier with room, else to any
+   * with room. The operator asked for it, so it goes ahead of cooldown and hysteresis (not of the
+   * limit on transfers in flight).
+   */
+  private void proposeDrain(Round round, Set<String> proposed, List<Candidate> out) {
+    for (RangePlacement p : round.in.map().placements()) {
+      Instance on = round.instances.get(p.logInstance());
+      if (on == null || !on.draining() || round.in.rangesInTransfer().contains(p.rangeId())
+          || proposed.contains(p.rangeId())) {
+        continue;
+      }
+      RangeLoad load = round.in.loadOf(p.rangeId());
+      Candidate drain = new Candidate(InstanceRelief.RANK, List.of(p.rangeId()), TransferRequest.move(p.rangeId(), null),
+          () -> "drain " + on.name() + ": every range moves off it", load.plannedRequestsPerSecond(), load.storedBytes())
+          .towardTier(on.tier());
+      drain.anyTier = true;
+      drain.forced = true;
+      out.add(drain);
+    }
+  }
+
   // --- merge
 
   /** The merge of two cold neighbours on one log instance, or null. */
   private Candidate proposeMerge(Round round, RangePlacement left, RangePlacement right) {
+    Instance on = round.instances.get(left.logInstance());
     if (round.in.rangesInTransfer().contains(left.rangeId()) || round.in.rangesInTransfer().contains(right.rangeId())
-        || !left.logInstance().equals(right.logInstance())) {
+        || !left.logInstance().equals(right.logInstance()) || (on != null && on.draining())) {
       return null;
     }
     RangeLoad a = round.in.loadOf(left.rangeId());
@@ -156,7 +187,7 @@ public final class Planner {
     final Map<String, Instance> instances = new HashMap<>();
     final Map<String, Long> bytesOn = new HashMap<>();
     final Map<String, Double> requestsOn = new HashMap<>();
-    final Map<String, RangePlacement> placements = new HashMap<>();
+    final Map<String, RangePlacement> placements;
     final List<Skipped> skipped = new ArrayList<>();
     final double totalRequests;
     /** Per range, its latest decision's time; the decisions inside the flap window, by hashes. */
@@ -168,6 +199,7 @@ public final class Planner {
     Round(PlannerInput in) {
       this.in = in;
       in.instances().forEach(i -> instances.put(i.name(), i));
+      placements = new HashMap<>(in.map().size() * 4 / 3 + 1);
       double total = 0;
       for (RangePlacement p : in.map().placements()) {
         RangeLoad load = in.loadOf(p.rangeId());
@@ -195,34 +227,23 @@ public final class Planner {
       Set<String> taken = new HashSet<>();
       int slots = settings.maxInFlight() - in.transfersInFlight();
       int waiting = 0;
-      for (Candidate c : candidates) {
+      // By rank, each rank sorted only if a slot is still free when it comes (a large map has many
+      // proposals of a low rank, and few slots).
+      java.util.TreeMap<Integer, List<Candidate>> byRank = new java.util.TreeMap<>();
+      candidates.forEach(c -> byRank.computeIfAbsent(c.rank, r -> new ArrayList<>()).add(c));
+      for (List<Candidate> rank : byRank.values()) {
         if (chosen.size() >= slots) {
-          waiting++; // counted, not weighed: every slot is taken
+          waiting += rank.size(); // counted, not weighed: every slot is taken
           continue;
         }
-        String range = c.rangeIds.get(0);
-        String wanted = c.request.kind().name().toLowerCase(Locale.ROOT);
-        String why = refusal(c, taken);
-        if (why != null) {
-          skip(new Skipped(range, wanted, why));
-          continue;
-        }
-        if (c.toTier != null) {
-          Instance to = destination(c.toTier, range);
-          if (to == null) {
-            skip(new Skipped(range, wanted + " to " + c.toTier, "no " + c.toTier + "-tier log instance has room"));
+        rank.sort(Candidate.ORDER);
+        for (Candidate c : rank) {
+          if (chosen.size() >= slots) {
+            waiting++;
             continue;
           }
-          c.request = TransferRequest.move(range, to.name());
-          account(range, to.name());
+          weigh(c, chosen, taken);
         }
-        if (c.request.kind() == TransferKind.MERGE) {
-          ranges--;
-        } else if (c.request.kind() == TransferKind.SPLIT) {
-          ranges++;
-        }
-        taken.addAll(c.rangeIds);
-        chosen.add(c.planned());
       }
       if (waiting > 0) {
         skipped.add(new Skipped(null, "any", waiting + " more proposals wait: already "
@@ -232,6 +253,37 @@ public final class Planner {
         skipped.add(new Skipped(null, "any", hidden + " more proposals skipped (the first " + SKIPPED_SHOWN + " are listed)"));
       }
       return new PlanRound(List.copyOf(chosen), List.copyOf(skipped));
+    }
+
+    /** Takes {@code c} into the round, or says why not. */
+    private void weigh(Candidate c, List<PlannedTransfer> chosen, Set<String> taken) {
+      String range = c.rangeIds.get(0);
+      String wanted = c.request.kind().name().toLowerCase(Locale.ROOT);
+      String why = refusal(c, taken);
+      if (why != null) {
+        skip(new Skipped(range, wanted, why));
+        return;
+      }
+      if (c.toTier != null) {
+        Instance to = destination(c.toTier, range);
+        if (to == null && c.anyTier) {
+          to = in.instances().stream().filter(i -> !i.tier().equals(c.toTier)).map(i -> destination(i.tier(), range))
+              .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        }
+        if (to == null) {
+          skip(new Skipped(range, wanted + " to " + c.toTier, "no " + c.toTier + "-tier log instance has room"));
+          return;
+        }
+        c.request = TransferRequest.move(range, to.name());
+        account(range, to.name());
+      }
+      if (c.request.kind() == TransferKind.MERGE) {
+        ranges--;
+      } else if (c.request.kind() == TransferKind.SPLIT) {
+        ranges++;
+      }
+      taken.addAll(c.rangeIds);
+      chosen.add(c.planned());
     }
 
     private void skip(Skipped s) {
@@ -248,6 +300,9 @@ public final class Planner {
         if (taken.contains(range)) {
           return "the range is in another transfer of this round";
         }
+        if (c.forced) {
+          continue;
+        }
         Long at = lastTransferred.get(range);
         if (at != null && in.nowMillis() - at < settings.cooldown().toMillis()) {
           return "cooldown: transferred " + (in.nowMillis() - at) / 1000 + " s ago";
@@ -255,7 +310,7 @@ public final class Planner {
       }
       KeyRange hashes = c.mergedHashes != null ? c.mergedHashes : placements.get(c.rangeIds.get(0)).range();
       TransferKind kind = c.request.kind();
-      for (RecentHashes d : flapWindow) {
+      for (RecentHashes d : c.forced ? List.<RecentHashes>of() : flapWindow) {
         if (!d.overlaps(hashes)) {
           continue;
         }
@@ -282,7 +337,7 @@ public final class Planner {
       RangeLoad load = in.loadOf(rangeId);
       Instance best = null;
       for (Instance i : in.instances()) {
-        if (!i.tier().equals(tier) || i.name().equals(placements.get(rangeId).logInstance())) {
+        if (!i.tier().equals(tier) || i.draining() || i.name().equals(placements.get(rangeId).logInstance())) {
           continue;
         }
         long bytes = bytesOn.getOrDefault(i.name(), 0L) + load.storedBytes();

@@ -34,8 +34,21 @@ public record PlannerInput(
     }
   }
 
-  /** A log instance: its tier ({@code fast}, {@code standard}, …) and capacity (0: unbounded). */
-  public record Instance(String name, String tier, long capacityBytes, double capacityRequestsPerSecond) {}
+  /**
+   * A log instance: its tier ({@code fast}, {@code standard}, …), capacity (0: unbounded), and
+   * whether it is being drained (its ranges move elsewhere, none move to it).
+   */
+  public record Instance(String name, String tier, long capacityBytes, double capacityRequestsPerSecond,
+      boolean draining) {
+
+    public Instance(String name, String tier, long capacityBytes, double capacityRequestsPerSecond) {
+      this(name, tier, capacityBytes, capacityRequestsPerSecond, false);
+    }
+
+    public Instance draining(boolean draining) {
+      return new Instance(name, tier, capacityBytes, capacityRequestsPerSecond, draining);
+    }
+  }
 
   private static final RangeLoad UNMEASURED = new RangeLoad(0, 0, 0, 0, null);
 

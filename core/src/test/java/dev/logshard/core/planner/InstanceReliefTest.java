@@ -88,16 +88,22 @@ class InstanceReliefTest {
   }
 
   @Test
-  void noInstanceOfTheTierWithRoomMeansNoMove() {
+  void overCapacityWithoutRoomInTheTierARangeGoesToAnotherTierAndWithoutAnyRoomNowhere() {
     ShardMap map = ShardMap.initial(16, "standard-1");
     Map<String, RangeLoad> loads = loads(map);
-    // standard-2 is as full: nothing can go there without putting it over capacity.
-    List<RangePlacement> placements = new java.util.ArrayList<>(map.placements());
-    ShardMap both = new ShardMap(2, placements.stream().map(p -> Integer.parseInt(p.rangeId().substring(1)) < 8 ? p
+    // standard-2 is as full: nothing can go there without putting it over capacity; fast has room.
+    ShardMap both = new ShardMap(2, map.placements().stream().map(p -> Integer.parseInt(p.rangeId().substring(1)) < 8 ? p
         : new RangePlacement(p.rangeId(), p.range(), p.generation(), "standard-2")).toList());
     PlanRound round = plan(both, loads, 820);
-    assertEquals(List.of(), round.transfers(), round.toString());
-    assertTrue(round.skipped().stream().anyMatch(s -> s.why().contains("no standard-tier log instance has room")),
-        round.skipped().toString());
+    // 900 planned, target 738: r5 (100, the cheapest) and r0 (150) go, to fast.
+    assertEquals(List.of(TransferRequest.move("r5", "fast"), TransferRequest.move("r0", "fast")),
+        round.transfers().stream().map(PlannedTransfer::request).toList(), round.toString());
+
+    List<Instance> full = List.of(new Instance("fast", "fast", 8L << 30, 50),
+        new Instance("standard-1", "standard", 64L << 30, 820), new Instance("standard-2", "standard", 64L << 30, 820));
+    PlanRound nowhere = PLANNER.plan(new PlannerInput(both, loads, full, Set.of(), 0, List.of(), NOW));
+    assertEquals(List.of(), nowhere.transfers(), nowhere.toString());
+    assertTrue(nowhere.skipped().stream().anyMatch(s -> s.why().contains("no standard-tier log instance has room")),
+        nowhere.skipped().toString());
   }
 }
