@@ -136,6 +136,30 @@ class PlannerNodeTest {
   }
 
   @Test
+  void withTheDefaultsOneHotKeyIsNotSplitForeverButItsRangeGoesToFast() throws Exception {
+    start();
+    RangePlacement r3 = node.store().shardMap().byRangeId("r3").orElseThrow();
+    String key = keysIn(r3.range(), 1).get(0);
+    // Every write to one key: no split can divide that load; tiering is the answer.
+    Load load = new Load(List.of(key), 4);
+    try {
+      awaitMap(map -> map.lookup(key).logInstance().equals("fast"), Duration.ofSeconds(90),
+          "the hot key's range goes to fast");
+      Instant end = Instant.now().plusSeconds(15); // three more planning rounds
+      while (Instant.now().isBefore(end)) {
+        Thread.sleep(200);
+      }
+    } finally {
+      load.stop();
+    }
+    assertEquals(0, load.failures.get(), "client writes that failed");
+    List<String> kinds = new ArrayList<>();
+    JSON.readTree(get("/v1/admin/plan")).get("decisions").forEach(d -> kinds.add(d.get("kind").asText()));
+    assertEquals(0, kinds.stream().filter(k -> k.equals("SPLIT")).count(), "splits of the one key's range: " + kinds);
+    assertEquals(16, node.store().shardMap().size(), "the map: " + node.store().shardMap());
+  }
+
+  @Test
   void withTheDefaultsAUniformLoadStartsNoTransferAndTheModeCanBeSwitchedAtRuntime() throws Exception {
     start();
     List<String> keys = new ArrayList<>();

@@ -78,13 +78,13 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
    * its host reported it, the hash that divides the last reports' accesses in it in two
    * ({@code recentSplitPoint}, null without accesses), and what the history says of it: its share
    * of the past load and the hash that divides its past load in two (null without history); and
-   * its forecast.
+   * its forecast; and the largest share of its accesses any node saw go to one key (null: unknown).
    */
   public record RangeLoad(
       String rangeId, String start, String end, double readsPerSecond, double writesPerSecond,
       double bytesInPerSecond, double bytesOutPerSecond, double p50LatencyMillis, double p99LatencyMillis,
       double averageRequestsPerSecond, double trendSlope, Long keyCount, Long storedBytes, int reportingNodes,
-      double historyShare, String historySplitPoint, String recentSplitPoint, Forecast forecast)
+      double historyShare, String historySplitPoint, String recentSplitPoint, Forecast forecast, Double topKeyShare)
       implements CborSerializable {}
 
   /**
@@ -262,6 +262,7 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
     double slope = 0;
     Long keys = null;
     Long bytes = null;
+    Double topKey = null;
     int reporting = 0;
     for (ShardLoad load : reported) {
       reporting++;
@@ -273,6 +274,9 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
       p99 = Math.max(p99, load.p99LatencyMillis());
       average += load.averageRequestsPerSecond();
       slope += load.trendSlope();
+      if (load.topKeyShare() != null && (topKey == null || load.topKeyShare() > topKey)) {
+        topKey = load.topKeyShare();
+      }
       // The node that hosts the range knows its size.
       if (load.keyCount() != null && (keys == null || load.keyCount() > keys)) {
         keys = load.keyCount();
@@ -285,7 +289,7 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
     return new RangeLoad(p.rangeId(), range.startString(), range.endString(), reads, writes, bytesIn, bytesOut,
         p50, p99, average, slope, keys, bytes, reporting, total > 0 ? history.loadIn(range) / total : 0,
         median.isPresent() ? Long.toUnsignedString(median.getAsLong()) : null,
-        recentMedian.isPresent() ? Long.toUnsignedString(recentMedian.getAsLong()) : null, forecast);
+        recentMedian.isPresent() ? Long.toUnsignedString(recentMedian.getAsLong()) : null, forecast, topKey);
   }
 
   @Override

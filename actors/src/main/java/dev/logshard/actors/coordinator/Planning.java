@@ -142,7 +142,8 @@ public final class Planning {
       double forecast = mode.equals("predictive") && r.forecast().ready() ? r.forecast().requestsPerSecond() : requests;
       String median = r.recentSplitPoint() != null ? r.recentSplitPoint() : r.historySplitPoint();
       loads.put(r.rangeId(), new PlannerInput.RangeLoad(requests, r.bytesInPerSecond() + r.bytesOutPerSecond(),
-          forecast, r.storedBytes() == null ? 0 : r.storedBytes(), median == null ? null : Long.parseUnsignedLong(median)));
+          forecast, r.storedBytes() == null ? 0 : r.storedBytes(), median == null ? null : Long.parseUnsignedLong(median),
+          r.topKeyShare() == null ? Double.NaN : r.topKeyShare()));
     }
     Set<String> inTransfer = new HashSet<>();
     for (CoordinatorState.ActiveTransfer t : state.inFlight()) {

@@ -258,8 +258,12 @@ public final class PlannerSimulation implements Callable<Integer> {
           RingForecast.Forecast f = forecast.of(p.range(), history);
           planned = f.ready() ? f.requestsPerSecond() : requests; // as Planning does
         }
+        double top = 0;
+        for (int k = from; k < to; k++) {
+          top = Math.max(top, prefix[k + 1] - prefix[k]);
+        }
         loads.put(p.rangeId(), new PlannerInput.RangeLoad(requests, requests * 1024, planned,
-            (long) (to - from) * BYTES_PER_KEY, median(p.range(), from, to)));
+            (long) (to - from) * BYTES_PER_KEY, median(p.range(), from, to), requests > 0 ? top / requests : 0));
       }
       Set<String> inTransfer = new HashSet<>();
       state.inFlight().forEach(t -> {

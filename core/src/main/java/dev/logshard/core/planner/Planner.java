@@ -37,6 +37,9 @@ public final class Planner {
     this.relief = new InstanceRelief(settings);
   }
 
+  /** A range whose most accessed key carries at least this share of its load is not split. */
+  static final double ONE_KEY_SHARE = 0.5;
+
   /** Skipped proposals listed one by one in a round; the rest are counted in one line. */
   static final int SKIPPED_SHOWN = 20;
 
@@ -97,6 +100,18 @@ public final class Planner {
     } else if (load.storedBytes() >= settings.splitBytes()) {
       why = load.storedBytes() + " bytes, at least " + settings.splitBytes();
     } else {
+      return;
+    }
+    boolean byLoad = load.storedBytes() < settings.splitBytes();
+    if (byLoad && Double.isNaN(load.topKeyShare())) {
+      // Whether one key carries the load is not known yet (too few samples): wait for the profile.
+      round.skipped.add(new Skipped(p.rangeId(), "split", "its keys are not profiled yet (" + why + ")"));
+      return;
+    }
+    if (load.topKeyShare() >= ONE_KEY_SHARE) {
+      // A split cannot divide a load one key carries: the tier rule moves the range instead.
+      round.skipped.add(new Skipped(p.rangeId(), "split", String.format(Locale.ROOT,
+          "one key carries %.0f %% of its load: no split divides it (%s)", 100 * load.topKeyShare(), why)));
       return;
     }
     Long at = load.loadMedian();

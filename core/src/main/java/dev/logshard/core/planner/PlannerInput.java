@@ -22,11 +22,18 @@ public record PlannerInput(
 
   /**
    * One range's load: requests and bytes per second over the last window, its forecast requests per
-   * second at the planning horizon (the measured value where there is no forecast), stored bytes, and
-   * the hash that divides its load in two (unsigned, null: unknown).
+   * second at the planning horizon (the measured value where there is no forecast), stored bytes, the
+   * hash that divides its load in two (unsigned, null: unknown), and the share of its load its most
+   * accessed key carries (NaN: not known yet, too few samples; a split for load waits for it).
    */
   public record RangeLoad(double requestsPerSecond, double bytesPerSecond, double forecastRequestsPerSecond,
-      long storedBytes, Long loadMedian) {
+      long storedBytes, Long loadMedian, double topKeyShare) {
+
+    /** With no key carrying a notable share of the load. */
+    public RangeLoad(double requestsPerSecond, double bytesPerSecond, double forecastRequestsPerSecond,
+        long storedBytes, Long loadMedian) {
+      this(requestsPerSecond, bytesPerSecond, forecastRequestsPerSecond, storedBytes, loadMedian, 0);
+    }
 
     /** The load the planner acts on: the larger of now and the forecast (it moves before the peak). */
     public double plannedRequestsPerSecond() {

@@ -35,6 +35,8 @@ public final class NodeProfile {
   private static final int MAX_ANOMALIES = 256;
   /** A hot key takes at least this share of its range's sampled accesses. */
   private static final double HOT_KEY_SHARE = 0.01;
+  /** Samples a range's profile window needs before its top key's share is reported. */
+  private static final long TOP_KEY_MIN_SAMPLES = 100;
   /** Co-accessed range pairs shown. */
   private static final int TOP_PAIRS = 50;
   /** Each range's key-hash histogram for its load median, and its frequent-items sketch (log2 of its size). */
@@ -127,11 +129,13 @@ public final class NodeProfile {
       if (accesses > 0) {
         heatmap.record(now, p.range(), accesses);
       }
+      var topKey = accesses > 0 ? windowProfile(i).topKeyShare(TOP_KEY_MIN_SAMPLES) : java.util.OptionalDouble.empty();
       loads.add(new ShardLoad(p.rangeId(), p.range().startString(), p.range().endString(),
           counted.reads() / seconds, counted.writes() / seconds, counted.bytesIn() / seconds,
           counted.bytesOut() / seconds, counted.p50Micros() / 1000.0, counted.p99Micros() / 1000.0,
           trends[i].movingAverage(), o.slope(),
-          size == null ? null : size.keys(), size == null ? null : size.bytes()));
+          size == null ? null : size.keys(), size == null ? null : size.bytes(),
+          topKey.isPresent() ? topKey.getAsDouble() : null));
     }
     latest = new LoadView(now, map.epoch(), List.copyOf(loads));
     if (++ticksInWindow >= settings.profileWindow()) {
@@ -157,11 +161,14 @@ public final class NodeProfile {
     if (index < 0) {
       return new HotKeysView(false, rangeId, 0, List.of(), null);
     }
-    // The window being filled, or the last complete one while the new one has less to say.
-    RangeProfile profile = profiles[index].sampled() >= completedProfiles[index].sampled()
-        ? profiles[index] : completedProfiles[index];
+    RangeProfile profile = windowProfile(index);
     return new HotKeysView(true, rangeId, profile.sampled(), profile.hotKeys(HOT_KEY_SHARE),
         profile.loadMedian().isPresent() ? Long.toUnsignedString(profile.loadMedian().getAsLong()) : null);
+  }
+
+  /** The window being filled, or the last complete one while the new one has less to say. */
+  private RangeProfile windowProfile(int index) {
+    return profiles[index].sampled() >= completedProfiles[index].sampled() ? profiles[index] : completedProfiles[index];
   }
 
   /** {@code resolution}: an index into {@link #RESOLUTIONS}. */

@@ -20,6 +20,9 @@ public final class RangeProfile {
   /** A key that takes a large share of its range's sampled accesses. */
   public record HotKey(String key, long estimate, long lowerBound, long upperBound) {}
 
+  /** Keys below this share are not looked at for the top key's share. */
+  private static final double TOP_KEY_FLOOR = 0.05;
+
   private final KeyRange range;
   private final ItemsSketch<String> hotKeys;
   private final long[] buckets;
@@ -98,6 +101,21 @@ public final class RangeProfile {
       before += buckets[i];
     }
     return OptionalLong.of(range.last());
+  }
+
+  /**
+   * The share of the sampled accesses that went to the most accessed key (a lower bound), or empty
+   * with fewer than {@code minSamples} samples.
+   */
+  public java.util.OptionalDouble topKeyShare(long minSamples) {
+    if (sampled < Math.max(1, minSamples)) {
+      return java.util.OptionalDouble.empty();
+    }
+    long top = 0;
+    for (HotKey k : hotKeys(TOP_KEY_FLOOR)) {
+      top = Math.max(top, k.lowerBound());
+    }
+    return java.util.OptionalDouble.of((double) top / sampled);
   }
 
   /** Keys the sketch holds now; at most {@link #maxTrackedKeys()}. */

@@ -203,6 +203,27 @@ class PlannerTest {
   }
 
   @Test
+  void aRangeOneKeyCarriesIsNotSplitButGoesToTheFastTier() {
+    ShardMap map = map(16);
+    Map<String, RangeLoad> loads = uniform(map, 200.0 / 15);
+    RangePlacement hot = map.placements().get(3);
+    loads.put(hot.rangeId(), new RangeLoad(3000, 0, 3000, 5_000_000, middle(hot), 0.9));
+    PlanRound round = plan(map, loads);
+    assertEquals(List.of(TransferRequest.move(hot.rangeId(), "fast")), requests(round));
+    assertTrue(round.skipped().stream().anyMatch(s -> s.wanted().equals("split") && s.why().startsWith("one key carries 90 %")),
+        round.skipped().toString());
+    // Below half the load on one key, the split goes ahead.
+    loads.put(hot.rangeId(), new RangeLoad(3000, 0, 3000, 5_000_000, middle(hot), 0.4));
+    assertEquals(TransferKind.SPLIT, requests(plan(map, loads)).get(0).kind());
+    // Not known yet (too few samples): the split waits.
+    loads.put(hot.rangeId(), new RangeLoad(3000, 0, 3000, 5_000_000, middle(hot), Double.NaN));
+    PlanRound waiting = plan(map, loads);
+    assertTrue(requests(waiting).stream().noneMatch(r -> r.kind() == TransferKind.SPLIT), waiting.toString());
+    assertTrue(waiting.skipped().stream().anyMatch(s -> s.why().startsWith("its keys are not profiled yet")),
+        waiting.skipped().toString());
+  }
+
+  @Test
   void mergesWaitForACalmRound() {
     ShardMap map = map(18);
     Map<String, RangeLoad> loads = uniform(map, 0);

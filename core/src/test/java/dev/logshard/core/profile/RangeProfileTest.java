@@ -82,6 +82,25 @@ class RangeProfileTest {
   }
 
   @Test
+  void theTopKeysShareSaysWhenOneKeyCarriesTheLoad() {
+    List<String> keys = keysIn(R2.range(), 1000, "k");
+    RangeProfile oneKey = new RangeProfile(R2.range(), 64, 16);
+    RangeProfile spread = new RangeProfile(R2.range(), 64, 16);
+    Random random = new Random(3);
+    for (int i = 0; i < 10_000; i++) {
+      oneKey.add(access(random.nextInt(10) < 9 ? keys.get(0) : keys.get(1 + random.nextInt(999))));
+      spread.add(access(keys.get(random.nextInt(1000))));
+    }
+    assertTrue(oneKey.topKeyShare(100).getAsDouble() > 0.85, "" + oneKey.topKeyShare(100));
+    assertTrue(spread.topKeyShare(100).getAsDouble() < 0.05, "" + spread.topKeyShare(100));
+    RangeProfile few = new RangeProfile(R2.range(), 64, 16);
+    for (int i = 0; i < 99; i++) {
+      few.add(access(keys.get(0)));
+    }
+    assertTrue(few.topKeyShare(100).isEmpty(), "99 samples are too few to say");
+  }
+
+  @Test
   void noSamplesNoSplitPointAndForeignHashesAreIgnored() {
     RangeProfile profile = new RangeProfile(R2.range(), 64, 16);
     assertTrue(profile.loadMedian().isEmpty());
