@@ -50,9 +50,14 @@ final class Json {
     }
   }
 
+  /** What a stage failed with, unwrapped from the CompletionException that carries it (null: it did not fail). */
+  static Throwable cause(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+  }
+
   /** A stage that failed: 503 when {@code subject} did not answer in time, else 500. */
   static HttpResponse failure(String subject, Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable cause = cause(failure);
     if (cause instanceof TimeoutException) {
       return Problem.unavailable("no reply for " + subject + " in time; the range may be recovering or moving");
     }

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -66,8 +65,7 @@ final class TransferRoutes extends RouteSupport {
             return complete(e.response());
           }
           return completeWithFuture(coordinator.setDraining(name, draining).handle((view, failure) -> {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+            Throwable cause = Json.cause(failure);
             return cause instanceof IllegalArgumentException ? Problem.notFound(cause.getMessage())
                 : cause != null ? Json.failure(SUBJECT, cause) : Json.response(200, Json.toJson(view));
           }));
@@ -146,7 +144,7 @@ final class TransferRoutes extends RouteSupport {
   }
 
   private static HttpResponse startedResponse(CoordinatorCommand.TransferStarted started, Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable cause = Json.cause(failure);
     if (cause instanceof IllegalArgumentException) {
       return Problem.badRequest(cause.getMessage());
     }

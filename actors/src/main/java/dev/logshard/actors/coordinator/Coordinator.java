@@ -36,10 +36,7 @@ import dev.logshard.core.shard.TransferReply;
 import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferProgress;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -54,6 +51,7 @@ import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilderByState;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
@@ -84,11 +82,9 @@ public final class Coordinator
 
 
   private final ActorContext<CoordinatorCommand> ctx;
-  private final BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas;
   private final LongSupplier clock;
   private final ActorRef<Topic.Command<CurrentShardMap>> topic;
-  private final Map<String, ActorRef<TransferSaga.Command>> running = new HashMap<>();
-  private final Map<String, TransferProgress> progress = new HashMap<>();
+  private final RunningTransfers transfers;
   private final Seed seed;
   private final ActorRef<ClusterLoad.Command> clusterLoad;
   private final TimerScheduler<CoordinatorCommand> timers;
@@ -137,7 +133,7 @@ public final class Coordinator
     super(PersistenceId.ofUniqueId("Coordinator"), plugins, Supervision.restartWithBackoff());
     this.ctx = ctx;
     this.seed = seed;
-    this.sagas = sagas;
+    this.transfers = new RunningTransfers(ctx, sagas, clock);
     this.clock = clock;
     this.topic = ctx.spawn(Topic.create(CurrentShardMap.class, SHARD_MAP_TOPIC), "shard-map-topic");
     this.timers = timers;
@@ -162,20 +158,14 @@ public final class Coordinator
   @Override
   public CommandHandlerWithReply<CoordinatorCommand, CoordinatorEvent, CoordinatorState> commandHandler() {
     var builder = newCommandHandlerWithReplyBuilder();
-    builder.forState(state -> !state.isInitialized())
+    whateverTheMap(builder.forState(state -> !state.isInitialized())
         .onCommand(GetShardMap.class, this::onInitialize)
         .onCommand(ResolvePlacement.class, this::onInitialize)
         .onCommand(StartTransfer.class, this::onInitialize)
         .onCommand(SeedWithHistory.class, this::onSeedWithHistory)
-        .onCommand(ReportLoad.class, this::onReportLoad)
-        .onCommand(GetClusterLoad.class, this::onGetClusterLoad)
-        .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new TransferList(List.of())))
-        .onCommand(GetPlan.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.view(state)))
-        .onCommand(SetPlannerMode.class, this::onSetPlannerMode)
-        .onCommand(GetLogInstances.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.instances(state)))
-        .onCommand(SetDraining.class, this::onSetDraining)
+        .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new TransferList(List.of()))))
         .onAnyCommand((state, cmd) -> Effect().noReply());
-    builder.forAnyState()
+    whateverTheMap(builder.forAnyState()
         .onCommand(GetShardMap.class, (state, cmd) ->
             Effect().reply(cmd.replyTo(), new CurrentShardMap(state.epoch(), state.placements())))
         .onCommand(ResolvePlacement.class, (state, cmd) ->
@@ -188,17 +178,24 @@ public final class Coordinator
         .onCommand(CoordinatorCommand.RollBackTransfer.class, this::onRollBackTransfer)
         .onCommand(EndTransfer.class, this::onEndTransfer)
         .onCommand(AbortTransfer.class, this::onAbortTransfer)
-        .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), list(state)))
-        .onCommand(ReportLoad.class, this::onReportLoad)
-        .onCommand(GetClusterLoad.class, this::onGetClusterLoad)
+        .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), transfers.list(state)))
         .onCommand(SeedWithHistory.class, (state, cmd) -> Effect().noReply()) // the map exists already
         .onCommand(PlanTick.class, this::onPlanTick)
-        .onCommand(LoadForPlanning.class, this::onLoadForPlanning)
+        .onCommand(LoadForPlanning.class, this::onLoadForPlanning));
+    return builder.build();
+  }
+
+  /** The commands answered the same before and after the map exists: load reports and the planner's admin. */
+  private CommandHandlerWithReplyBuilderByState<CoordinatorCommand, CoordinatorEvent, CoordinatorState, CoordinatorState>
+      whateverTheMap(CommandHandlerWithReplyBuilderByState<CoordinatorCommand, CoordinatorEvent, CoordinatorState,
+          CoordinatorState> builder) {
+    return builder
+        .onCommand(ReportLoad.class, this::onReportLoad)
+        .onCommand(GetClusterLoad.class, this::onGetClusterLoad)
         .onCommand(GetPlan.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.view(state)))
         .onCommand(SetPlannerMode.class, this::onSetPlannerMode)
         .onCommand(GetLogInstances.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.instances(state)))
         .onCommand(SetDraining.class, this::onSetDraining);
-    return builder.build();
   }
 
   /**
@@ -266,7 +263,7 @@ public final class Coordinator
       return Effect().noReply();
     }
     return Effect().persist(decided.events())
-        .thenRun(newState -> decided.plans().forEach(plan -> begin(new TransferSaga.Start(plan, null, false))))
+        .thenRun(newState -> decided.plans().forEach(plan -> transfers.begin(new TransferSaga.Start(plan, null, false))))
         .thenNoReply();
   }
 
@@ -295,7 +292,8 @@ public final class Coordinator
       return Effect().reply(cmd.replyTo(), new TransferStarted(null, e.getMessage(), false));
     }
     return Effect().persist(new TransferPlanned(plan))
-        .thenRun(newState -> begin(new TransferSaga.Start(plan, cmd.request().fault(), cmd.request().stopFirst())))
+        .thenRun(newState -> transfers.begin(
+            new TransferSaga.Start(plan, cmd.request().fault(), cmd.request().stopFirst())))
         .thenReply(cmd.replyTo(), newState -> new TransferStarted(plan.id(), null, false));
   }
 
@@ -330,9 +328,7 @@ public final class Coordinator
   }
 
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onReportProgress(CoordinatorState state, ReportProgress cmd) {
-    if (state.activeTransfer(cmd.progress().id()).isPresent()) {
-      progress.put(cmd.progress().id(), cmd.progress());
-    }
+    transfers.report(state, cmd.progress());
     return Effect().noReply();
   }
 
@@ -344,48 +340,19 @@ public final class Coordinator
     return Effect().persist(new TransferEnded(cmd.progress()))
         .thenRun(newState -> {
           ctx.getLog().info("Transfer [{}] ended {}", id, cmd.progress().phase());
-          progress.remove(id);
-          running.remove(id);
+          transfers.ended(id);
         })
         .thenReply(cmd.replyTo(), newState -> new TransferReply.Done(id, EndTransfer.class.getSimpleName()));
   }
 
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onAbortTransfer(CoordinatorState state, AbortTransfer cmd) {
-    ActorRef<TransferSaga.Command> saga = running.get(cmd.transferId());
     boolean committed = state.activeTransfer(cmd.transferId()).map(t -> t.committedEpoch() > 0).orElse(true);
-    if (saga != null && !committed) {
-      saga.tell(new TransferSaga.Abort("aborted by an operator"));
+    if (!committed) {
+      transfers.abort(cmd.transferId(), "aborted by an operator");
     }
-    List<TransferProgress> found = list(state).transfers().stream()
+    List<TransferProgress> found = transfers.list(state).transfers().stream()
         .filter(p -> p.id().equals(cmd.transferId())).toList();
     return Effect().reply(cmd.replyTo(), new TransferList(found));
-  }
-
-  private TransferList list(CoordinatorState state) {
-    List<TransferProgress> all = new ArrayList<>();
-    for (var t : state.active()) {
-      all.add(progress.getOrDefault(t.plan().id(), TransferProgress.planned(t.plan(), clock.getAsLong())));
-    }
-    all.addAll(state.ended());
-    return new TransferList(List.copyOf(all));
-  }
-
-  /** A transfer just planned (by hand or by the planner): its first progress, and its saga. */
-  private void begin(TransferSaga.Start start) {
-    TransferPlan plan = start.plan();
-    ctx.getLog().info("Transfer [{}] planned{}: {} {} -> {}", plan.id(), plan.startedBy() == null ? "" : " by the planner",
-        plan.kind(), plan.sources(), plan.destinations());
-    progress.put(plan.id(), TransferProgress.planned(plan, clock.getAsLong()));
-    startSaga(start);
-  }
-
-  private void startSaga(TransferSaga.Start start) {
-    TransferPlan plan = start.plan();
-    ActorRef<TransferSaga.Command> saga = ctx.spawn(
-        Behaviors.supervise(sagas.apply(start, ctx.getSelf()))
-            .onFailure(Supervision.restartWithBackoff()),
-        "transfer-" + plan.id());
-    running.put(plan.id(), saga);
   }
 
   private void publish(CoordinatorState state) {
@@ -401,7 +368,7 @@ public final class Coordinator
           }
           for (var t : state.active()) {
             ctx.getLog().info("Transfer [{}] had not ended: resuming its saga", t.plan().id());
-            startSaga(new TransferSaga.Start(t.plan(), null, false));
+            transfers.resume(new TransferSaga.Start(t.plan(), null, false));
           }
         })
         .build();

@@ -4,12 +4,12 @@ import dev.logshard.core.CborSerializable;
 import dev.logshard.core.coordinator.CoordinatorEvent;
 import dev.logshard.core.coordinator.CoordinatorState;
 import dev.logshard.core.forecast.ForecastSettings;
-import dev.logshard.core.planner.CountBalancer;
 import dev.logshard.core.planner.Decision;
 import dev.logshard.core.planner.PlanRound;
 import dev.logshard.core.planner.PlannedTransfer;
 import dev.logshard.core.planner.Planner;
 import dev.logshard.core.planner.PlannerInput;
+import dev.logshard.core.planner.PlannerModes;
 import dev.logshard.core.planner.PlannerSettings;
 import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferRequest;
@@ -53,8 +53,7 @@ public final class Planning {
   public record InstancesView(List<InstanceView> instances) implements CborSerializable {}
 
   private final PlannerSettings settings;
-  private final Planner planner;
-  private final CountBalancer baseline;
+  private final PlannerModes modes;
   private final List<PlannerInput.Instance> instances;
   private final String coordinatorInstance;
   private final ArrayDeque<Round> rounds = new ArrayDeque<>();
@@ -64,8 +63,7 @@ public final class Planning {
   public Planning(PlannerSettings settings, List<PlannerInput.Instance> instances, String coordinatorInstance) {
     this.coordinatorInstance = coordinatorInstance;
     this.settings = settings;
-    this.planner = new Planner(settings);
-    this.baseline = new CountBalancer(settings);
+    this.modes = new PlannerModes(settings);
     this.instances = List.copyOf(instances);
     this.mode = settings.mode();
   }
@@ -137,9 +135,7 @@ public final class Planning {
     Map<String, PlannerInput.RangeLoad> loads = new HashMap<>();
     for (ClusterLoad.RangeLoad r : load.ranges()) {
       double requests = r.readsPerSecond() + r.writesPerSecond();
-      // Reactive plans on the measured load only; predictive on the larger of it and the forecast,
-      // once the forecast has its season (before that it is only the last step's rate: a lag).
-      double forecast = mode.equals("predictive") && r.forecast().ready() ? r.forecast().requestsPerSecond() : requests;
+      double forecast = PlannerModes.planned(mode, requests, r.forecast().requestsPerSecond(), r.forecast().ready());
       String median = r.recentSplitPoint() != null ? r.recentSplitPoint() : r.historySplitPoint();
       loads.put(r.rangeId(), new PlannerInput.RangeLoad(requests, r.bytesInPerSecond() + r.bytesOutPerSecond(),
           forecast, r.storedBytes() == null ? 0 : r.storedBytes(), median == null ? null : Long.parseUnsignedLong(median),
@@ -154,7 +150,7 @@ public final class Planning {
         .toList();
     PlannerInput input = new PlannerInput(state.shardMap(), loads, marked, inTransfer, state.inFlight().size(),
         state.decisions(), nowMillis);
-    return mode.equals("baseline") ? baseline.plan(input) : planner.plan(input);
+    return modes.plan(mode, input);
   }
 
   private void record(Round round) {
@@ -162,11 +158,6 @@ public final class Planning {
     if (rounds.size() > ROUNDS_KEPT) {
       rounds.removeFirst();
     }
-  }
-
-  /** Whether {@code name} is a log instance the planner knows. */
-  boolean knows(String name) {
-    return instances.stream().anyMatch(i -> i.name().equals(name));
   }
 
   InstancesView instances(CoordinatorState state) {

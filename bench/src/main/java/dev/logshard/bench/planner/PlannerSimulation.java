@@ -11,6 +11,7 @@ import dev.logshard.core.planner.CountBalancer;
 import dev.logshard.core.planner.Decision;
 import dev.logshard.core.planner.PlanRound;
 import dev.logshard.core.planner.PlannedTransfer;
+import dev.logshard.core.planner.PlannerModes;
 import dev.logshard.core.planner.Planner;
 import dev.logshard.core.planner.PlannerInput;
 import dev.logshard.core.planner.PlannerSettings;
@@ -150,8 +151,7 @@ public final class PlannerSimulation implements Callable<Integer> {
     final PlannerSettings settings;
     final String mode;
     final Workload workload;
-    final Planner planner;
-    final CountBalancer balancer;
+    final PlannerModes modes;
     List<PlannerInput.Instance> instances = List.of(
         new PlannerInput.Instance("fast-1", "fast", 8L << 30, CAPACITY),
         new PlannerInput.Instance("standard-1", "standard", 64L << 30, CAPACITY),
@@ -168,8 +168,7 @@ public final class PlannerSimulation implements Callable<Integer> {
       this.settings = settings;
       this.mode = mode;
       this.workload = workload;
-      this.planner = new Planner(settings);
-      this.balancer = new CountBalancer(settings);
+      this.modes = new PlannerModes(settings);
       this.forecast = RingForecast.create(settings.forecast());
       state = state.apply(new CoordinatorEvent.MapInitialized(1, ShardMap.initial(16, "standard-1").placements()));
     }
@@ -251,13 +250,10 @@ public final class PlannerSimulation implements Callable<Integer> {
       Map<String, PlannerInput.RangeLoad> loads = new HashMap<>();
       for (RangePlacement p : state.placements()) {
         int from = firstKey(p.range().start());
-        int to = firstKey(p.range().last()) + (includes(p.range().last()) ? 1 : 0);
+        int to = endKey(p.range());
         double requests = prefix[to] - prefix[from];
-        double planned = requests;
-        if (mode.equals("predictive")) {
-          RingForecast.Forecast f = forecast.of(p.range(), history);
-          planned = f.ready() ? f.requestsPerSecond() : requests; // as Planning does
-        }
+        RingForecast.Forecast f = mode.equals("predictive") ? forecast.of(p.range(), history) : null;
+        double planned = f == null ? requests : PlannerModes.planned(mode, requests, f.requestsPerSecond(), f.ready());
         double top = 0;
         for (int k = from; k < to; k++) {
           top = Math.max(top, prefix[k + 1] - prefix[k]);
@@ -272,7 +268,7 @@ public final class PlannerSimulation implements Callable<Integer> {
       });
       PlannerInput input = new PlannerInput(state.shardMap(), loads, instances, inTransfer, state.inFlight().size(),
           state.decisions(), now);
-      PlanRound round = mode.equals("baseline") ? balancer.plan(input) : planner.plan(input);
+      PlanRound round = modes.plan(mode, input);
       for (PlannedTransfer t : round.transfers()) {
         if (state.conflictWith(t.request()).isPresent()) {
           continue;
@@ -316,7 +312,7 @@ public final class PlannerSimulation implements Callable<Integer> {
       double[] loads = new double[instances.size()];
       for (RangePlacement p : state.placements()) {
         int from = firstKey(p.range().start());
-        int to = firstKey(p.range().last()) + (includes(p.range().last()) ? 1 : 0);
+        int to = endKey(p.range());
         for (int i = 0; i < loads.length; i++) {
           if (instances.get(i).name().equals(p.logInstance())) {
             loads[i] += prefix[to] - prefix[from];
@@ -347,7 +343,12 @@ public final class PlannerSimulation implements Callable<Integer> {
     }
 
     private long keysIn(KeyRange range) {
-      return firstKey(range.last()) + (includes(range.last()) ? 1 : 0) - firstKey(range.start());
+      return endKey(range) - firstKey(range.start());
+    }
+
+    /** The index after the range's last key. */
+    private int endKey(KeyRange range) {
+      return range.last() == -1L ? workload.hashes.length : firstKey(range.last() + 1);
     }
 
     /** The index of the first key whose hash is at or after {@code hash}. */
@@ -363,11 +364,6 @@ public final class PlannerSimulation implements Callable<Integer> {
         }
       }
       return lo;
-    }
-
-    private boolean includes(long hash) {
-      int i = firstKey(hash);
-      return i < workload.hashes.length && workload.hashes[i] == hash;
     }
   }
 }

@@ -24,9 +24,7 @@ final class Candidate {
   final long costBytes;
   double priority;
   String toTier;
-  /** A move that may go to another tier when its own has no room. */
   boolean anyTier;
-  /** Asked for by the operator (a drain): not held back by cooldown or hysteresis. */
   boolean forced;
   KeyRange mergedHashes;
 
@@ -53,6 +51,18 @@ final class Candidate {
 
   Candidate towardTier(String tier) {
     toTier = tier;
+    return this;
+  }
+
+  /** When {@code anyTier}, a move to another tier if its own has no room. */
+  Candidate orAnyTier(boolean anyTier) {
+    this.anyTier = anyTier;
+    return this;
+  }
+
+  /** Asked for by the operator: not held back by cooldown or hysteresis. */
+  Candidate forced() {
+    forced = true;
     return this;
   }
 

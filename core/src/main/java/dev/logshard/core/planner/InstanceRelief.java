@@ -13,7 +13,8 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The planner's rule for a log instance whose planned load (requests per second, measured or
+ * The planner's rules for log instances that must shed ranges: a draining one ({@link #drain}), and
+ * ({@link #propose}) one whose planned load (requests per second, measured or
  * forecast) is above its capacity, or more than {@code balance.tolerance} above the mean of its
  * tier's instances: move ranges off it, to the least used instance of its tier with room (over
  * capacity, of another tier if its own has none), until it
@@ -33,6 +34,28 @@ final class InstanceRelief {
 
   InstanceRelief(PlannerSettings settings) {
     this.settings = settings;
+  }
+
+  /**
+   * Every range on a draining instance moves: to an instance of its tier with room, else to any
+   * with room. The operator asked for it, so it goes ahead of cooldown and hysteresis (not of the
+   * limit on transfers in flight). {@code proposed}: ranges another rule already moves or splits.
+   */
+  List<Candidate> drain(PlannerInput in, Set<String> proposed) {
+    Map<String, Instance> draining = new java.util.HashMap<>();
+    in.instances().stream().filter(Instance::draining).forEach(i -> draining.put(i.name(), i));
+    List<Candidate> out = new ArrayList<>();
+    for (RangePlacement p : in.map().placements()) {
+      Instance on = draining.get(p.logInstance());
+      if (on == null || in.rangesInTransfer().contains(p.rangeId()) || proposed.contains(p.rangeId())) {
+        continue;
+      }
+      RangeLoad load = in.loadOf(p.rangeId());
+      out.add(new Candidate(RANK, List.of(p.rangeId()), TransferRequest.move(p.rangeId(), null),
+          () -> "drain " + on.name() + ": every range moves off it", load.plannedRequestsPerSecond(), load.storedBytes())
+          .towardTier(on.tier()).orAnyTier(true).forced());
+    }
+    return out;
   }
 
   /**
@@ -110,9 +133,8 @@ final class InstanceRelief {
                 "relieve %s: %.0f requests/s planned, %s; %s (%d bytes, %.0f requests/s)",
                 instance.name(), planned, why, m == hottest ? "its hottest range, the others are not enough"
                     : "a cheap move", m.bytes(), m.requests()),
-            m.requests(), m.bytes()).towardTier(instance.tier()).ordered(-out.size()));
-        // Over capacity, a range goes to another tier if its own has no room (balancing stays in the tier).
-        out.get(out.size() - 1).anyTier = overCapacity;
+            // Over capacity, a range goes to another tier if its own has no room (balancing stays in the tier).
+            m.requests(), m.bytes()).towardTier(instance.tier()).orAnyTier(overCapacity).ordered(-out.size()));
       }
     }
     return out;

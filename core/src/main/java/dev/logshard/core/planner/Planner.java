@@ -59,7 +59,7 @@ public final class Planner {
     Set<String> proposed = new HashSet<>();
     if (in.instances().stream().anyMatch(Instance::draining)) {
       candidates.forEach(c -> proposed.addAll(c.rangeIds));
-      proposeDrain(round, proposed, candidates);
+      candidates.addAll(relief.drain(in, proposed));
     }
     candidates.addAll(relief.propose(in, round.requestsOn, () -> {
       candidates.forEach(c -> proposed.addAll(c.rangeIds));
@@ -147,30 +147,6 @@ public final class Planner {
           () -> String.format(Locale.ROOT, "cold: %.0f requests/s, below %.0f: off the fast tier", planned,
               settings.fastLeaveRequestsPerSecond()), settings.fastLeaveRequestsPerSecond() - planned,
           load.storedBytes()).towardTier("standard"));
-    }
-  }
-
-  // --- drain
-
-  /**
-   * Every range on a draining instance moves: to an instance of its tier with room, else to any
-   * with room. The operator asked for it, so it goes ahead of cooldown and hysteresis (not of the
-   * limit on transfers in flight).
-   */
-  private void proposeDrain(Round round, Set<String> proposed, List<Candidate> out) {
-    for (RangePlacement p : round.in.map().placements()) {
-      Instance on = round.instances.get(p.logInstance());
-      if (on == null || !on.draining() || round.in.rangesInTransfer().contains(p.rangeId())
-          || proposed.contains(p.rangeId())) {
-        continue;
-      }
-      RangeLoad load = round.in.loadOf(p.rangeId());
-      Candidate drain = new Candidate(InstanceRelief.RANK, List.of(p.rangeId()), TransferRequest.move(p.rangeId(), null),
-          () -> "drain " + on.name() + ": every range moves off it", load.plannedRequestsPerSecond(), load.storedBytes())
-          .towardTier(on.tier());
-      drain.anyTier = true;
-      drain.forced = true;
-      out.add(drain);
     }
   }
 
