@@ -115,7 +115,8 @@ final class Guardian {
         logInstances, settings, sizes);
     Planning planning = new Planning(PlannerSettings.create(system.settings().config()), logInstances.all().stream()
         .map(i -> new PlannerInput.Instance(i.name(), i.tier(), i.capacityBytes(), i.capacityRequestsPerSecond())).toList(),
-        logInstances.coordinator() == null ? null : logInstances.coordinator().name());
+        logInstances.coordinator() == null ? null : logInstances.coordinator().name(),
+        new Nodes(system, settings.askTimeout())::up);
     coordinator.set(Coordinator.init(system, Coordinator.create(seed, OnLogInstance.Plugins.of(logInstances.coordinator()),
         (start, self) -> TransferSaga.create(start, self, logInstances, transferSettings, System::currentTimeMillis),
         loadSettings, planning, settings.askTimeout(), System::currentTimeMillis)));
@@ -129,7 +130,7 @@ final class Guardian {
   private static ProfilerView startProfiler(ActorContext<Object> ctx, AccessRecorder recorder, RangeSizes sizes,
       ProfilerSettings profilerSettings, LoadHistorySettings loadSettings, ActorRef<CoordinatorCommand> coordinator,
       LogShardSettings settings) {
-    Profiler.Reporting reporting = new Profiler.Reporting(Cluster.get(ctx.getSystem()).selfMember().address().toString(),
+    Profiler.Reporting reporting = new Profiler.Reporting(Nodes.name(Cluster.get(ctx.getSystem()).selfMember().address()),
         new RingCells(loadSettings.cells()), report -> coordinator.tell(new CoordinatorCommand.ReportLoad(report)));
     var profiler = ctx.spawn(Profiler.create(recorder, sizes, profilerSettings, reporting, System::currentTimeMillis),
         "profiler");

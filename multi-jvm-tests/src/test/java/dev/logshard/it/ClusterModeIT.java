@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Cluster mode for real: a Cassandra process started by LogShard's own launcher, two node JVMs in
  * one Pekko cluster journaling to it, and a range moved from one node (and log instance) to the
- * other while clients on both nodes do compare-and-set increments on its keys.
+ * other while clients on both nodes do compare-and-set increments on its keys; and the planner
+ * spreading ranges over the nodes by load by itself.
  */
 class ClusterModeIT {
 
@@ -61,12 +62,17 @@ class ClusterModeIT {
     }
   }
 
-  private static NodeProcess node(String name, int clusterPort, Integer seedPort) throws IOException {
+  private static List<String> clusterOptions(int clusterPort, Integer seedPort) {
     List<String> options = new ArrayList<>(List.of("--mode", "cluster", "--cassandra", cassandra.contactPoint(),
         "--cluster-port", String.valueOf(clusterPort)));
     if (seedPort != null) {
       options.addAll(List.of("--seed", "127.0.0.1:" + seedPort));
     }
+    return options;
+  }
+
+  private static NodeProcess node(String name, int clusterPort, Integer seedPort) throws IOException {
+    List<String> options = clusterOptions(clusterPort, seedPort);
     return NodeProcess.start(work.resolve(name), List.of(
         "-Dlogshard.planner.mode=off", // the moves here are started by hand
         "-Dlogshard.transfer.redirect.step=0.25", "-Dlogshard.transfer.redirect.interval=50ms",
@@ -189,6 +195,116 @@ class ClusterModeIT {
         assertEquals(acknowledged.get(k), value(kvA, keys.get(k)), keys.get(k) + " after the restart");
       }
     }
+  }
+
+  /**
+   * The planner at its defaults places ranges on nodes by load: every range starts on node a (the
+   * node that first used it), so a uniform load through both nodes lands on a alone; the planner
+   * moves ranges to b until the two are within {@code balance.tolerance} of their mean, journaling
+   * why, and no client request fails meanwhile.
+   */
+  @Test
+  void thePlannerSpreadsTheRangesOverTheNodesByLoad() throws Exception {
+    int portA = freePort();
+    int portB = freePort();
+    // Its own keyspaces: the other test's map and moves are not this one's.
+    List<String> planned = List.of("-Dlogshard.cassandra.keyspace-prefix=planned_",
+        "-Dlogshard.transfer.step-timeout=30s");
+    try (NodeProcess a = NodeProcess.start(work.resolve("pa"), planned, clusterOptions(portA, null));
+        HttpKv kvA = new HttpKv(a.url());
+        NodeProcess b = NodeProcess.start(work.resolve("pb"), planned, clusterOptions(portB, portA));
+        HttpKv kvB = new HttpKv(b.url())) {
+      kvA.awaitReady(Duration.ofSeconds(60));
+      kvB.awaitReady(Duration.ofSeconds(60));
+      awaitMembers(kvA, 2);
+      JsonNode ranges = JSON.readTree(kvA.send("GET", "/v1/ranges", null).get(30, TimeUnit.SECONDS).body()).get("ranges");
+      List<String> keys = new ArrayList<>();
+      for (JsonNode range : ranges) {
+        long start = Long.parseUnsignedLong(range.get("start").asText());
+        long last = new BigInteger(range.get("end").asText()).subtract(BigInteger.ONE).longValue();
+        for (int i = 0, found = 0; found < 4; i++) {
+          long hash = KeyHash.of("spread:" + i);
+          if (Long.compareUnsigned(hash, start) >= 0 && Long.compareUnsigned(hash, last) <= 0 && !keys.contains("spread:" + i)) {
+            keys.add("spread:" + i);
+            found++;
+          }
+        }
+      }
+      for (String key : keys) {
+        assertEquals(201, kvA.put(key, bytes("0")).get(30, TimeUnit.SECONDS).statusCode());
+      }
+      String nodeA = "127.0.0.1:" + portA;
+      String nodeB = "127.0.0.1:" + portB;
+      assertEquals(ranges.size(), hosted(kvA).getOrDefault(nodeA, List.of()).size(), "every range starts on a: " + hosted(kvA));
+
+      AtomicBoolean running = new AtomicBoolean(true);
+      AtomicLong failures = new AtomicLong();
+      AtomicLong acknowledged = new AtomicLong();
+      List<Thread> clients = new ArrayList<>();
+      for (int c = 0; c < 4; c++) {
+        HttpKv kv = c % 2 == 0 ? kvA : kvB;
+        int first = c;
+        Thread client = new Thread(() -> {
+          for (int n = first; running.get(); n += 4) {
+            try {
+              int status = kv.put(keys.get(n % keys.size()), bytes(String.valueOf(n))).get(30, TimeUnit.SECONDS).statusCode();
+              (status == 200 || status == 201 ? acknowledged : failures).incrementAndGet();
+            } catch (Exception e) {
+              failures.incrementAndGet();
+            }
+          }
+        }, "spread-client-" + c);
+        client.start();
+        clients.add(client);
+      }
+      // Balanced: neither node runs more than half the map's ranges plus the tolerance (16 ranges: 8 each).
+      Instant deadline = Instant.now().plusSeconds(240);
+      java.util.Map<String, List<String>> hosted = hosted(kvA);
+      while (hosted.getOrDefault(nodeB, List.of()).size() < ranges.size() / 2) {
+        assertTrue(Instant.now().isBefore(deadline), "the ranges did not spread: " + hosted + ", plan: "
+            + new String(kvA.send("GET", "/v1/admin/plan", null).get(30, TimeUnit.SECONDS).body(), StandardCharsets.UTF_8));
+        Thread.sleep(500);
+        hosted = hosted(kvA);
+      }
+      running.set(false);
+      for (Thread client : clients) {
+        client.join(60_000);
+      }
+      System.out.println("ClusterModeIT: ranges per node " + hosted + ", " + acknowledged.get() + " writes, "
+          + failures.get() + " failed");
+      assertEquals(0, failures.get(), "requests that failed while the planner moved ranges");
+      JsonNode decisions = JSON.readTree(kvA.send("GET", "/v1/admin/plan", null).get(30, TimeUnit.SECONDS).body())
+          .get("decisions");
+      boolean balanced = false;
+      for (JsonNode d : decisions) {
+        balanced |= d.get("reason").asText().startsWith("balance nodes: " + nodeA);
+      }
+      assertTrue(balanced, "the plan journals why it moved ranges: " + decisions);
+      assertTrue(hosted.getOrDefault(nodeA, List.of()).size() >= ranges.size() / 2 - 1, "a kept its share: " + hosted);
+      for (String key : keys) {
+        assertEquals(200, kvB.get(key).get(30, TimeUnit.SECONDS).statusCode(), key);
+      }
+      assertTrue(a.stop(Duration.ofSeconds(60)) && b.stop(Duration.ofSeconds(60)), "the nodes stopped");
+    }
+  }
+
+  /** Per node ({@code host:port}), the generations of the current map it runs. */
+  private static java.util.Map<String, List<String>> hosted(HttpKv kv) throws Exception {
+    List<String> current = new ArrayList<>();
+    JsonNode map = JSON.readTree(kv.send("GET", "/v1/ranges", null).get(30, TimeUnit.SECONDS).body());
+    map.get("ranges").forEach(r -> current.add(r.get("entityId").asText()));
+    java.util.Map<String, List<String>> hosted = new java.util.TreeMap<>();
+    JsonNode nodes = JSON.readTree(kv.send("GET", "/v1/admin/nodes", null).get(30, TimeUnit.SECONDS).body()).get("nodes");
+    for (JsonNode node : nodes) {
+      List<String> running = new ArrayList<>();
+      node.path("ranges").forEach(r -> {
+        if (current.contains(r.asText())) {
+          running.add(r.asText());
+        }
+      });
+      hosted.put(node.get("address").asText(), running);
+    }
+    return hosted;
   }
 
   /** One compare-and-set increment; true once acknowledged, false on a failure (a conflict is retried). */

@@ -10,6 +10,7 @@ import dev.logshard.core.coordinator.ClusterLoadState;
 import dev.logshard.core.forecast.ForecastSettings;
 import dev.logshard.core.forecast.RingForecast;
 import dev.logshard.core.profile.CellCounts;
+import dev.logshard.core.profile.CorrelationMatrix;
 import dev.logshard.core.profile.LoadHistory;
 import dev.logshard.core.profile.LoadReport;
 import dev.logshard.core.profile.ShardLoad;
@@ -78,14 +79,15 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
    * its host reported it, the hash that divides the last reports' accesses in it in two
    * ({@code recentSplitPoint}, null without accesses), and what the history says of it: its share
    * of the past load and the hash that divides its past load in two (null without history); and
-   * its forecast; and the largest share of its accesses any node saw go to one key (null: unknown).
+   * its forecast; the largest share of its accesses any node saw go to one key (null: unknown); and
+   * the node that runs it ({@code host:port}, the one that reports its size; null: not known yet).
    */
   public record RangeLoad(
       String rangeId, String start, String end, double readsPerSecond, double writesPerSecond,
       double bytesInPerSecond, double bytesOutPerSecond, double p50LatencyMillis, double p99LatencyMillis,
       double averageRequestsPerSecond, double trendSlope, Long keyCount, Long storedBytes, int reportingNodes,
-      double historyShare, String historySplitPoint, String recentSplitPoint, Forecast forecast, Double topKeyShare)
-      implements CborSerializable {}
+      double historyShare, String historySplitPoint, String recentSplitPoint, Forecast forecast, Double topKeyShare,
+      String node) implements CborSerializable {}
 
   /**
    * A range's forecast: requests per second {@code horizonSeconds} ahead, the last step's observed
@@ -95,9 +97,13 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
   public record Forecast(double requestsPerSecond, double observedRequestsPerSecond, Double mape, boolean ready,
       long horizonSeconds, long stepSeconds) implements CborSerializable {}
 
-  /** The whole cluster's load, per range of the current map. */
+  /**
+   * The whole cluster's load, per range of the current map, and the pairs of ranges used together
+   * (each pair's strength summed over the nodes that saw it).
+   */
   public record View(long timeMillis, long epoch, List<NodeLoad> nodes, List<RangeLoad> ranges,
-      double historyAccesses, long historyAsOfMillis) implements CborSerializable {}
+      double historyAccesses, long historyAsOfMillis, List<CorrelationMatrix.Pair> correlated)
+      implements CborSerializable {}
 
   private record Received(LoadReport report, long arrivedMillis) {}
 
@@ -228,18 +234,33 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
       }
       // Each report's ranges by id, once: a view over many ranges stays linear in them.
       Map<String, List<ShardLoad>> byRange = new HashMap<>();
+      Map<ShardLoad, String> reporter = new java.util.IdentityHashMap<>();
       for (LoadReport report : fresh) {
         for (ShardLoad load : report.ranges()) {
           byRange.computeIfAbsent(load.rangeId(), id -> new ArrayList<>()).add(load);
+          reporter.put(load, report.node());
         }
       }
       for (RangePlacement p : query.map().placements()) {
-        ranges.add(rangeLoad(p, byRange.getOrDefault(p.rangeId(), List.of()), history, total, recent,
+        ranges.add(rangeLoad(p, byRange.getOrDefault(p.rangeId(), List.of()), reporter, history, total, recent,
             forecast(forecast, p.range(), history)));
       }
     }
     return Effect().reply(query.replyTo(), new View(now, query.map() == null ? 0 : query.map().epoch(),
-        nodes, List.copyOf(ranges), history.accesses(), history.asOfMillis()));
+        nodes, List.copyOf(ranges), history.accesses(), history.asOfMillis(), correlated(fresh)));
+  }
+
+  /** The pairs every fresh report names, each pair's strengths summed, strongest first. */
+  private static List<CorrelationMatrix.Pair> correlated(List<LoadReport> fresh) {
+    Map<List<String>, Double> strength = new HashMap<>();
+    for (LoadReport report : fresh) {
+      report.correlated().forEach(p -> strength.merge(List.of(p.a(), p.b()), p.strength(), Double::sum));
+    }
+    return strength.entrySet().stream()
+        .map(e -> new CorrelationMatrix.Pair(e.getKey().get(0), e.getKey().get(1), e.getValue()))
+        .sorted(java.util.Comparator.comparingDouble(CorrelationMatrix.Pair::strength).reversed()
+            .thenComparing(CorrelationMatrix.Pair::a).thenComparing(CorrelationMatrix.Pair::b))
+        .toList();
   }
 
   private Forecast forecast(RingForecast forecast, KeyRange range, LoadHistory history) {
@@ -250,8 +271,8 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
   }
 
   /** {@code p}'s load from what each node reported of it ({@code reported}). */
-  private static RangeLoad rangeLoad(RangePlacement p, List<ShardLoad> reported, LoadHistory history, double total,
-      LoadHistory recent, Forecast forecast) {
+  private static RangeLoad rangeLoad(RangePlacement p, List<ShardLoad> reported, Map<ShardLoad, String> reporter,
+      LoadHistory history, double total, LoadHistory recent, Forecast forecast) {
     double reads = 0;
     double writes = 0;
     double bytesIn = 0;
@@ -263,6 +284,7 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
     Long keys = null;
     Long bytes = null;
     Double topKey = null;
+    String node = null;
     int reporting = 0;
     for (ShardLoad load : reported) {
       reporting++;
@@ -281,6 +303,7 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
       if (load.keyCount() != null && (keys == null || load.keyCount() > keys)) {
         keys = load.keyCount();
         bytes = load.storedBytes();
+        node = reporter.get(load);
       }
     }
     KeyRange range = p.range();
@@ -289,7 +312,7 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
     return new RangeLoad(p.rangeId(), range.startString(), range.endString(), reads, writes, bytesIn, bytesOut,
         p50, p99, average, slope, keys, bytes, reporting, total > 0 ? history.loadIn(range) / total : 0,
         median.isPresent() ? Long.toUnsignedString(median.getAsLong()) : null,
-        recentMedian.isPresent() ? Long.toUnsignedString(recentMedian.getAsLong()) : null, forecast, topKey);
+        recentMedian.isPresent() ? Long.toUnsignedString(recentMedian.getAsLong()) : null, forecast, topKey, node);
   }
 
   @Override

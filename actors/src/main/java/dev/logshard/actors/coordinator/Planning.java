@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The Coordinator's side of the planner: turns the cluster-wide load and the Coordinator's state
@@ -36,8 +37,8 @@ public final class Planning {
   public record Round(long timeMillis, String mode, List<Started> started, List<PlanRound.Skipped> skipped)
       implements CborSerializable {}
 
-  public record Started(String transferId, String kind, List<String> ranges, String toInstance, Long splitAt, String reason,
-      double expectedGain, long costBytes, String refusal) implements CborSerializable {}
+  public record Started(String transferId, String kind, List<String> ranges, String toInstance, String toNode,
+      Long splitAt, String reason, double expectedGain, long costBytes, String refusal) implements CborSerializable {}
 
   /** What {@code GET /v1/admin/plan} answers: the mode and the latest rounds, newest last, and the latest decisions. */
   public record View(String mode, List<Round> rounds, List<Decision> decisions) implements CborSerializable {}
@@ -56,12 +57,23 @@ public final class Planning {
   private final PlannerModes modes;
   private final List<PlannerInput.Instance> instances;
   private final String coordinatorInstance;
+  private final Supplier<Set<String>> nodesUp;
   private final ArrayDeque<Round> rounds = new ArrayDeque<>();
   private String mode;
 
-  /** {@code coordinatorInstance}: the log instance of the Coordinator's journal (never removable). */
+  /** On one node. */
   public Planning(PlannerSettings settings, List<PlannerInput.Instance> instances, String coordinatorInstance) {
+    this(settings, instances, coordinatorInstance, Set::of);
+  }
+
+  /**
+   * {@code coordinatorInstance}: the log instance of the Coordinator's journal (never removable);
+   * {@code nodesUp}: the cluster's nodes that can run ranges now ({@code host:port}).
+   */
+  public Planning(PlannerSettings settings, List<PlannerInput.Instance> instances, String coordinatorInstance,
+      Supplier<Set<String>> nodesUp) {
     this.coordinatorInstance = coordinatorInstance;
+    this.nodesUp = nodesUp;
     this.settings = settings;
     this.modes = new PlannerModes(settings);
     this.instances = List.copyOf(instances);
@@ -121,7 +133,8 @@ public final class Planning {
         plans.add(plan);
       }
       started.add(new Started(plan == null ? null : plan.id(), request.kind().name().toLowerCase(Locale.ROOT),
-          request.rangeIds(), request.toInstance(), request.splitAt(), t.reason(), t.expectedGain(), t.costBytes(),
+          request.rangeIds(), request.toInstance(), request.toNode(), request.splitAt(), t.reason(), t.expectedGain(),
+          t.costBytes(),
           refusal));
     }
     if (!started.isEmpty() || !round.skipped().isEmpty()) {
@@ -149,8 +162,29 @@ public final class Planning {
     List<PlannerInput.Instance> marked = instances.stream().map(i -> i.draining(state.draining().contains(i.name())))
         .toList();
     PlannerInput input = new PlannerInput(state.shardMap(), loads, marked, inTransfer, state.inFlight().size(),
-        state.decisions(), nowMillis);
+        state.decisions(), nowMillis, hosts(state, load));
     return modes.plan(mode, input);
+  }
+
+  /**
+   * Where each range runs (a range on its way to a node: there) and which are used together, when
+   * there is more than one node to choose from.
+   */
+  private PlannerInput.Hosts hosts(CoordinatorState state, ClusterLoad.View load) {
+    List<String> up = List.copyOf(new java.util.TreeSet<>(nodesUp.get()));
+    if (up.size() < 2) {
+      return PlannerInput.Hosts.ONE_NODE;
+    }
+    Map<String, String> nodeOf = new HashMap<>();
+    load.ranges().stream().filter(r -> r.node() != null).forEach(r -> nodeOf.put(r.rangeId(), r.node()));
+    for (CoordinatorState.ActiveTransfer t : state.inFlight()) {
+      if (t.plan().toNode() != null) {
+        t.plan().destinations().forEach(d -> nodeOf.put(d.rangeId(), t.plan().toNode()));
+      }
+    }
+    List<PlannerInput.Correlated> correlated = load.correlated().stream()
+        .map(p -> new PlannerInput.Correlated(p.a(), p.b(), p.strength())).toList();
+    return new PlannerInput.Hosts(up, nodeOf, correlated);
   }
 
   private void record(Round round) {

@@ -16,6 +16,7 @@ import dev.logshard.core.ShardMap;
 import dev.logshard.core.forecast.ForecastSettings;
 import dev.logshard.core.planner.PlannerSettings;
 import dev.logshard.core.profile.CellCounts;
+import dev.logshard.core.profile.CorrelationMatrix;
 import dev.logshard.core.profile.LoadHistory;
 import dev.logshard.core.profile.LoadReport;
 import dev.logshard.core.profile.RingCells;
@@ -176,6 +177,7 @@ class ClusterLoadTest {
     assertEquals(9.0, r0.p99LatencyMillis(), 1e-9, "the worst node's latency");
     assertEquals(2, r0.reportingNodes());
     assertEquals(5L, r0.keyCount(), "the size its host reports");
+    assertEquals("a", r0.node(), "the node that runs it: the one that knows its size");
     assertEquals(0, view.ranges().get(1).writesPerSecond(), 1e-9);
     // A node that stopped reporting drops out of the view.
     clock.addAndGet(SETTINGS.reportExpiry().toMillis() + 1);
@@ -183,6 +185,20 @@ class ClusterLoadTest {
     view = view(coordinator);
     assertEquals(List.of("b"), view.nodes().stream().map(ClusterLoad.NodeLoad::node).toList());
     assertEquals(30.0, view.ranges().get(0).writesPerSecond(), 1e-9);
+  }
+
+  @Test
+  void rangesUsedTogetherAreSummedOverTheNodesThatSawThem() {
+    ActorRef<CoordinatorCommand> coordinator = coordinator(true);
+    map(coordinator);
+    LoadReport a = hotReport("a", 100, 5);
+    LoadReport b = hotReport("b", 30, 0);
+    coordinator.tell(new CoordinatorCommand.ReportLoad(new LoadReport(a.node(), a.timeMillis(), a.epoch(), a.tickMillis(),
+        a.ranges(), a.cells(), List.of(new CorrelationMatrix.Pair("r0", "r5", 40), new CorrelationMatrix.Pair("r1", "r2", 30)))));
+    coordinator.tell(new CoordinatorCommand.ReportLoad(new LoadReport(b.node(), b.timeMillis(), b.epoch(), b.tickMillis(),
+        b.ranges(), b.cells(), List.of(new CorrelationMatrix.Pair("r1", "r2", 25)))));
+    assertEquals(List.of(new CorrelationMatrix.Pair("r1", "r2", 55), new CorrelationMatrix.Pair("r0", "r5", 40)),
+        view(coordinator).correlated());
   }
 
   @Test

@@ -1,8 +1,10 @@
 package dev.logshard.bench.planner;
 
 import dev.logshard.core.KeyHash;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 
@@ -12,11 +14,18 @@ import java.util.stream.IntStream;
  * shapes: a {@code shifting} hotspot (the ranks are dealt again every half hour), a {@code diurnal}
  * cycle (10x peak to trough, two regions of keys 8 hours apart, noise), and a {@code flash}
  * crowd (a steady load, then one narrow slice of the ring (1/64) adds 80 % to it for twenty minutes),
- * and a steady load for {@code grow} (a log instance is added) and {@code drain} (one is drained).
+ * a steady load for {@code grow} (a log instance is added), {@code drain} (one is drained) and
+ * {@code node-added}, and {@code correlated}: 60 % of the load as above, 40 % in batches, each of
+ * {@link #FAMILIES} families always reading the same {@link #FAMILY_KEYS} keys together (spread over the ring).
  */
 final class Workload {
 
   static final double DAY_SECONDS = 86_400;
+  static final int FAMILIES = 8;
+  static final int FAMILY_KEYS = 3;
+
+  /** Batches reading {@code keys} (indexes in ring order) together, {@code rate} per second. */
+  record Batch(int[] keys, double rate) {}
 
   final String shape;
   final long[] hashes;
@@ -27,6 +36,7 @@ final class Workload {
   private long dealtAt = -1;
   private long noiseBlock = -1;
   private final double[] slowNoise = {1, 1};
+  private final List<Batch> batches;
 
   Workload(String shape, int keys, double total, long seed) {
     this.shape = shape;
@@ -53,6 +63,18 @@ final class Workload {
     }
     rankOf = new int[keys];
     deal();
+    List<Batch> families = new ArrayList<>();
+    if (shape.equals("correlated")) {
+      for (int f = 0; f < FAMILIES; f++) {
+        int[] family = random.ints(0, keys).distinct().limit(FAMILY_KEYS).toArray();
+        families.add(new Batch(family, 0.4 * total / (FAMILIES * FAMILY_KEYS)));
+      }
+    }
+    batches = List.copyOf(families);
+  }
+
+  List<Batch> batches() {
+    return batches;
   }
 
   private void deal() {
@@ -108,9 +130,19 @@ final class Workload {
           rates[i] = total * zipf[rankOf[i]] + (crowd && i >= from && i < to ? 0.8 * total / (to - from) : 0);
         }
       }
-      case "grow", "drain" -> {
+      case "grow", "drain", "node-added" -> {
         for (int i = 0; i < rates.length; i++) {
           rates[i] = total * zipf[rankOf[i]];
+        }
+      }
+      case "correlated" -> {
+        for (int i = 0; i < rates.length; i++) {
+          rates[i] = 0.6 * total * zipf[rankOf[i]];
+        }
+        for (Batch b : batches) {
+          for (int key : b.keys()) {
+            rates[key] += b.rate();
+          }
         }
       }
       default -> throw new IllegalArgumentException("no workload '" + shape + "'");

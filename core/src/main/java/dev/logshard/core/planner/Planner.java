@@ -15,13 +15,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The planner, as a pure function of its {@link PlannerInput}: which ranges to split (a range that
  * carries too much of the load, or too many bytes, is cut at its load median), which to move to the
- * fast tier or back (hot ranges in, cold ones out, no instance beyond its capacity), and which cold
- * neighbours to merge. Proposals are ranked (splits, then entering the fast tier, then leaving it,
- * then merges; the most load first) and held back by the limits: transfers in flight, a cooldown per
+ * fast tier or back (hot ranges in, cold ones out, no instance beyond its capacity), which cold
+ * neighbours to merge (those used together first), and in a cluster which node each range runs on
+ * ({@link NodePlacement}). Proposals are ranked (splits, then entering the fast tier, relief, leaving
+ * it, co-location, then merges; the most load first) and held back by the limits: transfers in flight, a cooldown per
  * range (and per split hashes, so a half is measured and tiered before it is split again),
  * hysteresis (no merge of hashes split recently, no move of hashes moved recently), and merges only
  * in a calm round (nothing in flight, no split or move wanted).
@@ -31,14 +33,19 @@ public final class Planner {
 
   private final PlannerSettings settings;
   private final InstanceRelief relief;
+  private final NodePlacement nodes;
 
   public Planner(PlannerSettings settings) {
     this.settings = settings;
     this.relief = new InstanceRelief(settings);
+    this.nodes = new NodePlacement(settings);
   }
 
   /** A range whose most accessed key carries at least this share of its load is not split. */
   static final double ONE_KEY_SHARE = 0.5;
+
+  /** Merges come last: after splits (0), entering the fast tier (1), relief (2), leaving it (3), co-location (4). */
+  static final int MERGE_RANK = 5;
 
   /** Skipped proposals listed one by one in a round; the rest are counted in one line. */
   static final int SKIPPED_SHOWN = 20;
@@ -61,14 +68,17 @@ public final class Planner {
       candidates.forEach(c -> proposed.addAll(c.rangeIds));
       candidates.addAll(relief.drain(in, proposed));
     }
-    candidates.addAll(relief.propose(in, round.requestsOn, () -> {
+    Supplier<Set<String>> alreadyProposed = () -> {
       candidates.forEach(c -> proposed.addAll(c.rangeIds));
       return proposed;
-    }));
+    };
+    candidates.addAll(relief.propose(in, round.requestsOn, alreadyProposed));
+    candidates.addAll(nodes.propose(in, alreadyProposed));
     // Tidying up waits for a calm round (nothing in flight, no split or move wanted): it must not
     // take a slot a hot range needs. Over a large map most neighbours are cold, so in a busy round
     // the merges it would propose are counted, not listed.
-    boolean calm = candidates.isEmpty() && in.transfersInFlight() == 0;
+    boolean calm = candidates.stream().allMatch(c -> c.rank >= NodePlacement.COLOCATE_RANK)
+        && in.transfersInFlight() == 0;
     int waiting = 0;
     String firstWaiting = null;
     for (int i = 0; i + 1 < placements.size(); i++) {
@@ -126,7 +136,7 @@ public final class Planner {
   }
 
   /** Whether {@code at} can start the right half: after the first hash, not after the last. */
-  private static boolean inside(long at, KeyRange range) {
+  static boolean inside(long at, KeyRange range) {
     return Long.compareUnsigned(at, range.start()) > 0 && Long.compareUnsigned(at, range.last()) <= 0;
   }
 
@@ -166,9 +176,13 @@ public final class Planner {
         || a.storedBytes() + b.storedBytes() >= settings.splitBytes() / 2) {
       return null;
     }
-    return new Candidate(4, List.of(left.rangeId(), right.rangeId()), TransferRequest.merge(left.rangeId(), right.rangeId()),
-        () -> String.format(Locale.ROOT, "cold neighbours: %.1f and %.1f requests/s", a.plannedRequestsPerSecond(),
-            b.plannedRequestsPerSecond()), 0, a.storedBytes() + b.storedBytes()).merging(left, right);
+    // Neighbours used together merge first (one range then serves what took two).
+    double together = round.partners.getOrDefault(left.rangeId(), Map.of()).getOrDefault(right.rangeId(), 0.0);
+    return new Candidate(MERGE_RANK, List.of(left.rangeId(), right.rangeId()),
+        TransferRequest.merge(left.rangeId(), right.rangeId()),
+        () -> String.format(Locale.ROOT, "cold neighbours: %.1f and %.1f requests/s%s", a.plannedRequestsPerSecond(),
+            b.plannedRequestsPerSecond(), together > 0 ? String.format(Locale.ROOT, ", used together %.0f times", together)
+                : ""), 0, a.storedBytes() + b.storedBytes()).merging(left, right).ordered(together);
   }
 
   // --- one round's bookkeeping
@@ -179,6 +193,7 @@ public final class Planner {
     final Map<String, Long> bytesOn = new HashMap<>();
     final Map<String, Double> requestsOn = new HashMap<>();
     final Map<String, RangePlacement> placements;
+    final Map<String, Map<String, Double>> partners;
     final List<Skipped> skipped = new ArrayList<>();
     final double totalRequests;
     /** Per range, its latest decision's time; the decisions inside the flap window, by hashes. */
@@ -201,6 +216,7 @@ public final class Planner {
       }
       totalRequests = total;
       ranges = in.map().size();
+      partners = NodePlacement.partners(in.hosts().correlated(), 0);
       for (Decision d : in.recent()) {
         d.rangeIds().forEach(id -> lastTransferred.merge(id, d.atMillis(), Math::max));
         if (in.nowMillis() - d.atMillis() < settings.flapWindow().toMillis()) {
@@ -268,6 +284,7 @@ public final class Planner {
         c.request = TransferRequest.move(range, to.name());
         account(range, to.name());
       }
+      c.request = NodePlacement.stay(c.request, in.hosts());
       if (c.request.kind() == TransferKind.MERGE) {
         ranges--;
       } else if (c.request.kind() == TransferKind.SPLIT) {
@@ -313,7 +330,10 @@ public final class Planner {
         if (kind == TransferKind.MERGE && d.kind() == TransferKind.SPLIT) {
           return "hysteresis: these hashes were split " + ago / 1000 + " s ago";
         }
-        if (kind == TransferKind.MOVE && d.kind() == TransferKind.MOVE) {
+        // Back and forth is along one axis: between nodes, or between log instances (a move to
+        // another node does not hold back the move to the fast tier, nor the other way round).
+        boolean nodeMove = c.toTier == null && c.request.toNode() != null;
+        if (kind == TransferKind.MOVE && d.kind() == TransferKind.MOVE && nodeMove == d.nodeMove()) {
           return "hysteresis: these hashes were moved " + ago / 1000 + " s ago";
         }
       }
@@ -361,13 +381,16 @@ public final class Planner {
     }
   }
 
-  /** A recent decision's hashes, first and last (unsigned), parsed once per round. */
-  private record RecentHashes(TransferKind kind, long first, long last, long atMillis) {
+  /**
+   * A recent decision's hashes, first and last (unsigned), parsed once per round; a move that named
+   * no log instance moved the range to another node.
+   */
+  private record RecentHashes(TransferKind kind, long first, long last, long atMillis, boolean nodeMove) {
 
     static RecentHashes of(Decision d) {
       long first = Long.parseUnsignedLong(d.start());
       long last = new BigInteger(d.end()).subtract(BigInteger.ONE).longValue(); // end is exclusive, up to 2^64
-      return new RecentHashes(d.kind(), first, last, d.atMillis());
+      return new RecentHashes(d.kind(), first, last, d.atMillis(), d.toInstance() == null);
     }
 
     boolean overlaps(KeyRange hashes) {

@@ -8,8 +8,8 @@ import java.util.Set;
 /**
  * Everything one planning round sees, so the same input always gives the same plan: the map, each
  * range's measured (and forecast) load, the log instances with their tier and capacity, the ranges
- * already in a transfer, how many transfers run, and the recent decisions (for cooldown and
- * hysteresis).
+ * already in a transfer, how many transfers run, the recent decisions (for cooldown and
+ * hysteresis), and in a cluster the nodes, where each range runs and which ranges are used together.
  */
 public record PlannerInput(
     ShardMap map,
@@ -18,7 +18,31 @@ public record PlannerInput(
     Set<String> rangesInTransfer,
     int transfersInFlight,
     List<Decision> recent,
-    long nowMillis) {
+    long nowMillis,
+    Hosts hosts) {
+
+  /** On one node. */
+  public PlannerInput(ShardMap map, Map<String, RangeLoad> loads, List<Instance> instances,
+      Set<String> rangesInTransfer, int transfersInFlight, List<Decision> recent, long nowMillis) {
+    this(map, loads, instances, rangesInTransfer, transfersInFlight, recent, nowMillis, Hosts.ONE_NODE);
+  }
+
+  /**
+   * The cluster's nodes ({@code host:port}) that can take ranges, the node each range runs on (a
+   * range missing from {@code nodeOf}: not known yet; a range on its way to a node: that node), and
+   * pairs of ranges used together.
+   */
+  public record Hosts(List<String> nodes, Map<String, String> nodeOf, List<Correlated> correlated) {
+    public static final Hosts ONE_NODE = new Hosts(List.of(), Map.of(), List.of());
+
+    /** Whether there are nodes to place ranges on (one node leaves nothing to choose). */
+    public boolean several() {
+      return nodes.size() > 1;
+    }
+  }
+
+  /** Two ranges used together (in one batch, or by one client in a short window), and how often. */
+  public record Correlated(String a, String b, double strength) {}
 
   /**
    * One range's load: requests and bytes per second over the last window, its forecast requests per

@@ -23,6 +23,7 @@ public record PlannerSettings(
     Duration flapWindow,
     double reliefHeadroom,
     double balanceTolerance,
+    double colocateMinStrength,
     ForecastSettings forecast) {
 
   /**
@@ -54,6 +55,7 @@ public record PlannerSettings(
         c.getDuration("flap-window"),
         c.getDouble("relief.headroom"),
         c.getDouble("balance.tolerance"),
+        c.getDouble("colocate.min-strength"),
         ForecastSettings.create(config));
   }
 }

@@ -12,6 +12,16 @@ import java.util.List;
  * @param node the reporting node's address
  * @param epoch the ShardMap epoch the node's ranges are of
  * @param tickMillis how long the tick was
+ * @param correlated the strongest pairs of ranges this node saw used together (the planner keeps them on one node)
  */
 public record LoadReport(String node, long timeMillis, long epoch, long tickMillis, List<ShardLoad> ranges,
-    CellCounts cells) implements CborSerializable {}
+    CellCounts cells, List<CorrelationMatrix.Pair> correlated) implements CborSerializable {
+
+  public LoadReport {
+    correlated = correlated == null ? List.of() : List.copyOf(correlated); // reports from nodes that do not send them
+  }
+
+  public LoadReport(String node, long timeMillis, long epoch, long tickMillis, List<ShardLoad> ranges, CellCounts cells) {
+    this(node, timeMillis, epoch, tickMillis, ranges, cells, List.of());
+  }
+}

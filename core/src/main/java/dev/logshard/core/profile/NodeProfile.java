@@ -144,7 +144,8 @@ public final class NodeProfile {
       ticksInWindow = 0;
     }
     return new LoadReport(node, now, map.epoch(), tickMillis, latest.ranges(),
-        spread.spread(map.placements().stream().map(RangePlacement::range).toList(), accessesPerRange));
+        spread.spread(map.placements().stream().map(RangePlacement::range).toList(), accessesPerRange),
+        correlations.topPairs(TOP_PAIRS));
   }
 
   public LoadView load() {

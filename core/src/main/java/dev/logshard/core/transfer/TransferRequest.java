@@ -51,6 +51,11 @@ public record TransferRequest(TransferKind kind, List<String> rangeIds, String t
     return new TransferRequest(kind, rangeIds, toInstance, splitAt, injected, stopFirst, toNode);
   }
 
+  /** With its destinations on cluster node {@code node} ({@code host:port}). */
+  public TransferRequest withToNode(String node) {
+    return new TransferRequest(kind, rangeIds, toInstance, splitAt, fault, stopFirst, node);
+  }
+
   public TransferRequest withSplitAt(long at) {
     return new TransferRequest(kind, rangeIds, toInstance, at, fault, stopFirst, toNode);
   }

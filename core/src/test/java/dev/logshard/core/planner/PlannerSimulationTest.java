@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Test;
  * ring whose load is a uniform background plus a hotspot that shifts, transfers whose duration grows
  * with their bytes, one round every 5 s. After every round: transfers in flight stay within the
  * limit, the fast tier within its capacity, and nothing flaps (no merge of hashes split within the
- * flap window, no hashes moved twice within it). Progress: a hotspot ends up split so that no range
- * carries a quarter of the load, with its hot part on the fast tier; a uniform load moves nothing.
+ * flap window, no hashes moved twice along one axis (nodes, log instances) within it). Progress: a
+ * hotspot ends up split so that no range carries a quarter of the load, with its hot part on the fast
+ * tier; the three nodes end within {@code balance.tolerance} of their mean load; a uniform load moves nothing.
  */
 class PlannerSimulationTest {
 
@@ -58,6 +59,19 @@ class PlannerSimulationTest {
     }
   }
 
+  /** Three nodes, the ranges dealt out evenly by count: the hotspot's node carries most of the load until the planner moves ranges. */
+  @Test
+  void theNodesEndBalancedByLoad() {
+    for (long seed = 1; seed <= 20; seed++) {
+      Simulation sim = new Simulation(seed, 0.8);
+      sim.moveHotspot();
+      assertTrue(sim.nodeMaxOverMean() > 1.5, "seed " + seed + ": the hotspot's node starts at " + sim.nodeMaxOverMean());
+      sim.run(300);
+      assertTrue(sim.nodeMaxOverMean() <= 1 + SETTINGS.balanceTolerance(),
+          "seed " + seed + ": the most loaded node at " + sim.nodeMaxOverMean() + " times the mean");
+    }
+  }
+
   @Test
   void aUniformLoadMovesNothing() {
     for (long seed = 1; seed <= 10; seed++) {
@@ -74,6 +88,9 @@ class PlannerSimulationTest {
     final List<Instance> instances = List.of(new Instance("fast", "fast", 8L << 30, 0),
         new Instance("standard", "standard", 64L << 30, 0));
     CoordinatorState state = CoordinatorState.empty();
+    /** Three nodes; the node each range runs on (a transfer's destinations go where it names, else to the fewest ranges). */
+    final List<String> nodes = List.of("n1:1", "n2:1", "n3:1");
+    final Map<String, String> nodeOf = new HashMap<>();
     final Map<String, Integer> roundsLeft = new HashMap<>();
     long now = 1_000_000;
     double hotStart;
@@ -85,6 +102,7 @@ class PlannerSimulationTest {
       this.random = new Random(seed);
       this.hotShare = hotShare;
       state = state.apply(new CoordinatorEvent.MapInitialized(1, ShardMap.initial(16, "standard").placements()));
+      state.placements().forEach(p -> nodeOf.put(p.rangeId(), nodes.get(nodeOf.size() % nodes.size())));
     }
 
     void moveHotspot() {
@@ -117,6 +135,10 @@ class PlannerSimulationTest {
           state = state.apply(new CoordinatorEvent.TransferCommitted(id, state.epoch() + 1))
               .apply(new CoordinatorEvent.TransferEnded(TransferProgress.planned(t.plan(), now)));
           roundsLeft.remove(id);
+          t.plan().sources().forEach(p -> nodeOf.remove(p.rangeId()));
+          for (RangePlacement d : t.plan().destinations()) {
+            nodeOf.put(d.rangeId(), t.plan().toNode() != null ? t.plan().toNode() : fewestRanges());
+          }
         }
       }
     }
@@ -133,7 +155,28 @@ class PlannerSimulationTest {
         t.plan().destinations().forEach(p -> inTransfer.add(p.rangeId()));
       });
       return new PlannerInput(state.shardMap(), loads, instances, inTransfer, state.active().size(), state.decisions(),
-          now);
+          now, new PlannerInput.Hosts(nodes, where(), List.of()));
+    }
+
+    /** Where each range runs, or is on its way to. */
+    private Map<String, String> where() {
+      Map<String, String> where = new HashMap<>(nodeOf);
+      state.active().stream().filter(t -> t.plan().toNode() != null)
+          .forEach(t -> t.plan().destinations().forEach(d -> where.put(d.rangeId(), t.plan().toNode())));
+      return where;
+    }
+
+    private String fewestRanges() {
+      return nodes.stream().min(java.util.Comparator.comparingLong(
+          (String n) -> nodeOf.values().stream().filter(n::equals).count()).thenComparing(n -> n)).orElseThrow();
+    }
+
+    /** The most loaded node's requests over the nodes' mean. */
+    double nodeMaxOverMean() {
+      Map<String, Double> load = new HashMap<>();
+      nodes.forEach(n -> load.put(n, 0.0));
+      state.placements().forEach(p -> load.merge(nodeOf.get(p.rangeId()), loadOf(p.range()), Double::sum));
+      return load.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow() / (totalRequests / nodes.size());
     }
 
     private void checkInvariants() {
@@ -150,7 +193,9 @@ class PlannerSimulationTest {
             continue;
           }
           assertFalse(a.kind() == TransferKind.SPLIT && b.kind() == TransferKind.MERGE, "merged after a split: " + a + ", " + b);
-          assertFalse(a.kind() == TransferKind.MOVE && b.kind() == TransferKind.MOVE, "moved twice: " + a + ", " + b);
+          // Moves to another node name no log instance; back and forth is along one axis.
+          assertFalse(a.kind() == TransferKind.MOVE && b.kind() == TransferKind.MOVE
+              && (a.toInstance() == null) == (b.toInstance() == null), "moved twice: " + a + ", " + b);
         }
       }
     }

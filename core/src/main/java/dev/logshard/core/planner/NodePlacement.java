@@ -1,0 +1,270 @@
+package dev.logshard.core.planner;
+
+import dev.logshard.core.RangePlacement;
+import dev.logshard.core.planner.PlannerInput.Correlated;
+import dev.logshard.core.planner.PlannerInput.Hosts;
+import dev.logshard.core.planner.PlannerInput.RangeLoad;
+import dev.logshard.core.transfer.TransferRequest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * In a cluster, the node each range generation runs on, by load rather than by count (Pekko's own
+ * allocation counts shards): a node whose planned requests per second are more than
+ * {@code balance.tolerance} above the nodes' mean sheds ranges until within half of it, cheap ones
+ * first and, among those, the ones least used together with the node's other ranges; each goes to
+ * the node its correlated ranges run on, else the least loaded one, never beyond half the tolerance
+ * above the mean (so the two do not trade places). Ranges used together at least
+ * {@code colocate.min-strength} times on different nodes are brought onto one (the cheaper moves)
+ * while that node stays within the tolerance. Every other transfer the planner starts keeps its new
+ * generations on the node its source runs on ({@link #stay}), so no allocation by count undoes this.
+ */
+final class NodePlacement {
+
+  /** Balancing ranks with relieving log instances; co-location after tiering, before merges. */
+  static final int BALANCE_RANK = InstanceRelief.RANK;
+  static final int COLOCATE_RANK = 4;
+
+  private final PlannerSettings settings;
+
+  NodePlacement(PlannerSettings settings) {
+    this.settings = settings;
+  }
+
+  /** {@code request} with its destinations on the node its first source runs on (when that is known). */
+  static TransferRequest stay(TransferRequest request, Hosts hosts) {
+    if (!hosts.several() || request.toNode() != null) {
+      return request;
+    }
+    String node = hosts.nodeOf().get(request.rangeIds().get(0));
+    return node == null ? request : request.withToNode(node);
+  }
+
+  /** Per range, the ranges it is used together with (at least {@code min} times) and how often. */
+  static Map<String, Map<String, Double>> partners(List<Correlated> correlated, double min) {
+    Map<String, Map<String, Double>> partners = new HashMap<>();
+    for (Correlated c : correlated) {
+      if (c.strength() >= min && !c.a().equals(c.b())) {
+        partners.computeIfAbsent(c.a(), id -> new HashMap<>()).merge(c.b(), c.strength(), Double::sum);
+        partners.computeIfAbsent(c.b(), id -> new HashMap<>()).merge(c.a(), c.strength(), Double::sum);
+      }
+    }
+    return partners;
+  }
+
+  /** The moves that balance the nodes, then those that bring correlated ranges together. */
+  List<Candidate> propose(PlannerInput in, Supplier<Set<String>> alreadyProposed) {
+    Hosts hosts = in.hosts();
+    if (!hosts.several()) {
+      return List.of();
+    }
+    Nodes nodes = new Nodes(in);
+    List<Candidate> out = new ArrayList<>();
+    Set<String> settled = new HashSet<>(alreadyProposed.get());
+    settled.addAll(in.rangesInTransfer());
+    balance(in, nodes, settled, out);
+    colocate(in, nodes, settled, out);
+    return out;
+  }
+
+  private void balance(PlannerInput in, Nodes nodes, Set<String> settled, List<Candidate> out) {
+    double tolerance = settings.balanceTolerance();
+    double target = nodes.mean * (1 + tolerance / 2);
+    List<String> byLoad = new ArrayList<>(in.hosts().nodes());
+    byLoad.sort(Comparator.comparingDouble((String n) -> -nodes.load(n)).thenComparing(n -> n));
+    for (String node : byLoad) {
+      double before = nodes.load(node);
+      if (nodes.mean <= 0 || before <= nodes.mean * (1 + tolerance)) {
+        continue;
+      }
+      List<Movable> movable = new ArrayList<>();
+      for (RangePlacement p : nodes.on(node)) {
+        double requests = in.loadOf(p.rangeId()).plannedRequestsPerSecond();
+        if (!settled.contains(p.rangeId()) && requests > 0) {
+          movable.add(new Movable(p.rangeId(), requests, in.loadOf(p.rangeId()).storedBytes(), nodes.ties(p.rangeId(), node)));
+        }
+      }
+      // Cheap moves first: the ranges least used with the node's others, then fewest bytes per request.
+      movable.sort(Comparator.comparingDouble(Movable::ties).thenComparingDouble(Movable::bytesPerRequest)
+          .thenComparing(Movable::rangeId));
+      for (Movable m : movable) {
+        if (nodes.load(node) <= target) {
+          break;
+        }
+        String to = nodes.destination(m, node, target);
+        if (to == null) {
+          continue;
+        }
+        nodes.account(m, node, to);
+        settled.add(m.rangeId());
+        out.add(new Candidate(BALANCE_RANK, List.of(m.rangeId()), TransferRequest.move(m.rangeId(), null).withToNode(to),
+            () -> String.format(Locale.ROOT, "balance nodes: %s plans %.0f requests/s, %.0f %% above the nodes' mean;"
+                + " %.0f requests/s (%d bytes) to %s%s", node, before, 100 * (before / nodes.mean - 1), m.requests(),
+                m.bytes(), to, nodes.ties(m.rangeId(), to) > 0 ? ", where the ranges it is used with run" : ""),
+            m.requests(), m.bytes()).ordered(-out.size()));
+      }
+      if (nodes.load(node) > nodes.mean * (1 + tolerance)) {
+        splitToBalance(in, node, before, nodes, settled, out);
+      }
+    }
+  }
+
+  /**
+   * No range on {@code node} fits on another node (each is too large a share): its hottest range
+   * that a split can divide is cut at its load median, so a half can move next round.
+   */
+  private void splitToBalance(PlannerInput in, String node, double before, Nodes nodes, Set<String> settled,
+      List<Candidate> out) {
+    RangePlacement hottest = null;
+    for (RangePlacement p : nodes.on(node)) {
+      RangeLoad load = in.loadOf(p.rangeId());
+      boolean divisible = load.topKeyShare() < Planner.ONE_KEY_SHARE && load.loadMedian() != null
+          && Planner.inside(load.loadMedian(), p.range());
+      if (!settled.contains(p.rangeId()) && divisible
+          && load.plannedRequestsPerSecond() >= settings.splitMinRequestsPerSecond()
+          && (hottest == null || load.plannedRequestsPerSecond() > in.loadOf(hottest.rangeId()).plannedRequestsPerSecond())) {
+        hottest = p;
+      }
+    }
+    if (hottest == null) {
+      return;
+    }
+    RangeLoad load = in.loadOf(hottest.rangeId());
+    settled.add(hottest.rangeId());
+    out.add(new Candidate(BALANCE_RANK, List.of(hottest.rangeId()), TransferRequest.split(hottest.rangeId(),
+        load.loadMedian()), () -> String.format(Locale.ROOT, "balance nodes: %s plans %.0f requests/s, %.0f %% above"
+            + " the nodes' mean, and no range on it fits elsewhere: split its hottest (%.0f requests/s) at the load median",
+            node, before, 100 * (before / nodes.mean - 1), load.plannedRequestsPerSecond()),
+        load.plannedRequestsPerSecond() / 2, load.storedBytes()).ordered(-out.size()));
+  }
+
+  private void colocate(PlannerInput in, Nodes nodes, Set<String> settled, List<Candidate> out) {
+    double upper = nodes.mean * (1 + settings.balanceTolerance());
+    List<Correlated> pairs = new ArrayList<>(in.hosts().correlated());
+    pairs.sort(Comparator.comparingDouble((Correlated c) -> -c.strength()).thenComparing(Correlated::a)
+        .thenComparing(Correlated::b));
+    for (Correlated pair : pairs) {
+      if (pair.strength() < settings.colocateMinStrength()) {
+        break;
+      }
+      String na = in.hosts().nodeOf().get(pair.a());
+      String nb = in.hosts().nodeOf().get(pair.b());
+      if (na == null || nb == null || na.equals(nb) || !nodes.known(na) || !nodes.known(nb)
+          || settled.contains(pair.a()) || settled.contains(pair.b())) {
+        continue;
+      }
+      RangeLoad a = in.loadOf(pair.a());
+      RangeLoad b = in.loadOf(pair.b());
+      boolean aFirst = a.storedBytes() != b.storedBytes() ? a.storedBytes() < b.storedBytes()
+          : a.plannedRequestsPerSecond() <= b.plannedRequestsPerSecond();
+      // The cheaper one moves to the other, else the other way round: only if it is then used with
+      // more of the ranges around it than where it is (a range pulled both ways stays).
+      for (boolean aMoves : aFirst ? new boolean[] {true, false} : new boolean[] {false, true}) {
+        String mover = aMoves ? pair.a() : pair.b();
+        RangeLoad load = aMoves ? a : b;
+        String from = aMoves ? na : nb;
+        String to = aMoves ? nb : na;
+        double gain = nodes.ties(mover, to) - nodes.ties(mover, from);
+        if (nodes.load(to) + load.plannedRequestsPerSecond() > upper || gain < settings.colocateMinStrength()) {
+          continue;
+        }
+        nodes.account(new Movable(mover, load.plannedRequestsPerSecond(), load.storedBytes(), gain), from, to);
+        settled.add(pair.a());
+        settled.add(pair.b());
+        String partner = aMoves ? pair.b() : pair.a();
+        out.add(new Candidate(COLOCATE_RANK, List.of(mover), TransferRequest.move(mover, null).withToNode(to),
+            () -> String.format(Locale.ROOT, "co-locate: used together with %s %.0f times (%.0f more with the ranges"
+                + " on %s than on %s); to %s, where %s runs", partner, pair.strength(), gain, to, from, to, partner),
+            gain, load.storedBytes()).ordered(-out.size()));
+        break;
+      }
+    }
+  }
+
+  /** A range that may move to another node: its planned requests per second, bytes, and ties to the others there. */
+  private record Movable(String rangeId, double requests, long bytes, double ties) {
+    double bytesPerRequest() {
+      return bytes / requests;
+    }
+  }
+
+  /** One round's view of the nodes: their planned load (updated as moves are proposed) and who runs what. */
+  private final class Nodes {
+    final PlannerInput in;
+    final Map<String, Double> load = new HashMap<>();
+    final Map<String, List<RangePlacement>> ranges = new HashMap<>();
+    final Map<String, Map<String, Double>> partners;
+    final Map<String, String> nodeOf;
+    final double mean;
+
+    Nodes(PlannerInput in) {
+      this.in = in;
+      this.nodeOf = new HashMap<>(in.hosts().nodeOf());
+      this.partners = partners(in.hosts().correlated(), settings.colocateMinStrength());
+      in.hosts().nodes().forEach(n -> load.put(n, 0.0));
+      double total = 0;
+      for (RangePlacement p : in.map().placements()) {
+        String node = nodeOf.get(p.rangeId());
+        double requests = in.loadOf(p.rangeId()).plannedRequestsPerSecond();
+        total += requests;
+        if (node != null && load.containsKey(node)) {
+          load.merge(node, requests, Double::sum);
+          ranges.computeIfAbsent(node, n -> new ArrayList<>()).add(p);
+        }
+      }
+      // Ranges on nodes that are gone (or not known yet) count toward the mean: they will land somewhere.
+      mean = total / load.size();
+    }
+
+    boolean known(String node) {
+      return load.containsKey(node);
+    }
+
+    double load(String node) {
+      return load.getOrDefault(node, 0.0);
+    }
+
+    List<RangePlacement> on(String node) {
+      return ranges.getOrDefault(node, List.of());
+    }
+
+    /** How often {@code rangeId} is used together with the ranges running on {@code node}. */
+    double ties(String rangeId, String node) {
+      double ties = 0;
+      for (Map.Entry<String, Double> e : partners.getOrDefault(rangeId, Map.of()).entrySet()) {
+        if (node.equals(nodeOf.get(e.getKey()))) {
+          ties += e.getValue();
+        }
+      }
+      return ties;
+    }
+
+    /** Where {@code m} may go from {@code from} and stay under {@code limit}: most ties first, then least loaded. */
+    String destination(Movable m, String from, double limit) {
+      String best = null;
+      for (String n : in.hosts().nodes()) {
+        if (n.equals(from) || load(n) + m.requests() > limit) {
+          continue;
+        }
+        if (best == null || ties(m.rangeId(), n) > ties(m.rangeId(), best)
+            || (ties(m.rangeId(), n) == ties(m.rangeId(), best) && load(n) < load(best))) {
+          best = n;
+        }
+      }
+      return best;
+    }
+
+    void account(Movable m, String from, String to) {
+      load.merge(from, -m.requests(), Double::sum);
+      load.merge(to, m.requests(), Double::sum);
+      nodeOf.put(m.rangeId(), to);
+    }
+  }
+}
