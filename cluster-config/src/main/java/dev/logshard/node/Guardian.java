@@ -17,7 +17,6 @@ import dev.logshard.actors.routing.ShardMapSubscriber;
 import dev.logshard.actors.support.OnLogInstance;
 import dev.logshard.actors.support.Stages;
 import dev.logshard.core.ShardMap;
-import dev.logshard.core.planner.PlannerInput;
 import dev.logshard.core.planner.PlannerSettings;
 import dev.logshard.core.profile.AccessRecorder;
 import dev.logshard.core.profile.ProfilerSettings;
@@ -27,12 +26,10 @@ import dev.logshard.core.transfer.TransferSettings;
 import dev.logshard.http.HttpApi;
 import dev.logshard.http.HttpServer;
 import dev.logshard.http.HttpSettings;
-import dev.logshard.persistence.LogInstance;
 import dev.logshard.persistence.LogInstances;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -85,7 +82,6 @@ final class Guardian {
             Optional<ProfilerView> profiler = recorder.map(r ->
                 startProfiler(ctx, r, sizes, profilerSettings, loadSettings, coordinator, settings));
             Transfers transfers = new Transfers(coordinator, system.scheduler(), settings.askTimeout(),
-                logInstances.all().stream().map(LogInstance::name).collect(Collectors.toSet()),
                 transferSettings.faultInjection(), new Nodes(system, settings.askTimeout()));
             HttpApi api = new HttpApi(router, settings, httpSettings,
                 () -> cluster.selfMember().status() == MemberStatus.up(), profiler, Optional.of(transfers));
@@ -113,9 +109,7 @@ final class Guardian {
     RangeShardEntity.init(system,
         (entityId, replyTo) -> coordinator.get().tell(new CoordinatorCommand.ResolvePlacement(entityId, replyTo)),
         logInstances, settings, sizes);
-    Planning planning = new Planning(PlannerSettings.create(system.settings().config()), logInstances.all().stream()
-        .map(i -> new PlannerInput.Instance(i.name(), i.tier(), i.capacityBytes(), i.capacityRequestsPerSecond())).toList(),
-        logInstances.coordinator() == null ? null : logInstances.coordinator().name(),
+    Planning planning = new Planning(PlannerSettings.create(system.settings().config()), logInstances,
         new Nodes(system, settings.askTimeout())::up);
     coordinator.set(Coordinator.init(system, Coordinator.create(seed, OnLogInstance.Plugins.of(logInstances.coordinator()),
         (start, self) -> TransferSaga.create(start, self, logInstances, transferSettings, System::currentTimeMillis),

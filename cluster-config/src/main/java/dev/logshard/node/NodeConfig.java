@@ -33,6 +33,15 @@ final class NodeConfig {
     return config.getString("logshard.mode").equals("cluster");
   }
 
+  /**
+   * How the node prepares log instances added at runtime: in embedded mode an H2 file each, like
+   * the configured ones; in cluster mode none (pekko-persistence-cassandra reads a plugin's shared
+   * settings from the actor system's config only, so its instances come from the configuration).
+   */
+  static LogInstances.RuntimeStorage runtimeStorage(Config config) {
+    return cluster(config) ? null : EmbeddedStorage.create(config, dataDir(config)).runtime(config);
+  }
+
   /** The full node config; the caller holds the data directory's lock. */
   static Config load(Config base) {
     Path dataDir = dataDir(base);

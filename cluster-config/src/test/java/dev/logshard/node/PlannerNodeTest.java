@@ -34,7 +34,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Coordinator plans by itself on a real node: it acts on a skewed load, and on a uniform one it does nothing. */
+/**
+ * The Coordinator plans by itself on a real node: it acts on a skewed load, on a uniform one it does
+ * nothing, and a log instance added at runtime gets its share.
+ */
 class PlannerNodeTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -186,6 +189,61 @@ class PlannerNodeTest {
     assertEquals("application/problem+json", bad.headers().firstValue("Content-Type").orElse(""));
   }
 
+  @Test
+  void aLogInstanceAddedAtRuntimeTakesItsShareOfTheTierAndIsBackAfterARestart() throws Exception {
+    start();
+    assertEquals(400, post("/v1/admin/log-instances", "{\"name\":\"Standard_2\",\"tier\":\"standard\"}").statusCode());
+    assertEquals(400, post("/v1/admin/log-instances", "{\"name\":\"standard-2\"}").statusCode());
+    assertEquals(400, post("/v1/admin/log-instances", "{\"name\":\"standard-2\",\"tier\":\"standard\",\"size\":1}")
+        .statusCode());
+    assertEquals(400, post("/v1/admin/log-instances",
+        "{\"name\":\"standard-2\",\"tier\":\"standard\",\"capacityBytes\":-1}").statusCode());
+    HttpResponse<byte[]> exists = post("/v1/admin/log-instances", "{\"name\":\"fast\",\"tier\":\"fast\"}");
+    assertEquals(409, exists.statusCode(), new String(exists.body()));
+    assertEquals("application/problem+json", exists.headers().firstValue("Content-Type").orElse(""));
+
+    HttpResponse<byte[]> added = post("/v1/admin/log-instances", "{\"name\":\"standard-2\",\"tier\":\"standard\"}");
+    assertEquals(201, added.statusCode(), new String(added.body()));
+    JsonNode standard2 = instance(JSON.readTree(added.body()), "standard-2");
+    assertTrue(standard2.get("addedAtRuntime").asBoolean(), standard2.toString());
+    assertEquals(0, standard2.get("ranges").asInt());
+    assertEquals(409, post("/v1/admin/log-instances", "{\"name\":\"standard-2\",\"tier\":\"standard\"}").statusCode());
+
+    // A uniform load, all of it on standard: the tier's new instance takes ranges until within 10 % of the mean.
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < 2048; i++) {
+      keys.add("grow-" + i);
+      node.store().put(keys.get(i), new byte[100], Expectation.any()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    Load load = new Load(keys, 4);
+    Instant began = Instant.now();
+    try {
+      awaitMap(map -> map.placements().stream().filter(p -> p.logInstance().equals("standard-2")).count() >= 7,
+          Duration.ofSeconds(150), "standard-2 takes about half the ranges");
+    } finally {
+      load.stop();
+    }
+    System.out.printf("PlannerNodeTest: standard-2 (added at runtime) holds 7 of 16 ranges %d s after the load began,"
+        + " %d writes, %d failed%n", Duration.between(began, Instant.now()).toSeconds(), load.acknowledged.get(),
+        load.failures.get());
+    assertEquals(0, load.failures.get(), "client writes that failed while ranges moved to the new instance");
+    List<String> reasons = new ArrayList<>();
+    JSON.readTree(get("/v1/admin/plan")).get("decisions").forEach(d -> reasons.add(d.get("reason").asText()));
+    assertTrue(reasons.stream().anyMatch(r -> r.startsWith("relieve standard:")), reasons.toString());
+    long onIt = node.store().shardMap().placements().stream().filter(p -> p.logInstance().equals("standard-2")).count();
+
+    // A restart: the instance is journaled, its ranges and every key come back.
+    node.close();
+    start();
+    standard2 = instance(JSON.readTree(get("/v1/admin/log-instances")), "standard-2");
+    assertTrue(standard2.get("addedAtRuntime").asBoolean(), standard2.toString());
+    assertEquals(onIt, standard2.get("ranges").asLong(), standard2.toString());
+    for (String key : keys) {
+      KvReply reply = node.store().get(key).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      assertTrue(reply instanceof KvReply.Value, key + ": " + reply);
+    }
+  }
+
   /** Writers that put to the given keys, round robin, until stopped; counting acknowledged and failed writes. */
   private final class Load {
     final AtomicLong acknowledged = new AtomicLong();
@@ -254,6 +312,10 @@ class PlannerNodeTest {
     HttpResponse<byte[]> response = http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, response.statusCode(), new String(response.body()));
     return response.body();
+  }
+
+  private HttpResponse<byte[]> post(String path, String body) throws Exception {
+    return http.send(request(path).POST(BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private HttpResponse<byte[]> put(String path, String body) throws Exception {

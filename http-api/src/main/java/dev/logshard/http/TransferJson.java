@@ -3,8 +3,10 @@ package dev.logshard.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.logshard.core.planner.PlannerSettings;
+import dev.logshard.core.coordinator.CoordinatorState;
 import dev.logshard.core.transfer.TransferKind;
 import dev.logshard.core.transfer.TransferRequest;
+import dev.logshard.persistence.LogInstance;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +26,7 @@ final class TransferJson {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> FIELDS = Set.of("kind", "range", "ranges", "toInstance", "toNode", "at", "fault", "mode");
+  private static final Set<String> INSTANCE_FIELDS = Set.of("name", "tier", "capacityBytes", "capacityRequestsPerSecond");
 
   private TransferJson() {}
 
@@ -45,24 +48,40 @@ final class TransferJson {
     return draining.asBoolean();
   }
 
+  /**
+   * The body of {@code POST /v1/admin/log-instances}: {@code {"name": "standard-2", "tier":
+   * "standard", "capacityBytes": 0, "capacityRequestsPerSecond": 0}} (capacities optional, 0:
+   * unbounded).
+   */
+  static CoordinatorState.AddedInstance instance(byte[] body) throws BadRequest {
+    JsonNode root = object(body, INSTANCE_FIELDS, "{\"name\":\"standard-2\",\"tier\":\"standard\"}");
+    String name = text(root, "name");
+    if (name == null || !name.matches(LogInstance.NAME)) {
+      throw BadRequest.of("'name' must be lower-case letters, digits and '-', starting with a letter (at most 63), not "
+          + (name == null ? "missing" : "'" + name + "'"));
+    }
+    String tier = text(root, "tier");
+    if (tier == null || !tier.matches(LogInstance.NAME)) {
+      throw BadRequest.of("'tier' (fast, standard, …) must be lower-case letters, digits and '-', not "
+          + (tier == null ? "missing" : "'" + tier + "'"));
+    }
+    return new CoordinatorState.AddedInstance(name, tier, (long) capacity(root, "capacityBytes", true),
+        capacity(root, "capacityRequestsPerSecond", false));
+  }
+
+  private static double capacity(JsonNode root, String field, boolean whole) throws BadRequest {
+    JsonNode node = root.get(field);
+    if (node == null || node.isNull()) {
+      return 0;
+    }
+    if (!node.isNumber() || node.asDouble() < 0 || (whole && !node.canConvertToLong())) {
+      throw BadRequest.of("'" + field + "' must be " + (whole ? "a whole number" : "a number") + " >= 0 (0: unbounded)");
+    }
+    return node.asDouble();
+  }
+
   static TransferRequest parse(byte[] body) throws BadRequest {
-    JsonNode root;
-    try {
-      root = JSON.readTree(body);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw BadRequest.of("the body is not JSON: " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw BadRequest.of("the body is not JSON");
-    }
-    if (root == null || !root.isObject()) {
-      throw BadRequest.of("the body must be a JSON object such as {\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast\"}");
-    }
-    for (var names = root.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!FIELDS.contains(name)) {
-        throw BadRequest.of("unknown field '" + name + "'; allowed: " + FIELDS.stream().sorted().toList());
-      }
-    }
+    JsonNode root = object(body, FIELDS, "{\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast\"}");
     TransferKind kind;
     String kindText = text(root, "kind");
     if (kindText == null) {
@@ -117,6 +136,28 @@ final class TransferJson {
       throw BadRequest.of("'mode' must be live (the default) or stop-and-copy (the naive baseline)");
     }
     return new TransferRequest(kind, ranges, toInstance, at, fault, "stop-and-copy".equals(mode), toNode);
+  }
+
+  /** The body as a JSON object with only {@code fields}. */
+  private static JsonNode object(byte[] body, Set<String> fields, String example) throws BadRequest {
+    JsonNode root;
+    try {
+      root = JSON.readTree(body);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw BadRequest.of("the body is not JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw BadRequest.of("the body is not JSON");
+    }
+    if (root == null || !root.isObject()) {
+      throw BadRequest.of("the body must be a JSON object such as " + example);
+    }
+    for (var names = root.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!fields.contains(name)) {
+        throw BadRequest.of("unknown field '" + name + "'; allowed: " + fields.stream().sorted().toList());
+      }
+    }
+    return root;
   }
 
   private static String text(JsonNode root, String field) throws BadRequest {

@@ -8,6 +8,7 @@ import dev.logshard.actors.coordinator.CoordinatorCommand;
 import dev.logshard.actors.coordinator.Nodes;
 import dev.logshard.actors.coordinator.Transfers;
 import dev.logshard.actors.profiler.ProfilerView;
+import dev.logshard.core.coordinator.CoordinatorState;
 import dev.logshard.core.transfer.TransferProgress;
 import dev.logshard.core.transfer.TransferRequest;
 import java.util.List;
@@ -25,7 +26,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  * {@code GET transfers[/{id}]} (progress), {@code DELETE transfers/{id}} (abort: roll back; 409
  * once committed), {@code GET nodes} (the cluster's members and the range generations each runs),
  * {@code GET plan} (the planner's latest rounds and decisions), {@code GET/PUT planner} (its mode) and
- * {@code GET log-instances}, {@code PUT log-instances/{name}} (drain one).
+ * {@code GET log-instances}, {@code POST log-instances} (add one at runtime), {@code PUT log-instances/{name}}
+ * (drain one).
  */
 final class TransferRoutes extends RouteSupport {
 
@@ -50,13 +52,27 @@ final class TransferRoutes extends RouteSupport {
 
   /**
    * {@code GET /v1/admin/log-instances}: each instance, its ranges, whether it is drained and can
-   * be removed; {@code PUT /v1/admin/log-instances/{name}} {@code {"draining": true|false}}: the
+   * be removed; {@code POST} adds one at runtime (journaled; 201 with the instances, 409 if the name
+   * exists); {@code PUT /v1/admin/log-instances/{name}} {@code {"draining": true|false}}: the
    * planner empties it (or no longer).
    */
   private Route logInstances() {
     Transfers coordinator = transfers.get();
     return concat(
-        pathEndOrSingleSlash(() -> get(() -> json(coordinator.logInstances(), SUBJECT))),
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> json(coordinator.logInstances(), SUBJECT)),
+            post(() -> body(4096, body -> {
+              CoordinatorState.AddedInstance instance;
+              try {
+                instance = TransferJson.instance(body.toArray());
+              } catch (BadRequest e) {
+                return complete(e.response());
+              }
+              return completeWithFuture(coordinator.addLogInstance(instance).handle((added, failure) ->
+                  failure != null ? Json.failure(SUBJECT, failure)
+                      : added.refusal() == null ? Json.response(201, Json.toJson(added.view()))
+                      : added.conflict() ? Problem.conflict(added.refusal()) : Problem.badRequest(added.refusal())));
+            })))),
         pathPrefix(segment(), name -> pathEndOrSingleSlash(() -> put(() -> body(1024, body -> {
           boolean draining;
           try {

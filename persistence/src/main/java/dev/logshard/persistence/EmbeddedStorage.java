@@ -82,20 +82,35 @@ public final class EmbeddedStorage {
     for (LogInstance instance : instances.all()) {
       compactIfLarge(instance);
     }
-    String schema = readSchema();
     for (LogInstance instance : instances.all()) {
-      try (Connection connection = DriverManager.getConnection(jdbcUrl(instance), "sa", "");
-          Statement statement = connection.createStatement()) {
-        for (String sql : schema.split(";\\s*\\n")) {
-          if (!sql.isBlank()) {
-            statement.execute(sql);
-          }
+      createSchema(instance);
+    }
+  }
+
+  /**
+   * How this node prepares a log instance added at runtime: its file is compacted if large and its
+   * tables created (both idempotent, before anything opens it), and its plugins get their own
+   * connection pools (a pool shared between plugins is found only in the actor system's config).
+   */
+  public LogInstances.RuntimeStorage runtime(Config base) {
+    return instance -> {
+      compactIfLarge(instance);
+      createSchema(instance);
+      return instanceConfig(base, instance, false);
+    };
+  }
+
+  private void createSchema(LogInstance instance) {
+    try (Connection connection = DriverManager.getConnection(jdbcUrl(instance), "sa", "");
+        Statement statement = connection.createStatement()) {
+      for (String sql : readSchema().split(";\\s*\\n")) {
+        if (!sql.isBlank()) {
+          statement.execute(sql);
         }
-      } catch (SQLException e) {
-        throw new IllegalStateException(
-            "cannot prepare log instance '" + instance.name() + "' at " + jdbcUrl(instance)
-                + ": " + e.getMessage(), e);
       }
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "cannot prepare log instance '" + instance.name() + "' at " + jdbcUrl(instance) + ": " + e.getMessage(), e);
     }
   }
 
@@ -128,35 +143,42 @@ public final class EmbeddedStorage {
    */
   public Config pluginConfig(Config base) {
     Config result = ConfigFactory.empty();
-    Config sharedDbDefaults = base.getConfig("pekko-persistence-jdbc.shared-databases.slick");
     for (LogInstance instance : instances.all()) {
-      String dbName = "logshard-" + instance.name();
-      Config sharedDb = ConfigFactory.empty()
-          .withValue("profile", ConfigValueFactory.fromAnyRef("slick.jdbc.H2Profile$"))
-          .withValue("db.url", ConfigValueFactory.fromAnyRef(jdbcUrl(instance)))
-          .withValue("db.driver", ConfigValueFactory.fromAnyRef("org.h2.Driver"))
-          .withValue("db.user", ConfigValueFactory.fromAnyRef("sa"))
-          .withValue("db.password", ConfigValueFactory.fromAnyRef(""))
-          .withValue("db.numThreads", ConfigValueFactory.fromAnyRef(maxConnections))
-          .withValue("db.maxConnections", ConfigValueFactory.fromAnyRef(maxConnections))
-          .withValue("db.minConnections", ConfigValueFactory.fromAnyRef(1))
-          .withFallback(sharedDbDefaults);
-      Config useDb = ConfigFactory.empty().withValue("use-shared-db", ConfigValueFactory.fromAnyRef(dbName));
-      Config journal = useDb
-          .withValue("parallelism", ConfigValueFactory.fromAnyRef(writeParallelism))
-          .withFallback(base.getConfig("jdbc-journal"));
-      Config snapshot = useDb.withFallback(base.getConfig("jdbc-snapshot-store"));
-      Config query = useDb
-          .withValue("write-plugin", ConfigValueFactory.fromAnyRef(instance.journalPluginId()))
-          .withValue("refresh-interval", ConfigValueFactory.fromAnyRef(queryRefreshInterval))
-          .withFallback(base.getConfig("jdbc-read-journal"));
-      result = result
-          .withFallback(sharedDb.atPath("pekko-persistence-jdbc.shared-databases." + dbName))
-          .withFallback(journal.atPath(instance.journalPluginId()))
-          .withFallback(snapshot.atPath(instance.snapshotPluginId()))
-          .withFallback(query.atPath(instance.queryPluginId()));
+      result = result.withFallback(instanceConfig(base, instance, true));
     }
     return result;
+  }
+
+  /**
+   * One instance's journal, snapshot and query plugins on its H2 file: with {@code shared}, on one
+   * connection pool declared beside them (the actor system's config), else each with its own.
+   */
+  private Config instanceConfig(Config base, LogInstance instance, boolean shared) {
+    String dbName = "logshard-" + instance.name();
+    Config database = ConfigFactory.empty()
+        .withValue("profile", ConfigValueFactory.fromAnyRef("slick.jdbc.H2Profile$"))
+        .withValue("db.url", ConfigValueFactory.fromAnyRef(jdbcUrl(instance)))
+        .withValue("db.driver", ConfigValueFactory.fromAnyRef("org.h2.Driver"))
+        .withValue("db.user", ConfigValueFactory.fromAnyRef("sa"))
+        .withValue("db.password", ConfigValueFactory.fromAnyRef(""))
+        .withValue("db.numThreads", ConfigValueFactory.fromAnyRef(maxConnections))
+        .withValue("db.maxConnections", ConfigValueFactory.fromAnyRef(maxConnections))
+        .withValue("db.minConnections", ConfigValueFactory.fromAnyRef(1))
+        .withFallback(base.getConfig("pekko-persistence-jdbc.shared-databases.slick"));
+    Config useDb = shared ? ConfigFactory.empty().withValue("use-shared-db", ConfigValueFactory.fromAnyRef(dbName))
+        : database.atPath("slick");
+    Config journal = useDb
+        .withValue("parallelism", ConfigValueFactory.fromAnyRef(writeParallelism))
+        .withFallback(base.getConfig("jdbc-journal"));
+    Config snapshot = useDb.withFallback(base.getConfig("jdbc-snapshot-store"));
+    Config query = useDb
+        .withValue("write-plugin", ConfigValueFactory.fromAnyRef(instance.journalPluginId()))
+        .withValue("refresh-interval", ConfigValueFactory.fromAnyRef(queryRefreshInterval))
+        .withFallback(base.getConfig("jdbc-read-journal"));
+    Config plugins = journal.atPath(instance.journalPluginId())
+        .withFallback(snapshot.atPath(instance.snapshotPluginId()))
+        .withFallback(query.atPath(instance.queryPluginId()));
+    return shared ? plugins.withFallback(database.atPath("pekko-persistence-jdbc.shared-databases." + dbName)) : plugins;
   }
 
   private static String readSchema() {

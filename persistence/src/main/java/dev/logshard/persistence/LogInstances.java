@@ -8,18 +8,64 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** The log instances a node knows, read once from {@code logshard.log-instances}. */
+/**
+ * The log instances a node knows: those of {@code logshard.log-instances}, read once, and those
+ * added at runtime ({@link #register}: the Coordinator journals them; a node learns one when it
+ * first runs a range on it), whose storage a {@link RuntimeStorage} prepares. Thread-safe.
+ */
 public final class LogInstances {
 
+  /** Prepares the storage of an instance added at runtime and gives its plugins' config. */
+  public interface RuntimeStorage {
+    /** Idempotent: the instance may have been prepared before (at an earlier start). */
+    Config prepare(LogInstance instance);
+  }
+
   private final Map<String, LogInstance> byName;
+  private final Map<String, LogInstance> added = new ConcurrentHashMap<>();
   private final String initial;
   private final String coordinator;
+  private volatile RuntimeStorage storage;
 
   private LogInstances(Map<String, LogInstance> byName, String initial, String coordinator) {
     this.byName = Collections.unmodifiableMap(byName);
     this.initial = initial;
     this.coordinator = coordinator;
+  }
+
+  /** How this node prepares instances added at runtime (none: it cannot take them). */
+  public LogInstances withRuntimeStorage(RuntimeStorage storage) {
+    this.storage = storage;
+    return this;
+  }
+
+  /**
+   * Makes an instance added at runtime known here, preparing its storage the first time; a name
+   * already known is left as it is.
+   *
+   * @throws IllegalStateException if this node has no storage for instances added at runtime
+   */
+  public LogInstance register(String name, String tier, long capacityBytes, double capacityRequestsPerSecond) {
+    LogInstance known = byName.get(name);
+    if (known != null) {
+      return known;
+    }
+    return added.computeIfAbsent(name, n -> {
+      RuntimeStorage prepares = storage;
+      if (prepares == null) {
+        throw new IllegalStateException("log instance '" + name + "' was added at runtime, and this node's storage "
+            + "takes log instances only from its configuration (logshard.log-instances)");
+      }
+      LogInstance instance = new LogInstance(name, tier, capacityBytes, capacityRequestsPerSecond);
+      return instance.withPluginConfig(prepares.prepare(instance));
+    });
+  }
+
+  /** Whether instances can be added at runtime on this node. */
+  public boolean takesRuntimeInstances() {
+    return storage != null;
   }
 
   public static LogInstances fromConfig(Config config) {
@@ -31,7 +77,7 @@ public final class LogInstances {
     List<String> names = new ArrayList<>(instances.keySet());
     Collections.sort(names);
     for (String name : names) {
-      if (!name.matches("[a-z][a-z0-9-]{0,62}")) {
+      if (!name.matches(LogInstance.NAME)) {
         throw new IllegalArgumentException(
             "log instance name '" + name + "' must be lower-case letters, digits and '-'");
       }
@@ -55,12 +101,21 @@ public final class LogInstances {
     return new LogInstances(byName, initial, coordinator);
   }
 
+  /** The configured instances, then those added at runtime that this node knows. */
   public List<LogInstance> all() {
+    List<LogInstance> all = new ArrayList<>(byName.values());
+    added.values().stream().sorted(java.util.Comparator.comparing(LogInstance::name)).forEach(all::add);
+    return List.copyOf(all);
+  }
+
+  /** The instances of {@code logshard.log-instances}. */
+  public List<LogInstance> configured() {
     return List.copyOf(byName.values());
   }
 
   public Optional<LogInstance> byName(String name) {
-    return Optional.ofNullable(byName.get(name));
+    LogInstance known = byName.get(name);
+    return Optional.ofNullable(known != null ? known : added.get(name));
   }
 
   public LogInstance get(String name) {

@@ -8,6 +8,7 @@ import dev.logshard.core.shard.RangeShardEvent;
 import dev.logshard.core.shard.TransferReply;
 import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferSettings;
+import dev.logshard.persistence.LogInstance;
 import dev.logshard.core.transfer.saga.CatchUpBatch;
 import dev.logshard.core.transfer.saga.SagaEffect;
 import java.util.ArrayList;
@@ -46,10 +47,12 @@ final class CatchUpStream {
    * (null: shut down, else why it failed).
    */
   static UniqueKillSwitch start(ActorSystem<?> system, TransferPlan plan, RangePlacement source, long fromSeqNr,
-      String copy, String queryPluginId, TransferSettings settings,
+      String copy, LogInstance instance, TransferSettings settings,
       Function<String, EntityRef<RangeShardCommand>> shards, LongConsumer applied, Consumer<String> ended) {
+    // An instance added at runtime carries its query plugin's config.
     EventsByPersistenceIdQuery query = PersistenceQuery.get(Adapter.toClassic(system))
-        .getReadJournalFor(EventsByPersistenceIdQuery.class, queryPluginId);
+        .getReadJournalFor(EventsByPersistenceIdQuery.class, instance.queryPluginId(),
+            instance.pluginConfig() == null ? com.typesafe.config.ConfigFactory.empty() : instance.pluginConfig());
     var running = query.eventsByPersistenceId(RangeShardEntity.persistenceId(source.entityId()).id(), fromSeqNr,
             Long.MAX_VALUE)
         .viaMat(KillSwitches.single(), Keep.right())

@@ -13,6 +13,8 @@ import dev.logshard.actors.coordinator.CoordinatorCommand.LoadForPlanning;
 import dev.logshard.actors.coordinator.CoordinatorCommand.PlanTick;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ReportLoad;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ReportProgress;
+import dev.logshard.actors.coordinator.CoordinatorCommand.AddLogInstance;
+import dev.logshard.actors.coordinator.CoordinatorCommand.LogInstanceAdded;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ResolvePlacement;
 import dev.logshard.actors.coordinator.CoordinatorCommand.SeedWithHistory;
 import dev.logshard.actors.coordinator.CoordinatorCommand.SetDraining;
@@ -24,6 +26,7 @@ import dev.logshard.actors.coordinator.CoordinatorCommand.TransferStatus;
 import dev.logshard.actors.rangeshard.PlacementDirectory;
 import dev.logshard.actors.support.OnLogInstance;
 import dev.logshard.actors.support.Supervision;
+import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.coordinator.CoordinatorEvent.MapInitialized;
 import dev.logshard.core.coordinator.CoordinatorEvent.TransferCommitted;
@@ -168,8 +171,7 @@ public final class Coordinator
     whateverTheMap(builder.forAnyState()
         .onCommand(GetShardMap.class, (state, cmd) ->
             Effect().reply(cmd.replyTo(), new CurrentShardMap(state.epoch(), state.placements())))
-        .onCommand(ResolvePlacement.class, (state, cmd) ->
-            Effect().reply(cmd.replyTo(), new PlacementDirectory.Placement(state.placementOf(cmd.entityId()), state.epoch())))
+        .onCommand(ResolvePlacement.class, this::onResolvePlacement)
         .onCommand(StartTransfer.class, this::onStartTransfer)
         .onCommand(CommitTransfer.class, this::onCommitTransfer)
         .onCommand(ReportProgress.class, this::onReportProgress)
@@ -195,7 +197,34 @@ public final class Coordinator
         .onCommand(GetPlan.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.view(state)))
         .onCommand(SetPlannerMode.class, this::onSetPlannerMode)
         .onCommand(GetLogInstances.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.instances(state)))
-        .onCommand(SetDraining.class, this::onSetDraining);
+        .onCommand(SetDraining.class, this::onSetDraining)
+        .onCommand(AddLogInstance.class, this::onAddLogInstance);
+  }
+
+  /** A generation's placement, with its log instance when that was added at runtime (the node learns it so). */
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onResolvePlacement(CoordinatorState state,
+      ResolvePlacement cmd) {
+    RangePlacement placement = state.placementOf(cmd.entityId());
+    return Effect().reply(cmd.replyTo(), new PlacementDirectory.Placement(placement, state.epoch(),
+        placement == null ? null : state.added(placement.logInstance()).orElse(null)));
+  }
+
+  /** Prepares the new instance's storage here first (the sagas run here), then journals it. */
+  private ReplyEffect<CoordinatorEvent, CoordinatorState> onAddLogInstance(CoordinatorState state, AddLogInstance cmd) {
+    var instance = cmd.instance();
+    if (planning.knows(state, instance.name())) {
+      return Effect().reply(cmd.replyTo(), new LogInstanceAdded(null,
+          "log instance '" + instance.name() + "' exists already", true));
+    }
+    try {
+      planning.register(instance);
+    } catch (RuntimeException e) {
+      ctx.getLog().warn("Log instance {} could not be added: {}", instance.name(), e.getMessage());
+      return Effect().reply(cmd.replyTo(), new LogInstanceAdded(null, e.getMessage(), false));
+    }
+    ctx.getLog().info("Log instance {} added ({} tier)", instance.name(), instance.tier());
+    return Effect().persist(new CoordinatorEvent.InstanceAdded(instance))
+        .thenReply(cmd.replyTo(), next -> new LogInstanceAdded(planning.instances(next), null, false));
   }
 
   /**
@@ -280,6 +309,11 @@ public final class Coordinator
   }
 
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onStartTransfer(CoordinatorState state, StartTransfer cmd) {
+    String to = cmd.request().toInstance();
+    if (to != null && !planning.knows(state, to)) {
+      return Effect().reply(cmd.replyTo(), new TransferStarted(null,
+          "no log instance '" + to + "'; there are " + planning.instanceNames(state), false));
+    }
     var conflict = state.conflictWith(cmd.request());
     if (conflict.isPresent()) {
       return Effect().reply(cmd.replyTo(), new TransferStarted(null,
@@ -363,6 +397,15 @@ public final class Coordinator
   public SignalHandler<CoordinatorState> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
+          // Before the sagas resume: they may copy to, or read from, an instance added at runtime.
+          for (var added : state.added()) {
+            try {
+              planning.register(added);
+            } catch (RuntimeException e) {
+              ctx.getLog().error("Log instance {} (added at runtime) cannot be opened on this node: {}", added.name(),
+                  e.getMessage());
+            }
+          }
           if (state.isInitialized()) {
             publish(state);
           }

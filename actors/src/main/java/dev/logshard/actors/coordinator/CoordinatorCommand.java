@@ -77,6 +77,15 @@ public sealed interface CoordinatorCommand extends CborSerializable {
   record SetDraining(String instance, boolean draining, ActorRef<Planning.InstancesView> replyTo)
       implements CoordinatorCommand {}
 
+  /**
+   * Adds a log instance at runtime (journaled; the planner fills it by its tier); answers the
+   * instances, or why not ({@code conflict}: the name exists).
+   */
+  record AddLogInstance(dev.logshard.core.coordinator.CoordinatorState.AddedInstance instance,
+      ActorRef<LogInstanceAdded> replyTo) implements CoordinatorCommand {}
+
+  record LogInstanceAdded(Planning.InstancesView view, String refusal, boolean conflict) implements CborSerializable {}
+
   /** Time to plan (internal, a timer). */
   enum PlanTick implements CoordinatorCommand { INSTANCE }
 

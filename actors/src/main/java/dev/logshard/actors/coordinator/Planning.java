@@ -13,6 +13,7 @@ import dev.logshard.core.planner.PlannerModes;
 import dev.logshard.core.planner.PlannerSettings;
 import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferRequest;
+import dev.logshard.persistence.LogInstances;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,39 +46,66 @@ public final class Planning {
 
   /**
    * A log instance as {@code GET /v1/admin/log-instances} shows it: its ranges now, whether it is
-   * being drained, and whether it can be removed (drained: no range on it or on its way to it, and
-   * not the Coordinator's journal).
+   * being drained, whether it can be removed (drained: no range on it or on its way to it, and
+   * not the Coordinator's journal), and whether it was added at runtime.
    */
   public record InstanceView(String name, String tier, long capacityBytes, double capacityRequestsPerSecond,
-      boolean draining, int ranges, boolean holdsCoordinator, boolean removable) implements CborSerializable {}
+      boolean draining, int ranges, boolean holdsCoordinator, boolean removable, boolean addedAtRuntime)
+      implements CborSerializable {}
 
   public record InstancesView(List<InstanceView> instances) implements CborSerializable {}
 
   private final PlannerSettings settings;
   private final PlannerModes modes;
-  private final List<PlannerInput.Instance> instances;
-  private final String coordinatorInstance;
+  private final LogInstances logInstances;
   private final Supplier<Set<String>> nodesUp;
   private final ArrayDeque<Round> rounds = new ArrayDeque<>();
   private String mode;
 
-  /** On one node. */
-  public Planning(PlannerSettings settings, List<PlannerInput.Instance> instances, String coordinatorInstance) {
-    this(settings, instances, coordinatorInstance, Set::of);
-  }
-
   /**
-   * {@code coordinatorInstance}: the log instance of the Coordinator's journal (never removable);
-   * {@code nodesUp}: the cluster's nodes that can run ranges now ({@code host:port}).
+   * {@code logInstances}: this node's (null: none, in tests of other things); {@code nodesUp}: the
+   * cluster's nodes that can run ranges now ({@code host:port}).
    */
-  public Planning(PlannerSettings settings, List<PlannerInput.Instance> instances, String coordinatorInstance,
-      Supplier<Set<String>> nodesUp) {
-    this.coordinatorInstance = coordinatorInstance;
+  public Planning(PlannerSettings settings, LogInstances logInstances, Supplier<Set<String>> nodesUp) {
+    this.logInstances = logInstances;
     this.nodesUp = nodesUp;
     this.settings = settings;
     this.modes = new PlannerModes(settings);
-    this.instances = List.copyOf(instances);
     this.mode = settings.mode();
+  }
+
+  /** The configured log instances, then those added at runtime. */
+  private List<PlannerInput.Instance> instances(List<CoordinatorState.AddedInstance> added) {
+    List<PlannerInput.Instance> all = new ArrayList<>();
+    if (logInstances != null) {
+      logInstances.configured().forEach(i -> all.add(
+          new PlannerInput.Instance(i.name(), i.tier(), i.capacityBytes(), i.capacityRequestsPerSecond())));
+    }
+    added.forEach(i -> all.add(new PlannerInput.Instance(i.name(), i.tier(), i.capacityBytes(),
+        i.capacityRequestsPerSecond())));
+    return all;
+  }
+
+  /** Whether {@code instance} is a log instance, configured or added at runtime. */
+  boolean knows(CoordinatorState state, String instance) {
+    return instances(state.added()).stream().anyMatch(i -> i.name().equals(instance));
+  }
+
+  /** The names of every log instance, sorted. */
+  List<String> instanceNames(CoordinatorState state) {
+    return instances(state.added()).stream().map(PlannerInput.Instance::name).sorted().toList();
+  }
+
+  /**
+   * Makes an instance added at runtime known on this node, preparing its storage (idempotent).
+   *
+   * @throws IllegalStateException if this node's storage cannot take one, or preparing it failed
+   */
+  void register(CoordinatorState.AddedInstance added) {
+    if (logInstances == null) {
+      throw new IllegalStateException("this node has no log instances");
+    }
+    logInstances.register(added.name(), added.tier(), added.capacityBytes(), added.capacityRequestsPerSecond());
   }
 
   String mode() {
@@ -159,8 +187,8 @@ public final class Planning {
       t.plan().sources().forEach(p -> inTransfer.add(p.rangeId()));
       t.plan().destinations().forEach(p -> inTransfer.add(p.rangeId()));
     }
-    List<PlannerInput.Instance> marked = instances.stream().map(i -> i.draining(state.draining().contains(i.name())))
-        .toList();
+    List<PlannerInput.Instance> marked = instances(state.added()).stream()
+        .map(i -> i.draining(state.draining().contains(i.name()))).toList();
     PlannerInput input = new PlannerInput(state.shardMap(), loads, marked, inTransfer, state.inFlight().size(),
         state.decisions(), nowMillis, hosts(state, load));
     return modes.plan(mode, input);
@@ -196,14 +224,16 @@ public final class Planning {
 
   InstancesView instances(CoordinatorState state) {
     List<InstanceView> views = new ArrayList<>();
-    for (PlannerInput.Instance i : instances) {
+    String coordinatorInstance = logInstances == null ? null : logInstances.coordinator().name();
+    for (PlannerInput.Instance i : instances(state.added())) {
       int ranges = (int) state.placements().stream().filter(p -> p.logInstance().equals(i.name())).count();
       boolean incoming = state.inFlight().stream()
           .anyMatch(t -> t.plan().destinations().stream().anyMatch(d -> d.logInstance().equals(i.name())));
       boolean draining = state.draining().contains(i.name());
       boolean holdsCoordinator = i.name().equals(coordinatorInstance);
       views.add(new InstanceView(i.name(), i.tier(), i.capacityBytes(), i.capacityRequestsPerSecond(), draining, ranges,
-          holdsCoordinator, draining && ranges == 0 && !incoming && !holdsCoordinator));
+          holdsCoordinator, draining && ranges == 0 && !incoming && !holdsCoordinator,
+          state.added(i.name()).isPresent()));
     }
     return new InstancesView(List.copyOf(views));
   }

@@ -292,7 +292,7 @@ public final class TransferSaga
     } else if (effect instanceof SagaEffect.StartCatchUp start) {
       String source = start.source().entityId();
       streams.put(source, CatchUpStream.start(ctx.getSystem(), plan, start.source(), start.fromSeqNr(), start.copy(),
-          logInstances.get(start.source().logInstance()).queryPluginId(), settings, this::shard,
+          logInstances.get(start.source().logInstance()), settings, this::shard,
           seqNr -> ctx.getSelf().tell(new CdcApplied(source, seqNr)),
           failure -> ctx.getSelf().tell(new CdcEnded(source, failure))));
     } else if (effect instanceof SagaEffect.StopCatchUp) {

@@ -8,7 +8,6 @@ import dev.logshard.core.transfer.TransferRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -21,17 +20,15 @@ public final class Transfers {
   private final ActorRef<CoordinatorCommand> coordinator;
   private final Scheduler scheduler;
   private final Duration timeout;
-  private final Set<String> logInstances;
   private final boolean faultInjection;
   private final Nodes nodes;
 
   public Transfers(ActorRef<CoordinatorCommand> coordinator, Scheduler scheduler, Duration timeout,
-      Set<String> logInstances, boolean faultInjection, Nodes nodes) {
+      boolean faultInjection, Nodes nodes) {
     this.nodes = nodes;
     this.coordinator = coordinator;
     this.scheduler = scheduler;
     this.timeout = timeout;
-    this.logInstances = Set.copyOf(logInstances);
     this.faultInjection = faultInjection;
   }
 
@@ -40,10 +37,7 @@ public final class Transfers {
    * fails with IllegalArgumentException for a request that names what does not exist.
    */
   public CompletionStage<TransferStarted> start(TransferRequest request) {
-    if (request.toInstance() != null && !logInstances.contains(request.toInstance())) {
-      return CompletableFuture.failedFuture(new IllegalArgumentException(
-          "no log instance '" + request.toInstance() + "'; there are " + logInstances.stream().sorted().toList()));
-    }
+    // The log instance is checked by the Coordinator: it knows those added at runtime.
     if (request.toNode() != null && !nodes.up().contains(request.toNode())) {
       return CompletableFuture.failedFuture(new IllegalArgumentException(
           "no node '" + request.toNode() + "' is up in the cluster; up are " + nodes.up()));
@@ -86,12 +80,22 @@ public final class Transfers {
    * instance that does not exist.
    */
   public CompletionStage<Planning.InstancesView> setDraining(String instance, boolean draining) {
-    if (!logInstances.contains(instance)) {
-      return CompletableFuture.failedFuture(new IllegalArgumentException(
-          "no log instance '" + instance + "'; there are " + logInstances.stream().sorted().toList()));
-    }
-    return Stages.adopt(AskPattern.<CoordinatorCommand, Planning.InstancesView>ask(
-        coordinator, r -> new CoordinatorCommand.SetDraining(instance, draining, r), timeout, scheduler));
+    return logInstances().thenCompose(known -> {
+      List<String> names = known.instances().stream().map(Planning.InstanceView::name).sorted().toList();
+      if (!names.contains(instance)) {
+        return CompletableFuture.failedFuture(new IllegalArgumentException(
+            "no log instance '" + instance + "'; there are " + names));
+      }
+      return Stages.adopt(AskPattern.<CoordinatorCommand, Planning.InstancesView>ask(
+          coordinator, r -> new CoordinatorCommand.SetDraining(instance, draining, r), timeout, scheduler));
+    });
+  }
+
+  /** Adds a log instance at runtime; completes with the Coordinator's answer. */
+  public CompletionStage<CoordinatorCommand.LogInstanceAdded> addLogInstance(
+      dev.logshard.core.coordinator.CoordinatorState.AddedInstance instance) {
+    return Stages.adopt(AskPattern.ask(coordinator, r -> new CoordinatorCommand.AddLogInstance(instance, r), timeout,
+        scheduler));
   }
 
   /** The planner's mode, latest rounds and decisions. */

@@ -9,6 +9,7 @@ import dev.logshard.core.RangePlacement;
 import dev.logshard.core.profile.RangeSizes;
 import dev.logshard.core.shard.KvReply;
 import dev.logshard.core.shard.RangeShardLogic;
+import dev.logshard.persistence.LogInstance;
 import dev.logshard.persistence.LogInstances;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -121,8 +122,10 @@ public final class RangeShardEntity {
             entityId, resolved.placement().epoch());
         return stash.unstashAll(unplaced(entityId, resolved.placement().epoch()));
       }
-      Behavior<RangeShardCommand> shard = RangeShard.create(placement,
-          logInstances.get(placement.logInstance()), settings, sizes);
+      var added = resolved.placement().addedInstance();
+      LogInstance instance = added == null ? logInstances.get(placement.logInstance())
+          : logInstances.register(added.name(), added.tier(), added.capacityBytes(), added.capacityRequestsPerSecond());
+      Behavior<RangeShardCommand> shard = RangeShard.create(placement, instance, settings, sizes);
       return stash.unstashAll(settings.batching() ? RangeShardBatcher.create(shard, settings) : shard);
     }
 

@@ -18,7 +18,7 @@ import org.apache.pekko.persistence.SnapshotSelectionCriteria;
  * snapshots (it writes nothing to the journal, so it does not compete with the entity). It does not
  * replay events: its recovery only learns the highest sequence number.
  */
-public final class LogPurger extends AbstractPersistentActor {
+public final class LogPurger extends AbstractPersistentActor implements org.apache.pekko.persistence.RuntimePluginConfig {
 
   /** The answer: whether both deletions succeeded, and why not. */
   public record Purged(String persistenceId, boolean succeeded, String failure) {}
@@ -68,6 +68,16 @@ public final class LogPurger extends AbstractPersistentActor {
   @Override
   public String snapshotPluginId() {
     return plugins == null ? "" : plugins.snapshot();
+  }
+
+  @Override
+  public com.typesafe.config.Config journalPluginConfig() {
+    return plugins == null || plugins.config() == null ? com.typesafe.config.ConfigFactory.empty() : plugins.config();
+  }
+
+  @Override
+  public com.typesafe.config.Config snapshotPluginConfig() {
+    return journalPluginConfig();
   }
 
   @Override

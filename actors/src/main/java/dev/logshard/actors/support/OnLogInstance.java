@@ -1,6 +1,8 @@
 package dev.logshard.actors.support;
 
+import com.typesafe.config.Config;
 import dev.logshard.persistence.LogInstance;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.BackoffSupervisorStrategy;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -11,13 +13,22 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
  */
 public abstract class OnLogInstance<C, E, S> extends EventSourcedBehaviorWithEnforcedReplies<C, E, S> {
 
-  /** A journal plugin and a snapshot plugin; {@code ""} names the default one. */
-  public record Plugins(String journal, String snapshot) {
+  /**
+   * A journal plugin and a snapshot plugin ({@code ""} names the default one), and for an instance
+   * added at runtime their config (null: in the actor system's config).
+   */
+  public record Plugins(String journal, String snapshot, Config config) {
 
-    public static final Plugins DEFAULT = new Plugins("", "");
+    public static final Plugins DEFAULT = new Plugins("", "", null);
 
     public static Plugins of(LogInstance instance) {
-      return instance == null ? DEFAULT : new Plugins(instance.journalPluginId(), instance.snapshotPluginId());
+      return instance == null ? DEFAULT
+          : new Plugins(instance.journalPluginId(), instance.snapshotPluginId(), instance.pluginConfig());
+    }
+
+    /** Pekko's runtime plugin config: none for plugins in the actor system's config. */
+    public Optional<Config> runtimeConfig() {
+      return Optional.ofNullable(config);
     }
   }
 
@@ -46,5 +57,15 @@ public abstract class OnLogInstance<C, E, S> extends EventSourcedBehaviorWithEnf
   @Override
   public String snapshotPluginId() {
     return plugins.snapshot();
+  }
+
+  @Override
+  public Optional<Config> journalPluginConfig() {
+    return plugins.runtimeConfig();
+  }
+
+  @Override
+  public Optional<Config> snapshotPluginConfig() {
+    return plugins.runtimeConfig();
   }
 }

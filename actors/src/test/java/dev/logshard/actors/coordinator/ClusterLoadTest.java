@@ -67,7 +67,7 @@ class ClusterLoadTest {
   private ActorRef<CoordinatorCommand> coordinator(boolean followsLoad) {
     ActorRef<CoordinatorCommand> ref = testKit.spawn(Coordinator.create(new Coordinator.Seed(SEED, followsLoad), OnLogInstance.Plugins.DEFAULT,
         (start, self) -> Behaviors.ignore(), SETTINGS,
-        new Planning(PlannerSettings.create(ConfigFactory.load()), List.of(), null), Duration.ofSeconds(5), clock::get));
+        new Planning(PlannerSettings.create(ConfigFactory.load()), null, java.util.Set::of), Duration.ofSeconds(5), clock::get));
     return ref;
   }
 

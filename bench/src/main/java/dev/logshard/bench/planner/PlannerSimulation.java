@@ -31,7 +31,6 @@ import picocli.CommandLine.Option;
 public final class PlannerSimulation implements Callable<Integer> {
 
   static final double TICK_SECONDS = 5;
-  static final double CAPACITY = 5_000;
   static final long BYTES_PER_KEY = 1L << 20;
   /** The copy pace (logshard.transfer.copy-bytes-per-second) and the read ramp at the defaults (100 steps of 100 ms). */
   static final double COPY_BYTES_PER_SECOND = 16 * (1 << 20);
@@ -53,6 +52,9 @@ public final class PlannerSimulation implements Callable<Integer> {
   @Option(names = "--keys", description = "Keys on the ring (default: ${DEFAULT-VALUE}).")
   int keys = 10_000;
 
+  @Option(names = "--capacity", description = "Each log instance's requests per second (default: ${DEFAULT-VALUE}).")
+  double capacity = 5_000;
+
   @Override
   public Integer call() {
     PlannerSettings settings = PlannerSettings.create(ConfigFactory.load());
@@ -66,7 +68,7 @@ public final class PlannerSimulation implements Callable<Integer> {
         for (String label : labels) {
           String mode = label.equals(NO_COLOCATION) ? "predictive" : label;
           Metrics m = new SimulatedCluster(settings, mode, new Workload(shape, keys, 6_000, seed),
-              !label.equals(NO_COLOCATION)).run(hours(shape), measureFrom(shape));
+              !label.equals(NO_COLOCATION), capacity).run(hours(shape), measureFrom(shape));
           byMode.computeIfAbsent(label, k -> new java.util.ArrayList<>()).add(m);
           System.out.println("RESULT planner-sim shape=" + shape + " seed=" + seed + " mode=" + label.replace(", ", "-")
               .replace(' ', '-') + " " + m);

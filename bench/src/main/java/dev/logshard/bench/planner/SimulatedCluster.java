@@ -1,7 +1,6 @@
 package dev.logshard.bench.planner;
 
 import static dev.logshard.bench.planner.PlannerSimulation.BYTES_PER_KEY;
-import static dev.logshard.bench.planner.PlannerSimulation.CAPACITY;
 import static dev.logshard.bench.planner.PlannerSimulation.COPY_BYTES_PER_SECOND;
 import static dev.logshard.bench.planner.PlannerSimulation.EVENT_SECONDS;
 import static dev.logshard.bench.planner.PlannerSimulation.RAMP_SECONDS;
@@ -44,10 +43,8 @@ final class SimulatedCluster {
   final String mode;
   final Workload workload;
   final PlannerModes modes;
-  List<PlannerInput.Instance> instances = List.of(
-      new PlannerInput.Instance("fast-1", "fast", 8L << 30, CAPACITY),
-      new PlannerInput.Instance("standard-1", "standard", 64L << 30, CAPACITY),
-      new PlannerInput.Instance("standard-2", "standard", 64L << 30, CAPACITY));
+  final double capacity;
+  List<PlannerInput.Instance> instances;
   CoordinatorState state = CoordinatorState.empty();
   final Map<String, Double> secondsLeft = new HashMap<>();
   LoadHistory history = LoadHistory.empty(1024);
@@ -60,8 +57,13 @@ final class SimulatedCluster {
   final boolean colocation;
   int afterShiftTicks = -1;
 
-  SimulatedCluster(PlannerSettings settings, String mode, Workload workload, boolean colocation) {
+  /** {@code capacity}: each log instance's requests per second. */
+  SimulatedCluster(PlannerSettings settings, String mode, Workload workload, boolean colocation, double capacity) {
     this.settings = settings;
+    this.capacity = capacity;
+    this.instances = List.of(new PlannerInput.Instance("fast-1", "fast", 8L << 30, capacity),
+        new PlannerInput.Instance("standard-1", "standard", 64L << 30, capacity),
+        new PlannerInput.Instance("standard-2", "standard", 64L << 30, capacity));
     this.mode = mode;
     this.workload = workload;
     this.colocation = colocation;
@@ -96,7 +98,7 @@ final class SimulatedCluster {
       boolean measured = t >= measureFrom;
       if (t == EVENT_SECONDS && workload.shape.equals("grow")) {
         instances = List.of(instances.get(0), instances.get(1), instances.get(2),
-            new PlannerInput.Instance("standard-3", "standard", 64L << 30, CAPACITY));
+            new PlannerInput.Instance("standard-3", "standard", 64L << 30, capacity));
       } else if (t == EVENT_SECONDS && workload.shape.equals("drain")) {
         instances = List.of(instances.get(0), instances.get(1), instances.get(2).draining(true));
       } else if (t == EVENT_SECONDS && workload.shape.equals("node-added")) {

@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 /**
  * The Coordinator's state: the ShardMap (epoch 0 until the first request creates it), the running
  * Transfers with their plans, the counters that make every new generation and range id unique, the
- * most recent ended transfers, the planner's decisions, and the log instances being drained (the
- * planner empties them). Immutable: each event makes a new one (it is small).
+ * most recent ended transfers, the planner's decisions, the log instances being drained (the
+ * planner empties them), and those added at runtime. Immutable: each event makes a new one (it is small).
  */
 public record CoordinatorState(
     long epoch,
@@ -29,7 +29,8 @@ public record CoordinatorState(
     long transferCount,
     List<TransferProgress> ended,
     List<Decision> decisions,
-    List<String> draining) implements CborSerializable {
+    List<String> draining,
+    List<AddedInstance> added) implements CborSerializable {
 
   /** Ended transfers kept for the admin API. */
   public static final int ENDED_KEPT = 100;
@@ -39,6 +40,16 @@ public record CoordinatorState(
   public CoordinatorState {
     decisions = decisions == null ? List.of() : decisions; // absent in snapshots of older versions
     draining = draining == null ? List.of() : draining;
+    added = added == null ? List.of() : added;
+  }
+
+  /** A log instance added at runtime (those of the configuration are not journaled). */
+  public record AddedInstance(String name, String tier, long capacityBytes, double capacityRequestsPerSecond)
+      implements CborSerializable {}
+
+  /** The log instance added at runtime named {@code name}, if any. */
+  public Optional<AddedInstance> added(String name) {
+    return added.stream().filter(i -> i.name().equals(name)).findFirst();
   }
 
   private static final Pattern NUMBERED_RANGE = Pattern.compile("r(\\d{1,18})");
@@ -50,7 +61,7 @@ public record CoordinatorState(
   public record ActiveTransfer(TransferPlan plan, long committedEpoch, boolean rollingBack) {}
 
   public static CoordinatorState empty() {
-    return new CoordinatorState(0, List.of(), List.of(), 0, 0, 0, List.of(), List.of(), List.of());
+    return new CoordinatorState(0, List.of(), List.of(), 0, 0, 0, List.of(), List.of(), List.of(), List.of());
   }
 
   public boolean isInitialized() {
@@ -124,14 +135,14 @@ public record CoordinatorState(
   public CoordinatorState apply(CoordinatorEvent event) {
     if (event instanceof CoordinatorEvent.MapInitialized init) {
       return new CoordinatorState(init.epoch(), init.placements(), active, maxGeneration(init.placements(), 0),
-          maxRangeNumber(init.placements(), 0), transferCount, ended, decisions, draining);
+          maxRangeNumber(init.placements(), 0), transferCount, ended, decisions, draining, added);
     }
     if (event instanceof CoordinatorEvent.TransferPlanned planned) {
       List<ActiveTransfer> next = new ArrayList<>(active);
       next.add(new ActiveTransfer(planned.plan(), 0, false));
       return new CoordinatorState(epoch, placements, List.copyOf(next),
           maxGeneration(planned.plan().destinations(), lastGeneration),
-          maxRangeNumber(planned.plan().destinations(), lastRangeNumber), transferCount + 1, ended, decisions, draining);
+          maxRangeNumber(planned.plan().destinations(), lastRangeNumber), transferCount + 1, ended, decisions, draining, added);
     }
     if (event instanceof CoordinatorEvent.TransferCommitted committed) {
       ActiveTransfer transfer = activeTransfer(committed.transferId()).orElseThrow();
@@ -140,13 +151,13 @@ public record CoordinatorState(
           .map(t -> t == transfer ? new ActiveTransfer(t.plan(), next.epoch(), false) : t)
           .toList();
       return new CoordinatorState(next.epoch(), next.placements(), nextActive, lastGeneration, lastRangeNumber,
-          transferCount, ended, decisions, draining);
+          transferCount, ended, decisions, draining, added);
     }
     if (event instanceof CoordinatorEvent.TransferRollingBack rollingBack) {
       return new CoordinatorState(epoch, placements,
           active.stream().map(t -> t.plan().id().equals(rollingBack.transferId())
               ? new ActiveTransfer(t.plan(), t.committedEpoch(), true) : t).toList(),
-          lastGeneration, lastRangeNumber, transferCount, ended, decisions, draining);
+          lastGeneration, lastRangeNumber, transferCount, ended, decisions, draining, added);
     }
     if (event instanceof CoordinatorEvent.DrainingSet set) {
       TreeSet<String> next = new TreeSet<>(draining);
@@ -156,7 +167,13 @@ public record CoordinatorState(
         next.remove(set.instance());
       }
       return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
-          decisions, List.copyOf(next));
+          decisions, List.copyOf(next), added);
+    }
+    if (event instanceof CoordinatorEvent.InstanceAdded instance) {
+      List<AddedInstance> next = new ArrayList<>(added);
+      next.add(instance.instance());
+      return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
+          decisions, draining, List.copyOf(next));
     }
     if (event instanceof CoordinatorEvent.DecisionRecorded recorded) {
       List<Decision> next = new ArrayList<>(decisions);
@@ -165,7 +182,7 @@ public record CoordinatorState(
         next.remove(0);
       }
       return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
-          List.copyOf(next), draining);
+          List.copyOf(next), draining, added);
     }
     CoordinatorEvent.TransferEnded end = (CoordinatorEvent.TransferEnded) event;
     List<TransferProgress> nextEnded = new ArrayList<>(ended);
@@ -175,7 +192,7 @@ public record CoordinatorState(
     }
     return new CoordinatorState(epoch, placements,
         active.stream().filter(t -> !t.plan().id().equals(end.progress().id())).toList(),
-        lastGeneration, lastRangeNumber, transferCount, List.copyOf(nextEnded), decisions, draining);
+        lastGeneration, lastRangeNumber, transferCount, List.copyOf(nextEnded), decisions, draining, added);
   }
 
   private static long maxGeneration(List<RangePlacement> placements, long atLeast) {
