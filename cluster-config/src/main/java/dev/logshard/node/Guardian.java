@@ -8,6 +8,7 @@ import dev.logshard.actors.coordinator.Nodes;
 import dev.logshard.actors.coordinator.Planning;
 import dev.logshard.actors.coordinator.TransferSaga;
 import dev.logshard.actors.coordinator.Transfers;
+import dev.logshard.actors.profiler.NodeLatency;
 import dev.logshard.actors.profiler.Profiler;
 import dev.logshard.actors.profiler.ProfilerView;
 import dev.logshard.actors.rangeshard.LogShardSettings;
@@ -27,6 +28,7 @@ import dev.logshard.http.HttpApi;
 import dev.logshard.http.HttpServer;
 import dev.logshard.http.HttpSettings;
 import dev.logshard.persistence.LogInstances;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -124,8 +126,12 @@ final class Guardian {
   private static ProfilerView startProfiler(ActorContext<Object> ctx, AccessRecorder recorder, RangeSizes sizes,
       ProfilerSettings profilerSettings, LoadHistorySettings loadSettings, ActorRef<CoordinatorCommand> coordinator,
       LogShardSettings settings) {
+    // The round trips to the other nodes go with each report (the planner weighs them).
+    AtomicReference<Map<String, Double>> roundTrips = new AtomicReference<>(Map.of());
+    ctx.spawn(NodeLatency.create(roundTrips), "node-latency");
     Profiler.Reporting reporting = new Profiler.Reporting(Nodes.name(Cluster.get(ctx.getSystem()).selfMember().address()),
-        new RingCells(loadSettings.cells()), report -> coordinator.tell(new CoordinatorCommand.ReportLoad(report)));
+        new RingCells(loadSettings.cells()), report -> coordinator.tell(new CoordinatorCommand.ReportLoad(report)),
+        roundTrips::get);
     var profiler = ctx.spawn(Profiler.create(recorder, sizes, profilerSettings, reporting, System::currentTimeMillis),
         "profiler");
     return new ProfilerView(profiler, coordinator, recorder, ctx.getSystem().scheduler(), settings.askTimeout());

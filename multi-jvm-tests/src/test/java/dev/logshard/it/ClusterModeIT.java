@@ -281,6 +281,14 @@ class ClusterModeIT {
       }
       assertTrue(balanced, "the plan journals why it moved ranges: " + decisions);
       assertTrue(hosted.getOrDefault(nodeA, List.of()).size() >= ranges.size() / 2 - 1, "a kept its share: " + hosted);
+      // Each node measures its round trip to the other; the planner sees both.
+      JsonNode load = JSON.readTree(kvA.send("GET", "/v1/admin/load", null).get(30, TimeUnit.SECONDS).body());
+      for (JsonNode n : load.get("nodes")) {
+        String other = n.get("node").asText().equals(nodeA) ? nodeB : nodeA;
+        double millis = n.path("roundTripMillis").path(other).asDouble(-1);
+        assertTrue(millis > 0 && millis < 1_000, n.get("node").asText() + " to " + other + ": " + n);
+      }
+      assertEquals(2, load.get("nodes").size(), load.get("nodes").toString());
       for (String key : keys) {
         assertEquals(200, kvB.get(key).get(30, TimeUnit.SECONDS).statusCode(), key);
       }

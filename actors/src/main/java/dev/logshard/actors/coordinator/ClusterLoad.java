@@ -71,8 +71,8 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
   public record ForecastStepped(long timeMillis, double[] requestsPerSecond) implements Event {}
 
   /** A node that reported within the expiry, with its requests per second. */
-  public record NodeLoad(String node, long reportedAtMillis, long epoch, double requestsPerSecond)
-      implements CborSerializable {}
+  public record NodeLoad(String node, long reportedAtMillis, long epoch, double requestsPerSecond,
+      Map<String, Double> roundTripMillis) implements CborSerializable {}
 
   /**
    * A range's load summed over the nodes that reported it (latency: the worst node's), its size as
@@ -222,7 +222,7 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
         .toList();
     List<NodeLoad> nodes = fresh.stream()
         .map(r -> new NodeLoad(r.node(), r.timeMillis(), r.epoch(),
-            r.ranges().stream().mapToDouble(l -> l.readsPerSecond() + l.writesPerSecond()).sum()))
+            r.ranges().stream().mapToDouble(l -> l.readsPerSecond() + l.writesPerSecond()).sum(), r.roundTripMillis()))
         .toList();
     List<RangeLoad> ranges = new ArrayList<>();
     if (query.map() != null) {

@@ -211,19 +211,13 @@ public final class Coordinator
 
   /** Prepares the new instance's storage here first (the sagas run here), then journals it. */
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onAddLogInstance(CoordinatorState state, AddLogInstance cmd) {
-    var instance = cmd.instance();
-    if (planning.knows(state, instance.name())) {
-      return Effect().reply(cmd.replyTo(), new LogInstanceAdded(null,
-          "log instance '" + instance.name() + "' exists already", true));
+    LogInstanceAdded refused = planning.admit(state, cmd.instance());
+    if (refused != null) {
+      ctx.getLog().warn("Log instance {} not added: {}", cmd.instance().name(), refused.refusal());
+      return Effect().reply(cmd.replyTo(), refused);
     }
-    try {
-      planning.register(instance);
-    } catch (RuntimeException e) {
-      ctx.getLog().warn("Log instance {} could not be added: {}", instance.name(), e.getMessage());
-      return Effect().reply(cmd.replyTo(), new LogInstanceAdded(null, e.getMessage(), false));
-    }
-    ctx.getLog().info("Log instance {} added ({} tier)", instance.name(), instance.tier());
-    return Effect().persist(new CoordinatorEvent.InstanceAdded(instance))
+    ctx.getLog().info("Log instance {} added ({} tier)", cmd.instance().name(), cmd.instance().tier());
+    return Effect().persist(new CoordinatorEvent.InstanceAdded(cmd.instance()))
         .thenReply(cmd.replyTo(), next -> new LogInstanceAdded(planning.instances(next), null, false));
   }
 
@@ -398,14 +392,8 @@ public final class Coordinator
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
           // Before the sagas resume: they may copy to, or read from, an instance added at runtime.
-          for (var added : state.added()) {
-            try {
-              planning.register(added);
-            } catch (RuntimeException e) {
-              ctx.getLog().error("Log instance {} (added at runtime) cannot be opened on this node: {}", added.name(),
-                  e.getMessage());
-            }
-          }
+          planning.registerAdded(state).forEach((name, why) ->
+              ctx.getLog().error("Log instance {} (added at runtime) cannot be opened on this node: {}", name, why));
           if (state.isInitialized()) {
             publish(state);
           }

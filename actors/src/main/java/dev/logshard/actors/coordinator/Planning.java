@@ -97,11 +97,36 @@ public final class Planning {
   }
 
   /**
-   * Makes an instance added at runtime known on this node, preparing its storage (idempotent).
-   *
-   * @throws IllegalStateException if this node's storage cannot take one, or preparing it failed
+   * Whether {@code added} may be added: null if so, its storage prepared on this node (where the
+   * sagas run); else the refusal ({@code conflict}: the name exists).
    */
-  void register(CoordinatorState.AddedInstance added) {
+  CoordinatorCommand.LogInstanceAdded admit(CoordinatorState state, CoordinatorState.AddedInstance added) {
+    if (knows(state, added.name())) {
+      return new CoordinatorCommand.LogInstanceAdded(null, "log instance '" + added.name() + "' exists already", true);
+    }
+    try {
+      register(added);
+      return null;
+    } catch (RuntimeException e) {
+      return new CoordinatorCommand.LogInstanceAdded(null, e.getMessage(), false);
+    }
+  }
+
+  /** Makes every instance added at runtime known on this node again; answers those that failed, and why. */
+  Map<String, String> registerAdded(CoordinatorState state) {
+    Map<String, String> failed = new java.util.TreeMap<>();
+    for (CoordinatorState.AddedInstance added : state.added()) {
+      try {
+        register(added);
+      } catch (RuntimeException e) {
+        failed.put(added.name(), e.getMessage());
+      }
+    }
+    return failed;
+  }
+
+  /** Prepares an instance added at runtime on this node (idempotent); throws if it cannot. */
+  private void register(CoordinatorState.AddedInstance added) {
     if (logInstances == null) {
       throw new IllegalStateException("this node has no log instances");
     }
@@ -212,7 +237,9 @@ public final class Planning {
     }
     List<PlannerInput.Correlated> correlated = load.correlated().stream()
         .map(p -> new PlannerInput.Correlated(p.a(), p.b(), p.strength())).toList();
-    return new PlannerInput.Hosts(up, nodeOf, correlated);
+    Map<String, Map<String, Double>> roundTrips = new HashMap<>();
+    load.nodes().forEach(n -> roundTrips.put(n.node(), n.roundTripMillis()));
+    return new PlannerInput.Hosts(up, nodeOf, correlated, roundTrips);
   }
 
   private void record(Round round) {

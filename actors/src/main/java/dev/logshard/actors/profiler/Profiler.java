@@ -12,8 +12,10 @@ import dev.logshard.core.profile.ProfileViews.LoadView;
 import dev.logshard.core.profile.ProfilerSettings;
 import dev.logshard.core.profile.RangeSizes;
 import dev.logshard.core.profile.RingCells;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -47,13 +49,23 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
 
   public record GetCorrelations(ActorRef<CorrelationsView> replyTo) implements Command {}
 
-  /** Where and as whom the profiler reports each tick; {@code ring} must be the Coordinator's. */
-  public record Reporting(String node, RingCells ring, Consumer<LoadReport> to) {}
+  /**
+   * Where and as whom the profiler reports each tick; {@code ring} must be the Coordinator's;
+   * {@code roundTrips}: the latest round trips to the other nodes ({@link NodeLatency}).
+   */
+  public record Reporting(String node, RingCells ring, Consumer<LoadReport> to,
+      Supplier<Map<String, Double>> roundTrips) {
+
+    public Reporting(String node, RingCells ring, Consumer<LoadReport> to) {
+      this(node, ring, to, Map::of);
+    }
+  }
 
   private final AccessRecorder recorder;
   private final RangeSizes sizes;
   private final LongSupplier clock;
   private final Consumer<LoadReport> reportTo;
+  private final Supplier<Map<String, Double>> roundTrips;
   private final NodeProfile profile;
 
   public static Behavior<Command> create(AccessRecorder recorder, RangeSizes sizes, ProfilerSettings settings,
@@ -77,6 +89,7 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
     this.sizes = sizes;
     this.clock = clock;
     this.reportTo = reporting.to();
+    this.roundTrips = reporting.roundTrips();
     this.profile = new NodeProfile(recorder.map(), settings, reporting.node(), reporting.ring(), clock.getAsLong());
   }
 
@@ -93,7 +106,7 @@ public final class Profiler extends AbstractBehavior<Profiler.Command> {
   }
 
   private Behavior<Command> onTick() {
-    reportTo.accept(profile.tick(recorder, sizes, clock.getAsLong()));
+    reportTo.accept(profile.tick(recorder, sizes, clock.getAsLong()).withRoundTrips(roundTrips.get()));
     return this;
   }
 

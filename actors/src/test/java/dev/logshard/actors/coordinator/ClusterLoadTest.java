@@ -188,17 +188,22 @@ class ClusterLoadTest {
   }
 
   @Test
-  void rangesUsedTogetherAreSummedOverTheNodesThatSawThem() {
+  void rangesUsedTogetherAreSummedOverTheNodesThatSawThemAndEachNodesRoundTripsKept() {
     ActorRef<CoordinatorCommand> coordinator = coordinator(true);
     map(coordinator);
     LoadReport a = hotReport("a", 100, 5);
     LoadReport b = hotReport("b", 30, 0);
     coordinator.tell(new CoordinatorCommand.ReportLoad(new LoadReport(a.node(), a.timeMillis(), a.epoch(), a.tickMillis(),
-        a.ranges(), a.cells(), List.of(new CorrelationMatrix.Pair("r0", "r5", 40), new CorrelationMatrix.Pair("r1", "r2", 30)))));
+        a.ranges(), a.cells(), List.of(new CorrelationMatrix.Pair("r0", "r5", 40), new CorrelationMatrix.Pair("r1", "r2", 30)),
+        java.util.Map.of("b", 0.7))));
     coordinator.tell(new CoordinatorCommand.ReportLoad(new LoadReport(b.node(), b.timeMillis(), b.epoch(), b.tickMillis(),
-        b.ranges(), b.cells(), List.of(new CorrelationMatrix.Pair("r1", "r2", 25)))));
+        b.ranges(), b.cells(), List.of(new CorrelationMatrix.Pair("r1", "r2", 25)), java.util.Map.of("a", 0.9))));
+    ClusterLoad.View view = view(coordinator);
     assertEquals(List.of(new CorrelationMatrix.Pair("r1", "r2", 55), new CorrelationMatrix.Pair("r0", "r5", 40)),
-        view(coordinator).correlated());
+        view.correlated());
+    assertEquals(java.util.Map.of("a", java.util.Map.of("b", 0.7), "b", java.util.Map.of("a", 0.9)),
+        view.nodes().stream().collect(java.util.stream.Collectors.toMap(ClusterLoad.NodeLoad::node,
+            ClusterLoad.NodeLoad::roundTripMillis)));
   }
 
   @Test

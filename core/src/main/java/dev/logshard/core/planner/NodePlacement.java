@@ -18,10 +18,12 @@ import java.util.function.Supplier;
 /**
  * In a cluster, the node each range generation runs on, by load rather than by count (Pekko's own
  * allocation counts shards): a node whose planned requests per second are more than
- * {@code balance.tolerance} above the nodes' mean sheds ranges until within half of it, cheap ones
+ * {@code balance.tolerance} above the nodes' mean (or above {@code nodes.capacity-requests-per-second},
+ * when set: then to under {@code 1 - relief.headroom} of it) sheds ranges until within half of it, cheap ones
  * first and, among those, the ones least used together with the node's other ranges; each goes to
- * the node its correlated ranges run on, else the least loaded one, never beyond half the tolerance
- * above the mean (so the two do not trade places). Ranges used together at least
+ * the node its correlated ranges run on, else a clearly nearer one (by the measured round trips),
+ * else the least loaded one, never beyond half the tolerance above the mean (so the two do not
+ * trade places). Ranges used together at least
  * {@code colocate.min-strength} times on different nodes are brought onto one (the cheaper moves)
  * while that node stays within the tolerance. Every other transfer the planner starts keeps its new
  * generations on the node its source runs on ({@link #stay}), so no allocation by count undoes this.
@@ -31,6 +33,10 @@ final class NodePlacement {
   /** Balancing ranks with relieving log instances; co-location after tiering, before merges. */
   static final int BALANCE_RANK = InstanceRelief.RANK;
   static final int COLOCATE_RANK = 4;
+
+  /** Round trips closer than this (and than this share of the longer one) count as the same distance. */
+  static final double NEARER_MILLIS = 1;
+  static final double NEARER_SHARE = 0.2;
 
   private final PlannerSettings settings;
 
@@ -79,11 +85,18 @@ final class NodePlacement {
     double target = nodes.mean * (1 + tolerance / 2);
     List<String> byLoad = new ArrayList<>(in.hosts().nodes());
     byLoad.sort(Comparator.comparingDouble((String n) -> -nodes.load(n)).thenComparing(n -> n));
+    double capacity = settings.nodeCapacityRequestsPerSecond();
+    // What a destination may carry after a move: within half the tolerance, and under its capacity's headroom.
+    double limit = capacity > 0 ? Math.min(target, capacity * (1 - settings.reliefHeadroom())) : target;
     for (String node : byLoad) {
       double before = nodes.load(node);
-      if (nodes.mean <= 0 || before <= nodes.mean * (1 + tolerance)) {
+      boolean overCapacity = capacity > 0 && before > capacity;
+      if (nodes.mean <= 0 || (!overCapacity && before <= nodes.mean * (1 + tolerance))) {
         continue;
       }
+      double goal = overCapacity ? Math.min(target, capacity * (1 - settings.reliefHeadroom())) : target;
+      String why = overCapacity ? String.format(Locale.ROOT, "over the nodes' capacity of %.0f", capacity)
+          : String.format(Locale.ROOT, "%.0f %% above the nodes' mean", 100 * (before / nodes.mean - 1));
       List<Movable> movable = new ArrayList<>();
       for (RangePlacement p : nodes.on(node)) {
         double requests = in.loadOf(p.rangeId()).plannedRequestsPerSecond();
@@ -95,23 +108,25 @@ final class NodePlacement {
       movable.sort(Comparator.comparingDouble(Movable::ties).thenComparingDouble(Movable::bytesPerRequest)
           .thenComparing(Movable::rangeId));
       for (Movable m : movable) {
-        if (nodes.load(node) <= target) {
+        if (nodes.load(node) <= goal) {
           break;
         }
-        String to = nodes.destination(m, node, target);
+        String to = nodes.destination(m, node, limit);
         if (to == null) {
           continue;
         }
         nodes.account(m, node, to);
         settled.add(m.rangeId());
         out.add(new Candidate(BALANCE_RANK, List.of(m.rangeId()), TransferRequest.move(m.rangeId(), null).withToNode(to),
-            () -> String.format(Locale.ROOT, "balance nodes: %s plans %.0f requests/s, %.0f %% above the nodes' mean;"
-                + " %.0f requests/s (%d bytes) to %s%s", node, before, 100 * (before / nodes.mean - 1), m.requests(),
-                m.bytes(), to, nodes.ties(m.rangeId(), to) > 0 ? ", where the ranges it is used with run" : ""),
+            () -> String.format(Locale.ROOT, "balance nodes: %s plans %.0f requests/s, %s;"
+                + " %.0f requests/s (%d bytes) to %s%s%s", node, before, why, m.requests(),
+                m.bytes(), to, nodes.ties(m.rangeId(), to) > 0 ? ", where the ranges it is used with run" : "",
+                Double.isNaN(in.hosts().roundTrip(node, to)) ? ""
+                    : String.format(Locale.ROOT, " (round trip %.1f ms)", in.hosts().roundTrip(node, to))),
             m.requests(), m.bytes()).ordered(-out.size()));
       }
-      if (nodes.load(node) > nodes.mean * (1 + tolerance)) {
-        splitToBalance(in, node, before, nodes, settled, out);
+      if (nodes.load(node) > nodes.mean * (1 + tolerance) || (overCapacity && nodes.load(node) > capacity)) {
+        splitToBalance(in, node, before, why, nodes, settled, out);
       }
     }
   }
@@ -120,8 +135,8 @@ final class NodePlacement {
    * No range on {@code node} fits on another node (each is too large a share): its hottest range
    * that a split can divide is cut at its load median, so a half can move next round.
    */
-  private void splitToBalance(PlannerInput in, String node, double before, Nodes nodes, Set<String> settled,
-      List<Candidate> out) {
+  private void splitToBalance(PlannerInput in, String node, double before, String why, Nodes nodes,
+      Set<String> settled, List<Candidate> out) {
     RangePlacement hottest = null;
     for (RangePlacement p : nodes.on(node)) {
       RangeLoad load = in.loadOf(p.rangeId());
@@ -139,9 +154,9 @@ final class NodePlacement {
     RangeLoad load = in.loadOf(hottest.rangeId());
     settled.add(hottest.rangeId());
     out.add(new Candidate(BALANCE_RANK, List.of(hottest.rangeId()), TransferRequest.split(hottest.rangeId(),
-        load.loadMedian()), () -> String.format(Locale.ROOT, "balance nodes: %s plans %.0f requests/s, %.0f %% above"
-            + " the nodes' mean, and no range on it fits elsewhere: split its hottest (%.0f requests/s) at the load median",
-            node, before, 100 * (before / nodes.mean - 1), load.plannedRequestsPerSecond()),
+        load.loadMedian()), () -> String.format(Locale.ROOT, "balance nodes: %s plans %.0f requests/s, %s, and no"
+            + " range on it fits elsewhere: split its hottest (%.0f requests/s) at the load median",
+            node, before, why, load.plannedRequestsPerSecond()),
         load.plannedRequestsPerSecond() / 2, load.storedBytes()).ordered(-out.size()));
   }
 
@@ -246,7 +261,10 @@ final class NodePlacement {
       return ties;
     }
 
-    /** Where {@code m} may go from {@code from} and stay under {@code limit}: most ties first, then least loaded. */
+    /**
+     * Where {@code m} may go from {@code from} and stay under {@code limit}: most ties first, then
+     * the clearly nearer node (the copy crosses that link), then the least loaded.
+     */
     String destination(Movable m, String from, double limit) {
       String best = null;
       for (String n : in.hosts().nodes()) {
@@ -254,11 +272,22 @@ final class NodePlacement {
           continue;
         }
         if (best == null || ties(m.rangeId(), n) > ties(m.rangeId(), best)
-            || (ties(m.rangeId(), n) == ties(m.rangeId(), best) && load(n) < load(best))) {
+            || (ties(m.rangeId(), n) == ties(m.rangeId(), best) && better(from, n, best))) {
           best = n;
         }
       }
       return best;
+    }
+
+    /** Whether {@code a} is a better destination from {@code from} than {@code b}: clearly nearer, else less loaded. */
+    private boolean better(String from, String a, String b) {
+      double ra = in.hosts().roundTrip(from, a);
+      double rb = in.hosts().roundTrip(from, b);
+      boolean measured = !Double.isNaN(ra) && !Double.isNaN(rb);
+      if (measured && Math.abs(ra - rb) >= Math.max(NEARER_MILLIS, NEARER_SHARE * Math.max(ra, rb))) {
+        return ra < rb;
+      }
+      return load(a) < load(b);
     }
 
     void account(Movable m, String from, String to) {

@@ -29,11 +29,25 @@ public record PlannerInput(
 
   /**
    * The cluster's nodes ({@code host:port}) that can take ranges, the node each range runs on (a
-   * range missing from {@code nodeOf}: not known yet; a range on its way to a node: that node), and
-   * pairs of ranges used together.
+   * range missing from {@code nodeOf}: not known yet; a range on its way to a node: that node),
+   * pairs of ranges used together, and the round trips measured between the nodes (from a node, to
+   * each other one, in milliseconds).
    */
-  public record Hosts(List<String> nodes, Map<String, String> nodeOf, List<Correlated> correlated) {
+  public record Hosts(List<String> nodes, Map<String, String> nodeOf, List<Correlated> correlated,
+      Map<String, Map<String, Double>> roundTripMillis) {
     public static final Hosts ONE_NODE = new Hosts(List.of(), Map.of(), List.of());
+
+    /** Without measured round trips between the nodes. */
+    public Hosts(List<String> nodes, Map<String, String> nodeOf, List<Correlated> correlated) {
+      this(nodes, nodeOf, correlated, Map.of());
+    }
+
+    /** The measured round trip from node {@code a} to node {@code b} (either way), or NaN. */
+    public double roundTrip(String a, String b) {
+      Double there = roundTripMillis.getOrDefault(a, Map.of()).get(b);
+      Double back = roundTripMillis.getOrDefault(b, Map.of()).get(a);
+      return there != null ? there : back != null ? back : Double.NaN;
+    }
 
     /** Whether there are nodes to place ranges on (one node leaves nothing to choose). */
     public boolean several() {

@@ -24,6 +24,7 @@ public record PlannerSettings(
     double reliefHeadroom,
     double balanceTolerance,
     double colocateMinStrength,
+    double nodeCapacityRequestsPerSecond,
     ForecastSettings forecast) {
 
   /**
@@ -56,6 +57,7 @@ public record PlannerSettings(
         c.getDouble("relief.headroom"),
         c.getDouble("balance.tolerance"),
         c.getDouble("colocate.min-strength"),
+        c.getDouble("nodes.capacity-requests-per-second"),
         ForecastSettings.create(config));
   }
 }

@@ -145,7 +145,7 @@ public final class NodeProfile {
     }
     return new LoadReport(node, now, map.epoch(), tickMillis, latest.ranges(),
         spread.spread(map.placements().stream().map(RangePlacement::range).toList(), accessesPerRange),
-        correlations.topPairs(TOP_PAIRS));
+        correlations.topPairs(TOP_PAIRS), java.util.Map.of());
   }
 
   public LoadView load() {

@@ -98,6 +98,44 @@ class NodePlacementTest {
   }
 
   @Test
+  void aClearlyNearerNodeIsPreferredToALessLoadedOne() {
+    ShardMap map = ShardMap.initial(15, "standard");
+    // a:1 to b:1 in half a millisecond, to c:1 in 20: the cheapest range goes to b:1, though c:1 carries nothing.
+    PlanRound round = PLANNER.plan(new PlannerInput(map, loads(map, Set.of()), ONE_INSTANCE, Set.of(), 0, List.of(), NOW,
+        new Hosts(NODES, skewed(map), List.of(), Map.of("a:1", Map.of("b:1", 0.5, "c:1", 20.0)))));
+    assertEquals(TransferRequest.move("r3", null).withToNode("b:1"), round.transfers().get(0).request());
+    assertTrue(round.transfers().get(0).reason().endsWith("(round trip 0.5 ms)"), round.transfers().get(0).reason());
+    // Round trips that differ by less than a millisecond are the same distance: the least loaded wins.
+    PlanRound close = PLANNER.plan(new PlannerInput(map, loads(map, Set.of()), ONE_INSTANCE, Set.of(), 0, List.of(), NOW,
+        new Hosts(NODES, skewed(map), List.of(), Map.of("a:1", Map.of("b:1", 0.5, "c:1", 0.9)))));
+    assertEquals(TransferRequest.move("r3", null).withToNode("c:1"), close.transfers().get(0).request());
+  }
+
+  @Test
+  void aNodeOverTheNodesCapacityShedsThoughWithinTheTolerance() {
+    ShardMap map = ShardMap.initial(15, "standard");
+    Map<String, String> nodeOf = even(map);
+    // a:1 500 requests/s (r12 5 of them), b:1 and c:1 440: 9 % above the mean, within the tolerance;
+    // but a node serves 495: a:1 sheds r12, the one range another node can take and stay under 445.5.
+    Map<String, RangeLoad> loads = new HashMap<>();
+    for (RangePlacement p : map.placements()) {
+      int n = Integer.parseInt(p.rangeId().substring(1));
+      double requests = n % 3 != 0 ? 88 : n == 12 ? 5 : n == 9 ? 195 : 100;
+      loads.put(p.rangeId(), new RangeLoad(requests, 0, requests, 1 << 20, null));
+    }
+    Planner capped = new Planner(PlannerSettings.create(ConfigFactory.parseString(
+        "logshard.planner.nodes.capacity-requests-per-second = 495").withFallback(ConfigFactory.load())));
+    PlanRound round = capped.plan(new PlannerInput(map, loads, ONE_INSTANCE, Set.of(), 0, List.of(), NOW,
+        new Hosts(NODES, nodeOf, List.of())));
+    assertEquals(1, round.transfers().size(), round.toString());
+    assertEquals("r12", round.transfers().get(0).request().rangeIds().get(0));
+    assertTrue(round.transfers().get(0).reason().contains("over the nodes' capacity of 495"), round.toString());
+    // Unbounded (the default), the same nodes are balanced: nothing moves.
+    assertEquals(List.of(), PLANNER.plan(new PlannerInput(map, loads, ONE_INSTANCE, Set.of(), 0, List.of(), NOW,
+        new Hosts(NODES, nodeOf, List.of()))).transfers());
+  }
+
+  @Test
   void balancedNodesMoveNothing() {
     ShardMap map = ShardMap.initial(15, "standard");
     assertEquals(List.of(), plan(map, even(map), List.of(), Set.of()).transfers());
