@@ -272,9 +272,12 @@ public final class Planner {
         return;
       }
       if (c.toTier != null) {
-        Instance to = destination(c.toTier, range);
+        // A drain may fill an instance to its capacity; any other move leaves it the relief's headroom
+        // (else the relief would take back what this move brings: ranges would cycle).
+        double fill = c.forced ? 1 : 1 - settings.reliefHeadroom();
+        Instance to = destination(c.toTier, range, fill);
         if (to == null && c.anyTier) {
-          to = in.instances().stream().filter(i -> !i.tier().equals(c.toTier)).map(i -> destination(i.tier(), range))
+          to = in.instances().stream().filter(i -> !i.tier().equals(c.toTier)).map(i -> destination(i.tier(), range, fill))
               .filter(java.util.Objects::nonNull).findFirst().orElse(null);
         }
         if (to == null) {
@@ -343,8 +346,11 @@ public final class Planner {
       return null;
     }
 
-    /** The least used log instance of {@code tier} that takes the range without going over its capacity. */
-    private Instance destination(String tier, String rangeId) {
+    /**
+     * The least used log instance of {@code tier} that takes the range and stays within {@code fill}
+     * of its requests capacity (and within its bytes capacity).
+     */
+    private Instance destination(String tier, String rangeId, double fill) {
       RangeLoad load = in.loadOf(rangeId);
       Instance best = null;
       for (Instance i : in.instances()) {
@@ -354,7 +360,7 @@ public final class Planner {
         long bytes = bytesOn.getOrDefault(i.name(), 0L) + load.storedBytes();
         double requests = requestsOn.getOrDefault(i.name(), 0.0) + load.plannedRequestsPerSecond();
         if ((i.capacityBytes() > 0 && bytes > i.capacityBytes())
-            || (i.capacityRequestsPerSecond() > 0 && requests > i.capacityRequestsPerSecond())) {
+            || (i.capacityRequestsPerSecond() > 0 && requests > fill * i.capacityRequestsPerSecond())) {
           continue;
         }
         if (best == null || leastUsed(i, best)) {
