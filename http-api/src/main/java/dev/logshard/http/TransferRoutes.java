@@ -5,7 +5,6 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logshard.actors.coordinator.CoordinatorCommand;
-import dev.logshard.actors.coordinator.Nodes;
 import dev.logshard.actors.coordinator.Transfers;
 import dev.logshard.actors.profiler.ProfilerView;
 import dev.logshard.core.coordinator.CoordinatorState;
@@ -44,7 +43,7 @@ final class TransferRoutes extends RouteSupport {
   Route routes() {
     return concat(
         pathPrefix("transfers", () -> withCoordinator(this::transfers)),
-        path("nodes", () -> get(() -> withCoordinator(this::nodes))),
+        pathPrefix("nodes", () -> withCoordinator(this::nodes)),
         path("plan", () -> get(() -> withCoordinator(() -> json(transfers.get().plan(), SUBJECT)))),
         path("planner", () -> withCoordinator(this::planner)),
         pathPrefix("log-instances", () -> withCoordinator(this::logInstances)));
@@ -73,19 +72,23 @@ final class TransferRoutes extends RouteSupport {
                       : added.refusal() == null ? Json.response(201, Json.toJson(added.view()))
                       : added.conflict() ? Problem.conflict(added.refusal()) : Problem.badRequest(added.refusal())));
             })))),
-        pathPrefix(segment(), name -> pathEndOrSingleSlash(() -> put(() -> body(1024, body -> {
-          boolean draining;
-          try {
-            draining = TransferJson.draining(body.toArray());
-          } catch (BadRequest e) {
-            return complete(e.response());
-          }
-          return completeWithFuture(coordinator.setDraining(name, draining).handle((view, failure) -> {
+        pathPrefix(segment(), name -> pathEndOrSingleSlash(() -> put(() -> withDraining(draining ->
+          completeWithFuture(coordinator.setDraining(name, draining).handle((view, failure) -> {
             Throwable cause = Json.cause(failure);
             return cause instanceof IllegalArgumentException ? Problem.notFound(cause.getMessage())
                 : cause != null ? Json.failure(SUBJECT, cause) : Json.response(200, Json.toJson(view));
-          }));
-        })))));
+          })))))));
+  }
+
+  /** A body {@code {"draining": true|false}} (400 for any other), handed to {@code inner}. */
+  private Route withDraining(java.util.function.Function<Boolean, Route> inner) {
+    return body(1024, body -> {
+      try {
+        return inner.apply(TransferJson.draining(body.toArray()));
+      } catch (BadRequest e) {
+        return complete(e.response());
+      }
+    });
   }
 
   /** {@code GET /v1/admin/planner}: the mode; {@code PUT} {@code {"mode": m}} sets it. */
@@ -190,21 +193,36 @@ final class TransferRoutes extends RouteSupport {
     return body;
   }
 
+  /**
+   * {@code GET /v1/admin/nodes}: the members, the generations each runs, whether it is drained and
+   * can be removed; {@code PUT /v1/admin/nodes/{host:port}} {@code {"draining": true|false}}: the
+   * planner moves every range off it (or no longer).
+   */
   private Route nodes() {
-    return completeWithFuture(transfers.get().nodes().describe().handle((nodes, failure) -> {
-      if (failure != null) {
-        return Json.failure("cluster sharding", failure);
-      }
-      ObjectNode body = Json.object();
-      ArrayNode list = body.putArray("nodes");
-      for (Nodes.Node node : nodes) {
-        ObjectNode n = list.addObject()
-            .put("address", node.address())
-            .put("status", node.status())
-            .put("self", node.self());
-        node.entityIds().forEach(n.putArray("ranges")::add);
-      }
-      return Json.response(200, body);
-    }));
+    Transfers coordinator = transfers.get();
+    return concat(
+        pathEndOrSingleSlash(() -> get(() -> completeWithFuture(coordinator.nodeViews().handle(this::nodesJson)))),
+        pathPrefix(segment(), node -> pathEndOrSingleSlash(() -> put(() -> withDraining(draining ->
+          completeWithFuture(coordinator.setNodeDraining(node, draining).handle((views, failure) ->
+              Json.cause(failure) instanceof IllegalArgumentException ? Problem.notFound(Json.cause(failure).getMessage())
+                  : nodesJson(views, failure))))))));
+  }
+
+  private HttpResponse nodesJson(List<Transfers.NodeView> views, Throwable failure) {
+    if (failure != null) {
+      return Json.failure("cluster sharding", failure);
+    }
+    ObjectNode body = Json.object();
+    ArrayNode list = body.putArray("nodes");
+    for (Transfers.NodeView view : views) {
+      ObjectNode n = list.addObject()
+          .put("address", view.node().address())
+          .put("status", view.node().status())
+          .put("self", view.node().self())
+          .put("draining", view.draining())
+          .put("removable", view.removable());
+      view.node().entityIds().forEach(n.putArray("ranges")::add);
+    }
+    return Json.response(200, body);
   }
 }

@@ -237,26 +237,7 @@ class ClusterModeIT {
       String nodeB = "127.0.0.1:" + portB;
       assertEquals(ranges.size(), hosted(kvA).getOrDefault(nodeA, List.of()).size(), "every range starts on a: " + hosted(kvA));
 
-      AtomicBoolean running = new AtomicBoolean(true);
-      AtomicLong failures = new AtomicLong();
-      AtomicLong acknowledged = new AtomicLong();
-      List<Thread> clients = new ArrayList<>();
-      for (int c = 0; c < 4; c++) {
-        HttpKv kv = c % 2 == 0 ? kvA : kvB;
-        int first = c;
-        Thread client = new Thread(() -> {
-          for (int n = first; running.get(); n += 4) {
-            try {
-              int status = kv.put(keys.get(n % keys.size()), bytes(String.valueOf(n))).get(30, TimeUnit.SECONDS).statusCode();
-              (status == 200 || status == 201 ? acknowledged : failures).incrementAndGet();
-            } catch (Exception e) {
-              failures.incrementAndGet();
-            }
-          }
-        }, "spread-client-" + c);
-        client.start();
-        clients.add(client);
-      }
+      Writers writers = new Writers(keys, kvA, kvB);
       // Balanced: neither node runs more than half the map's ranges plus the tolerance (16 ranges: 8 each).
       Instant deadline = Instant.now().plusSeconds(240);
       java.util.Map<String, List<String>> hosted = hosted(kvA);
@@ -266,13 +247,10 @@ class ClusterModeIT {
         Thread.sleep(500);
         hosted = hosted(kvA);
       }
-      running.set(false);
-      for (Thread client : clients) {
-        client.join(60_000);
-      }
-      System.out.println("ClusterModeIT: ranges per node " + hosted + ", " + acknowledged.get() + " writes, "
-          + failures.get() + " failed");
-      assertEquals(0, failures.get(), "requests that failed while the planner moved ranges");
+      writers.stop();
+      System.out.println("ClusterModeIT: ranges per node " + hosted + ", " + writers.acknowledged.get() + " writes, "
+          + writers.failures.get() + " failed");
+      assertEquals(0, writers.failures.get(), "requests that failed while the planner moved ranges");
       JsonNode decisions = JSON.readTree(kvA.send("GET", "/v1/admin/plan", null).get(30, TimeUnit.SECONDS).body())
           .get("decisions");
       boolean balanced = false;
@@ -289,11 +267,79 @@ class ClusterModeIT {
         assertTrue(millis > 0 && millis < 1_000, n.get("node").asText() + " to " + other + ": " + n);
       }
       assertEquals(2, load.get("nodes").size(), load.get("nodes").toString());
+
+      // Drain b: every range goes back to a under the same writers, none failing; then b can be removed.
+      Writers again = new Writers(keys, kvA, kvB);
+      Instant drainStarted = Instant.now();
+      HttpResponse<byte[]> drain = kvA.send("PUT", "/v1/admin/nodes/" + nodeB, "{\"draining\":true}")
+          .get(30, TimeUnit.SECONDS);
+      assertEquals(200, drain.statusCode(), new String(drain.body(), StandardCharsets.UTF_8));
+      deadline = Instant.now().plusSeconds(240);
+      while (!nodeView(kvA, nodeB).path("removable").asBoolean()) {
+        assertTrue(Instant.now().isBefore(deadline), "b was not emptied: " + hosted(kvA) + ", " + nodeView(kvA, nodeB));
+        Thread.sleep(500);
+      }
+      long drainSeconds = Duration.between(drainStarted, Instant.now()).toSeconds();
+      again.stop();
+      System.out.println("ClusterModeIT: b drained in " + drainSeconds + " s, ranges per node " + hosted(kvA) + ", "
+          + again.acknowledged.get() + " writes, " + again.failures.get() + " failed");
+      assertEquals(0, again.failures.get(), "requests that failed while b was drained");
+      assertEquals(List.of(), hosted(kvA).getOrDefault(nodeB, List.of()), "nothing of the map runs on b");
+      assertTrue(nodeView(kvA, nodeB).path("draining").asBoolean());
+      assertEquals(404, kvA.send("PUT", "/v1/admin/nodes/127.0.0.1:1", "{\"draining\":true}").get(30, TimeUnit.SECONDS)
+          .statusCode());
+      assertEquals(400, kvA.send("PUT", "/v1/admin/nodes/" + nodeB, "{\"draining\":\"yes\"}").get(30, TimeUnit.SECONDS)
+          .statusCode());
       for (String key : keys) {
         assertEquals(200, kvB.get(key).get(30, TimeUnit.SECONDS).statusCode(), key);
       }
       assertTrue(a.stop(Duration.ofSeconds(60)) && b.stop(Duration.ofSeconds(60)), "the nodes stopped");
     }
+  }
+
+  /** Clients that put to the keys round robin, two through each node, until stopped; counting what failed. */
+  private static final class Writers {
+    final AtomicBoolean running = new AtomicBoolean(true);
+    final AtomicLong failures = new AtomicLong();
+    final AtomicLong acknowledged = new AtomicLong();
+    final List<Thread> clients = new ArrayList<>();
+
+    Writers(List<String> keys, HttpKv kvA, HttpKv kvB) {
+      for (int c = 0; c < 4; c++) {
+        HttpKv kv = c % 2 == 0 ? kvA : kvB;
+        int first = c;
+        Thread client = new Thread(() -> {
+          for (int n = first; running.get(); n += 4) {
+            try {
+              int status = kv.put(keys.get(n % keys.size()), bytes(String.valueOf(n))).get(30, TimeUnit.SECONDS).statusCode();
+              (status == 200 || status == 201 ? acknowledged : failures).incrementAndGet();
+            } catch (Exception e) {
+              failures.incrementAndGet();
+            }
+          }
+        }, "writer-" + c);
+        client.start();
+        clients.add(client);
+      }
+    }
+
+    void stop() throws InterruptedException {
+      running.set(false);
+      for (Thread client : clients) {
+        client.join(60_000);
+      }
+    }
+  }
+
+  /** One member as {@code GET /v1/admin/nodes} shows it. */
+  private static JsonNode nodeView(HttpKv kv, String node) throws Exception {
+    JsonNode nodes = JSON.readTree(kv.send("GET", "/v1/admin/nodes", null).get(30, TimeUnit.SECONDS).body()).get("nodes");
+    for (JsonNode n : nodes) {
+      if (n.get("address").asText().equals(node)) {
+        return n;
+      }
+    }
+    throw new AssertionError("no node " + node + " in " + nodes);
   }
 
   /** Per node ({@code host:port}), the generations of the current map it runs. */

@@ -198,7 +198,14 @@ public final class Coordinator
         .onCommand(SetPlannerMode.class, this::onSetPlannerMode)
         .onCommand(GetLogInstances.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.instances(state)))
         .onCommand(SetDraining.class, this::onSetDraining)
-        .onCommand(AddLogInstance.class, this::onAddLogInstance);
+        .onCommand(AddLogInstance.class, this::onAddLogInstance)
+        .onCommand(CoordinatorCommand.GetDrainingNodes.class, (state, cmd) ->
+            Effect().reply(cmd.replyTo(), planning.drainingNodes(state)))
+        .onCommand(CoordinatorCommand.SetNodeDraining.class, (state, cmd) -> {
+          ctx.getLog().info("Node {} {}", cmd.node(), cmd.draining() ? "to be drained" : "no longer drained");
+          return Effect().persist(new CoordinatorEvent.NodeDrainingSet(cmd.node(), cmd.draining()))
+              .thenReply(cmd.replyTo(), planning::drainingNodes);
+        });
   }
 
   /** A generation's placement, with its log instance when that was added at runtime (the node learns it so). */

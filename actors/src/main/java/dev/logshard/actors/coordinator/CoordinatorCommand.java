@@ -86,6 +86,19 @@ public sealed interface CoordinatorCommand extends CborSerializable {
 
   record LogInstanceAdded(Planning.InstancesView view, String refusal, boolean conflict) implements CborSerializable {}
 
+  /** Marks a cluster node ({@code host:port}) to be emptied of ranges (or no longer); answers the draining nodes. */
+  record SetNodeDraining(String node, boolean draining, ActorRef<DrainingNodes> replyTo) implements CoordinatorCommand {}
+
+  /** The draining nodes, as {@link DrainingNodes}. */
+  record GetDrainingNodes(ActorRef<DrainingNodes> replyTo) implements CoordinatorCommand {}
+
+  /**
+   * The nodes being drained, the nodes running transfers are placing ranges on, and the current
+   * map's generations (a node is removable once none of them runs there).
+   */
+  record DrainingNodes(List<String> draining, List<String> receiving, List<String> current)
+      implements CborSerializable {}
+
   /** Time to plan (internal, a timer). */
   enum PlanTick implements CoordinatorCommand { INSTANCE }
 

@@ -239,7 +239,7 @@ public final class Planning {
         .map(p -> new PlannerInput.Correlated(p.a(), p.b(), p.strength())).toList();
     Map<String, Map<String, Double>> roundTrips = new HashMap<>();
     load.nodes().forEach(n -> roundTrips.put(n.node(), n.roundTripMillis()));
-    return new PlannerInput.Hosts(up, nodeOf, correlated, roundTrips);
+    return new PlannerInput.Hosts(up, nodeOf, correlated, roundTrips, Set.copyOf(state.drainingNodes()));
   }
 
   private void record(Round round) {
@@ -247,6 +247,14 @@ public final class Planning {
     if (rounds.size() > ROUNDS_KEPT) {
       rounds.removeFirst();
     }
+  }
+
+  CoordinatorCommand.DrainingNodes drainingNodes(CoordinatorState state) {
+    List<String> receiving = state.inFlight().stream().map(t -> t.plan().toNode()).filter(java.util.Objects::nonNull)
+        .distinct().sorted().toList();
+    List<String> current = state.isInitialized()
+        ? state.placements().stream().map(dev.logshard.core.RangePlacement::entityId).toList() : List.of();
+    return new CoordinatorCommand.DrainingNodes(state.drainingNodes(), receiving, current);
   }
 
   InstancesView instances(CoordinatorState state) {

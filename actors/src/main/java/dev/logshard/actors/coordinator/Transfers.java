@@ -54,6 +54,36 @@ public final class Transfers {
     return nodes;
   }
 
+  /**
+   * A member as {@code GET /v1/admin/nodes} shows it: the generations it runs, whether it is being
+   * drained, and whether it can be removed (drained: no generation of the current map runs there
+   * and no running transfer places one there).
+   */
+  public record NodeView(Nodes.Node node, boolean draining, boolean removable) {}
+
+  /** Every member, with whether it is drained. */
+  public CompletionStage<List<NodeView>> nodeViews() {
+    return nodes.describe().thenCombine(draining(), (members, drain) -> members.stream().map(n -> new NodeView(n,
+        drain.draining().contains(n.address()), drain.draining().contains(n.address())
+            && !drain.receiving().contains(n.address())
+            && n.entityIds().stream().noneMatch(drain.current()::contains))).toList());
+  }
+
+  private CompletionStage<CoordinatorCommand.DrainingNodes> draining() {
+    return Stages.adopt(AskPattern.ask(coordinator, CoordinatorCommand.GetDrainingNodes::new, timeout, scheduler));
+  }
+
+  /** Marks a member to be drained (or no longer); fails with IllegalArgumentException for one that is not up. */
+  public CompletionStage<List<NodeView>> setNodeDraining(String node, boolean draining) {
+    if (draining && !nodes.up().contains(node)) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException(
+          "no node '" + node + "' is up in the cluster; up are " + nodes.up()));
+    }
+    return Stages.adopt(AskPattern.<CoordinatorCommand, CoordinatorCommand.DrainingNodes>ask(coordinator,
+        r -> new CoordinatorCommand.SetNodeDraining(node, draining, r), timeout, scheduler))
+        .thenCompose(done -> nodeViews());
+  }
+
   public CompletionStage<List<TransferProgress>> list() {
     return Stages.adopt(AskPattern.ask(coordinator, CoordinatorCommand.ListTransfers::new, timeout, scheduler))
         .thenApply(TransferList::transfers);

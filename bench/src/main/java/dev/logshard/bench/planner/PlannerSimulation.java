@@ -37,8 +37,8 @@ public final class PlannerSimulation implements Callable<Integer> {
   static final double RAMP_SECONDS = 10;
 
   @Option(names = "--shapes", split = ",",
-      description = "shifting, diurnal, flash, grow, drain, node-added, correlated (default: ${DEFAULT-VALUE}).")
-  List<String> shapes = List.of("shifting", "diurnal", "flash", "grow", "drain", "node-added", "correlated");
+      description = "shifting, diurnal, flash, grow, drain, node-added, node-drain, correlated (default: ${DEFAULT-VALUE}).")
+  List<String> shapes = List.of("shifting", "diurnal", "flash", "grow", "drain", "node-added", "node-drain", "correlated");
 
   /** The label of predictive mode run without correlations. */
   static final String NO_COLOCATION = "predictive, no co-location";
@@ -100,7 +100,10 @@ public final class PlannerSimulation implements Callable<Integer> {
     };
   }
 
-  /** When a log instance is added ({@code grow}), one is marked for draining ({@code drain}), or a node joins ({@code node-added}). */
+  /**
+   * When a log instance is added ({@code grow}) or marked for draining ({@code drain}), or a node
+   * joins ({@code node-added}) or is marked for draining ({@code node-drain}).
+   */
   static final double EVENT_SECONDS = 3_600;
 
   /** Measured from here on: after the first hour, or for the diurnal cycle after two days (the forecasts' warm-up). */

@@ -54,6 +54,7 @@ final class SimulatedCluster {
   double[] prefix;
   final List<String> nodes = new ArrayList<>(List.of("n1:1", "n2:1", "n3:1"));
   final Map<String, String> nodeOf = new HashMap<>();
+  final java.util.Set<String> drainingNodes = new java.util.TreeSet<>();
   final boolean colocation;
   int afterShiftTicks = -1;
 
@@ -103,6 +104,8 @@ final class SimulatedCluster {
         instances = List.of(instances.get(0), instances.get(1), instances.get(2).draining(true));
       } else if (t == EVENT_SECONDS && workload.shape.equals("node-added")) {
         nodes.add("n4:1");
+      } else if (t == EVENT_SECONDS && workload.shape.equals("node-drain")) {
+        drainingNodes.add("n3:1");
       }
       if (workload.shiftsAt(t, TICK_SECONDS)) {
         afterShiftTicks = 2;
@@ -153,10 +156,17 @@ final class SimulatedCluster {
       m.peakUse = Math.max(m.peakUse, peak);
     }
     Map<String, Double> onNode = nodeLoads();
-    double nodeMean = onNode.values().stream().mapToDouble(Double::doubleValue).sum() / nodes.size();
-    double nodeMax = onNode.values().stream().mapToDouble(Double::doubleValue).max().orElse(0) / nodeMean;
-    if (t >= EVENT_SECONDS && Double.isNaN(m.eventMinutes) && workload.shape.equals("node-added")
-        && Math.abs(onNode.get("n4:1") - nodeMean) <= 0.1 * nodeMean) {
+    // Over the nodes that are not drained (a drained node ends with nothing, by design).
+    double total = onNode.values().stream().mapToDouble(Double::doubleValue).sum();
+    double nodeMean = total / (nodes.size() - drainingNodes.size());
+    double nodeMax = onNode.entrySet().stream().filter(e -> !drainingNodes.contains(e.getKey()))
+        .mapToDouble(Map.Entry::getValue).max().orElse(0) / nodeMean;
+    boolean nodeEventDone = switch (workload.shape) {
+      case "node-added" -> Math.abs(onNode.get("n4:1") - nodeMean) <= 0.1 * nodeMean;
+      case "node-drain" -> !nodeOf.containsValue("n3:1") && state.inFlight().isEmpty();
+      default -> false;
+    };
+    if (t >= EVENT_SECONDS && Double.isNaN(m.eventMinutes) && nodeEventDone) {
       m.eventMinutes = (t - EVENT_SECONDS) / 60;
     }
     if (afterShiftTicks == 0 && measured) {
@@ -218,7 +228,7 @@ final class SimulatedCluster {
         t.plan().destinations().forEach(d -> where.put(d.rangeId(), t.plan().toNode())); // on its way there
       }
     }
-    return new PlannerInput.Hosts(List.copyOf(nodes), where, correlated);
+    return new PlannerInput.Hosts(List.copyOf(nodes), where, correlated, Map.of(), java.util.Set.copyOf(drainingNodes));
   }
 
   private void plan(long now, Metrics m, boolean measured) {

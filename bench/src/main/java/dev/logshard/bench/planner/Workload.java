@@ -15,7 +15,7 @@ import java.util.stream.IntStream;
  * cycle (10x peak to trough, two regions of keys 8 hours apart, noise), and a {@code flash}
  * crowd (a steady load, then one narrow slice of the ring (1/64) adds 80 % to it for twenty minutes),
  * a steady load for {@code grow} (a log instance is added), {@code drain} (one is drained) and
- * {@code node-added}, and {@code correlated}: 60 % of the load as above, 40 % in batches, each of
+ * {@code node-added} (a node joins), {@code node-drain} (one is drained), and {@code correlated}: 60 % of the load as above, 40 % in batches, each of
  * {@link #FAMILIES} families always reading the same {@link #FAMILY_KEYS} keys together (spread over the ring).
  */
 final class Workload {
@@ -130,7 +130,7 @@ final class Workload {
           rates[i] = total * zipf[rankOf[i]] + (crowd && i >= from && i < to ? 0.8 * total / (to - from) : 0);
         }
       }
-      case "grow", "drain", "node-added" -> {
+      case "grow", "drain", "node-added", "node-drain" -> {
         for (int i = 0; i < rates.length; i++) {
           rates[i] = total * zipf[rankOf[i]];
         }

@@ -29,6 +29,9 @@ public sealed interface CoordinatorEvent extends CborSerializable {
   /** A log instance is to be emptied of ranges (or no longer): the planner moves them elsewhere. */
   record DrainingSet(String instance, boolean draining) implements CoordinatorEvent {}
 
+  /** A cluster node ({@code host:port}) is to be emptied of ranges, or no longer. */
+  record NodeDrainingSet(String node, boolean draining) implements CoordinatorEvent {}
+
   /** A log instance was added at runtime ({@code POST /v1/admin/log-instances}). */
   record InstanceAdded(CoordinatorState.AddedInstance instance) implements CoordinatorEvent {}
 }

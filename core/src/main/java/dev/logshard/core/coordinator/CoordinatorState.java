@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * The Coordinator's state: the ShardMap (epoch 0 until the first request creates it), the running
  * Transfers with their plans, the counters that make every new generation and range id unique, the
  * most recent ended transfers, the planner's decisions, the log instances being drained (the
- * planner empties them), and those added at runtime. Immutable: each event makes a new one (it is small).
+ * planner empties them), those added at runtime, and the cluster nodes being drained ({@code host:port}). Immutable: each event makes a new one (it is small).
  */
 public record CoordinatorState(
     long epoch,
@@ -30,7 +30,8 @@ public record CoordinatorState(
     List<TransferProgress> ended,
     List<Decision> decisions,
     List<String> draining,
-    List<AddedInstance> added) implements CborSerializable {
+    List<AddedInstance> added,
+    List<String> drainingNodes) implements CborSerializable {
 
   /** Ended transfers kept for the admin API. */
   public static final int ENDED_KEPT = 100;
@@ -41,6 +42,7 @@ public record CoordinatorState(
     decisions = decisions == null ? List.of() : decisions; // absent in snapshots of older versions
     draining = draining == null ? List.of() : draining;
     added = added == null ? List.of() : added;
+    drainingNodes = drainingNodes == null ? List.of() : drainingNodes;
   }
 
   /** A log instance added at runtime (those of the configuration are not journaled). */
@@ -61,7 +63,7 @@ public record CoordinatorState(
   public record ActiveTransfer(TransferPlan plan, long committedEpoch, boolean rollingBack) {}
 
   public static CoordinatorState empty() {
-    return new CoordinatorState(0, List.of(), List.of(), 0, 0, 0, List.of(), List.of(), List.of(), List.of());
+    return new CoordinatorState(0, List.of(), List.of(), 0, 0, 0, List.of(), List.of(), List.of(), List.of(), List.of());
   }
 
   public boolean isInitialized() {
@@ -135,14 +137,14 @@ public record CoordinatorState(
   public CoordinatorState apply(CoordinatorEvent event) {
     if (event instanceof CoordinatorEvent.MapInitialized init) {
       return new CoordinatorState(init.epoch(), init.placements(), active, maxGeneration(init.placements(), 0),
-          maxRangeNumber(init.placements(), 0), transferCount, ended, decisions, draining, added);
+          maxRangeNumber(init.placements(), 0), transferCount, ended, decisions, draining, added, drainingNodes);
     }
     if (event instanceof CoordinatorEvent.TransferPlanned planned) {
       List<ActiveTransfer> next = new ArrayList<>(active);
       next.add(new ActiveTransfer(planned.plan(), 0, false));
       return new CoordinatorState(epoch, placements, List.copyOf(next),
           maxGeneration(planned.plan().destinations(), lastGeneration),
-          maxRangeNumber(planned.plan().destinations(), lastRangeNumber), transferCount + 1, ended, decisions, draining, added);
+          maxRangeNumber(planned.plan().destinations(), lastRangeNumber), transferCount + 1, ended, decisions, draining, added, drainingNodes);
     }
     if (event instanceof CoordinatorEvent.TransferCommitted committed) {
       ActiveTransfer transfer = activeTransfer(committed.transferId()).orElseThrow();
@@ -151,29 +153,27 @@ public record CoordinatorState(
           .map(t -> t == transfer ? new ActiveTransfer(t.plan(), next.epoch(), false) : t)
           .toList();
       return new CoordinatorState(next.epoch(), next.placements(), nextActive, lastGeneration, lastRangeNumber,
-          transferCount, ended, decisions, draining, added);
+          transferCount, ended, decisions, draining, added, drainingNodes);
     }
     if (event instanceof CoordinatorEvent.TransferRollingBack rollingBack) {
       return new CoordinatorState(epoch, placements,
           active.stream().map(t -> t.plan().id().equals(rollingBack.transferId())
               ? new ActiveTransfer(t.plan(), t.committedEpoch(), true) : t).toList(),
-          lastGeneration, lastRangeNumber, transferCount, ended, decisions, draining, added);
+          lastGeneration, lastRangeNumber, transferCount, ended, decisions, draining, added, drainingNodes);
     }
     if (event instanceof CoordinatorEvent.DrainingSet set) {
-      TreeSet<String> next = new TreeSet<>(draining);
-      if (set.draining()) {
-        next.add(set.instance());
-      } else {
-        next.remove(set.instance());
-      }
       return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
-          decisions, List.copyOf(next), added);
+          decisions, marked(draining, set.instance(), set.draining()), added, drainingNodes);
+    }
+    if (event instanceof CoordinatorEvent.NodeDrainingSet set) {
+      return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
+          decisions, draining, added, marked(drainingNodes, set.node(), set.draining()));
     }
     if (event instanceof CoordinatorEvent.InstanceAdded instance) {
       List<AddedInstance> next = new ArrayList<>(added);
       next.add(instance.instance());
       return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
-          decisions, draining, List.copyOf(next));
+          decisions, draining, List.copyOf(next), drainingNodes);
     }
     if (event instanceof CoordinatorEvent.DecisionRecorded recorded) {
       List<Decision> next = new ArrayList<>(decisions);
@@ -182,7 +182,7 @@ public record CoordinatorState(
         next.remove(0);
       }
       return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
-          List.copyOf(next), draining, added);
+          List.copyOf(next), draining, added, drainingNodes);
     }
     CoordinatorEvent.TransferEnded end = (CoordinatorEvent.TransferEnded) event;
     List<TransferProgress> nextEnded = new ArrayList<>(ended);
@@ -192,7 +192,18 @@ public record CoordinatorState(
     }
     return new CoordinatorState(epoch, placements,
         active.stream().filter(t -> !t.plan().id().equals(end.progress().id())).toList(),
-        lastGeneration, lastRangeNumber, transferCount, List.copyOf(nextEnded), decisions, draining, added);
+        lastGeneration, lastRangeNumber, transferCount, List.copyOf(nextEnded), decisions, draining, added, drainingNodes);
+  }
+
+  /** {@code names} with {@code name} in it ({@code in}) or not, sorted. */
+  private static List<String> marked(List<String> names, String name, boolean in) {
+    TreeSet<String> next = new TreeSet<>(names);
+    if (in) {
+      next.add(name);
+    } else {
+      next.remove(name);
+    }
+    return List.copyOf(next);
   }
 
   private static long maxGeneration(List<RangePlacement> placements, long atLeast) {

@@ -44,12 +44,21 @@ final class NodePlacement {
     this.settings = settings;
   }
 
-  /** {@code request} with its destinations on the node its first source runs on (when that is known). */
+  /**
+   * {@code request} with its destinations on the node its first source runs on (when that is
+   * known); off a draining node, on the node (not draining) that runs the fewest ranges.
+   */
   static TransferRequest stay(TransferRequest request, Hosts hosts) {
     if (!hosts.several() || request.toNode() != null) {
       return request;
     }
     String node = hosts.nodeOf().get(request.rangeIds().get(0));
+    if (node != null && hosts.draining().contains(node)) {
+      Map<String, Long> count = new HashMap<>();
+      hosts.nodeOf().values().forEach(n -> count.merge(n, 1L, Long::sum));
+      node = hosts.nodes().stream().filter(n -> !hosts.draining().contains(n))
+          .min(Comparator.comparingLong((String n) -> count.getOrDefault(n, 0L)).thenComparing(n -> n)).orElse(null);
+    }
     return node == null ? request : request.withToNode(node);
   }
 
@@ -75,9 +84,38 @@ final class NodePlacement {
     List<Candidate> out = new ArrayList<>();
     Set<String> settled = new HashSet<>(alreadyProposed.get());
     settled.addAll(in.rangesInTransfer());
+    drain(in, nodes, settled, out);
     balance(in, nodes, settled, out);
     colocate(in, nodes, settled, out);
     return out;
+  }
+
+  /**
+   * Every range on a draining node moves to another: where its correlated ranges run, else a
+   * nearer, else the least loaded node. The operator asked for it, so it goes ahead of cooldown and
+   * hysteresis (not of the limit on transfers in flight).
+   */
+  private void drain(PlannerInput in, Nodes nodes, Set<String> settled, List<Candidate> out) {
+    if (in.hosts().draining().isEmpty()) {
+      return;
+    }
+    for (RangePlacement p : in.map().placements()) {
+      String from = in.hosts().nodeOf().get(p.rangeId());
+      if (from == null || !in.hosts().draining().contains(from) || settled.contains(p.rangeId())) {
+        continue;
+      }
+      RangeLoad load = in.loadOf(p.rangeId());
+      Movable m = new Movable(p.rangeId(), load.plannedRequestsPerSecond(), load.storedBytes(), 0);
+      String to = nodes.destination(m, from, Double.MAX_VALUE);
+      if (to == null) {
+        return; // no node left to take ranges
+      }
+      nodes.account(m, from, to);
+      settled.add(p.rangeId());
+      out.add(new Candidate(BALANCE_RANK, List.of(p.rangeId()), TransferRequest.move(p.rangeId(), null).withToNode(to),
+          () -> "drain node " + from + ": every range moves off it; to " + to, m.requests(), m.bytes())
+          .forced().ordered(-out.size()));
+    }
   }
 
   private void balance(PlannerInput in, Nodes nodes, Set<String> settled, List<Candidate> out) {
@@ -223,7 +261,8 @@ final class NodePlacement {
       this.in = in;
       this.nodeOf = new HashMap<>(in.hosts().nodeOf());
       this.partners = partners(in.hosts().correlated(), settings.colocateMinStrength());
-      in.hosts().nodes().forEach(n -> load.put(n, 0.0));
+      // A draining node is no destination and out of the mean: its ranges will land on the others.
+      in.hosts().nodes().stream().filter(n -> !in.hosts().draining().contains(n)).forEach(n -> load.put(n, 0.0));
       double total = 0;
       for (RangePlacement p : in.map().placements()) {
         String node = nodeOf.get(p.rangeId());
@@ -235,7 +274,7 @@ final class NodePlacement {
         }
       }
       // Ranges on nodes that are gone (or not known yet) count toward the mean: they will land somewhere.
-      mean = total / load.size();
+      mean = load.isEmpty() ? 0 : total / load.size();
     }
 
     boolean known(String node) {
@@ -268,7 +307,7 @@ final class NodePlacement {
     String destination(Movable m, String from, double limit) {
       String best = null;
       for (String n : in.hosts().nodes()) {
-        if (n.equals(from) || load(n) + m.requests() > limit) {
+        if (n.equals(from) || !known(n) || load(n) + m.requests() > limit) {
           continue;
         }
         if (best == null || ties(m.rangeId(), n) > ties(m.rangeId(), best)
@@ -291,7 +330,9 @@ final class NodePlacement {
     }
 
     void account(Movable m, String from, String to) {
-      load.merge(from, -m.requests(), Double::sum);
+      if (known(from)) {
+        load.merge(from, -m.requests(), Double::sum);
+      }
       load.merge(to, m.requests(), Double::sum);
       nodeOf.put(m.rangeId(), to);
     }

@@ -30,16 +30,16 @@ public record PlannerInput(
   /**
    * The cluster's nodes ({@code host:port}) that can take ranges, the node each range runs on (a
    * range missing from {@code nodeOf}: not known yet; a range on its way to a node: that node),
-   * pairs of ranges used together, and the round trips measured between the nodes (from a node, to
-   * each other one, in milliseconds).
+   * pairs of ranges used together, the round trips measured between the nodes (from a node, to
+   * each other one, in milliseconds), and the nodes being drained (every range leaves them).
    */
   public record Hosts(List<String> nodes, Map<String, String> nodeOf, List<Correlated> correlated,
-      Map<String, Map<String, Double>> roundTripMillis) {
+      Map<String, Map<String, Double>> roundTripMillis, Set<String> draining) {
     public static final Hosts ONE_NODE = new Hosts(List.of(), Map.of(), List.of());
 
-    /** Without measured round trips between the nodes. */
+    /** Without measured round trips between the nodes, none draining. */
     public Hosts(List<String> nodes, Map<String, String> nodeOf, List<Correlated> correlated) {
-      this(nodes, nodeOf, correlated, Map.of());
+      this(nodes, nodeOf, correlated, Map.of(), Set.of());
     }
 
     /** The measured round trip from node {@code a} to node {@code b} (either way), or NaN. */

@@ -102,12 +102,12 @@ class NodePlacementTest {
     ShardMap map = ShardMap.initial(15, "standard");
     // a:1 to b:1 in half a millisecond, to c:1 in 20: the cheapest range goes to b:1, though c:1 carries nothing.
     PlanRound round = PLANNER.plan(new PlannerInput(map, loads(map, Set.of()), ONE_INSTANCE, Set.of(), 0, List.of(), NOW,
-        new Hosts(NODES, skewed(map), List.of(), Map.of("a:1", Map.of("b:1", 0.5, "c:1", 20.0)))));
+        new Hosts(NODES, skewed(map), List.of(), Map.of("a:1", Map.of("b:1", 0.5, "c:1", 20.0)), Set.of())));
     assertEquals(TransferRequest.move("r3", null).withToNode("b:1"), round.transfers().get(0).request());
     assertTrue(round.transfers().get(0).reason().endsWith("(round trip 0.5 ms)"), round.transfers().get(0).reason());
     // Round trips that differ by less than a millisecond are the same distance: the least loaded wins.
     PlanRound close = PLANNER.plan(new PlannerInput(map, loads(map, Set.of()), ONE_INSTANCE, Set.of(), 0, List.of(), NOW,
-        new Hosts(NODES, skewed(map), List.of(), Map.of("a:1", Map.of("b:1", 0.5, "c:1", 0.9)))));
+        new Hosts(NODES, skewed(map), List.of(), Map.of("a:1", Map.of("b:1", 0.5, "c:1", 0.9)), Set.of())));
     assertEquals(TransferRequest.move("r3", null).withToNode("c:1"), close.transfers().get(0).request());
   }
 
@@ -133,6 +133,34 @@ class NodePlacementTest {
     // Unbounded (the default), the same nodes are balanced: nothing moves.
     assertEquals(List.of(), PLANNER.plan(new PlannerInput(map, loads, ONE_INSTANCE, Set.of(), 0, List.of(), NOW,
         new Hosts(NODES, nodeOf, List.of()))).transfers());
+  }
+
+  @Test
+  void aDrainingNodeIsEmptiedAheadOfCooldownAndNothingMovesToIt() {
+    ShardMap map = ShardMap.initial(15, "standard");
+    Map<String, String> nodeOf = even(map);
+    // c:1 is drained: its five ranges go to a:1 and b:1, two a round (max-in-flight), though r2 was
+    // moved a minute ago; the others are balanced without it (nothing goes to c:1).
+    List<Decision> recent = List.of(new Decision(TransferKind.MOVE, List.of("r2"),
+        map.byRangeId("r2").orElseThrow().range().startString(), map.byRangeId("r2").orElseThrow().range().endString(),
+        null, "balance nodes", NOW - 60_000));
+    Map<String, String> placed = nodeOf;
+    for (int round = 0; round < 3; round++) {
+      PlanRound r = PLANNER.plan(new PlannerInput(map, loads(map, Set.of()), ONE_INSTANCE, Set.of(), 0, recent, NOW,
+          new Hosts(NODES, placed, List.of(), Map.of(), Set.of("c:1"))));
+      assertTrue(r.transfers().size() <= DEFAULTS.maxInFlight(), r.toString());
+      for (PlannedTransfer t : r.transfers()) {
+        assertTrue(t.reason().startsWith("drain node c:1"), t.reason());
+        assertTrue(!t.request().toNode().equals("c:1"), t.toString());
+      }
+      placed = after(placed, r);
+    }
+    assertTrue(placed.values().stream().noneMatch("c:1"::equals), placed.toString());
+    long onA = placed.values().stream().filter("a:1"::equals).count();
+    assertTrue(onA == 7 || onA == 8, "a:1 and b:1 share the drained ranges: " + placed);
+    // Every other transfer the planner starts for a range on the draining node goes elsewhere too.
+    assertEquals("a:1", NodePlacement.stay(TransferRequest.split("r2", null),
+        new Hosts(NODES, nodeOf, List.of(), Map.of(), Set.of("c:1"))).toNode());
   }
 
   @Test
