@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.Location;
@@ -81,7 +82,7 @@ final class TransferRoutes extends RouteSupport {
   }
 
   /** A body {@code {"draining": true|false}} (400 for any other), handed to {@code inner}. */
-  private Route withDraining(java.util.function.Function<Boolean, Route> inner) {
+  private Route withDraining(Function<Boolean, Route> inner) {
     return body(1024, body -> {
       try {
         return inner.apply(TransferJson.draining(body.toArray()));

@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -240,7 +242,7 @@ class ClusterModeIT {
       Writers writers = new Writers(keys, kvA, kvB);
       // Balanced: neither node runs more than half the map's ranges plus the tolerance (16 ranges: 8 each).
       Instant deadline = Instant.now().plusSeconds(240);
-      java.util.Map<String, List<String>> hosted = hosted(kvA);
+      Map<String, List<String>> hosted = hosted(kvA);
       while (hosted.getOrDefault(nodeB, List.of()).size() < ranges.size() / 2) {
         assertTrue(Instant.now().isBefore(deadline), "the ranges did not spread: " + hosted + ", plan: "
             + new String(kvA.send("GET", "/v1/admin/plan", null).get(30, TimeUnit.SECONDS).body(), StandardCharsets.UTF_8));
@@ -343,11 +345,11 @@ class ClusterModeIT {
   }
 
   /** Per node ({@code host:port}), the generations of the current map it runs. */
-  private static java.util.Map<String, List<String>> hosted(HttpKv kv) throws Exception {
+  private static Map<String, List<String>> hosted(HttpKv kv) throws Exception {
     List<String> current = new ArrayList<>();
     JsonNode map = JSON.readTree(kv.send("GET", "/v1/ranges", null).get(30, TimeUnit.SECONDS).body());
     map.get("ranges").forEach(r -> current.add(r.get("entityId").asText()));
-    java.util.Map<String, List<String>> hosted = new java.util.TreeMap<>();
+    Map<String, List<String>> hosted = new TreeMap<>();
     JsonNode nodes = JSON.readTree(kv.send("GET", "/v1/admin/nodes", null).get(30, TimeUnit.SECONDS).body()).get("nodes");
     for (JsonNode node : nodes) {
       List<String> running = new ArrayList<>();

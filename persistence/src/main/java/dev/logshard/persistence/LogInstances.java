@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigObject;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +105,7 @@ public final class LogInstances {
   /** The configured instances, then those added at runtime that this node knows. */
   public List<LogInstance> all() {
     List<LogInstance> all = new ArrayList<>(byName.values());
-    added.values().stream().sorted(java.util.Comparator.comparing(LogInstance::name)).forEach(all::add);
+    added.values().stream().sorted(Comparator.comparing(LogInstance::name)).forEach(all::add);
     return List.copyOf(all);
   }
 

@@ -1,5 +1,6 @@
 package dev.logshard.actors.coordinator;
 
+import com.typesafe.config.ConfigFactory;
 import dev.logshard.actors.rangeshard.RangeShardCommand;
 import dev.logshard.actors.rangeshard.RangeShardEntity;
 import dev.logshard.actors.support.Stages;
@@ -52,7 +53,7 @@ final class CatchUpStream {
     // An instance added at runtime carries its query plugin's config.
     EventsByPersistenceIdQuery query = PersistenceQuery.get(Adapter.toClassic(system))
         .getReadJournalFor(EventsByPersistenceIdQuery.class, instance.queryPluginId(),
-            instance.pluginConfig() == null ? com.typesafe.config.ConfigFactory.empty() : instance.pluginConfig());
+            instance.pluginConfig() == null ? ConfigFactory.empty() : instance.pluginConfig());
     var running = query.eventsByPersistenceId(RangeShardEntity.persistenceId(source.entityId()).id(), fromSeqNr,
             Long.MAX_VALUE)
         .viaMat(KillSwitches.single(), Keep.right())

@@ -15,7 +15,9 @@ import dev.logshard.core.profile.LoadHistory;
 import dev.logshard.core.profile.LoadReport;
 import dev.logshard.core.profile.ShardLoad;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -234,7 +236,7 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
       }
       // Each report's ranges by id, once: a view over many ranges stays linear in them.
       Map<String, List<ShardLoad>> byRange = new HashMap<>();
-      Map<ShardLoad, String> reporter = new java.util.IdentityHashMap<>();
+      Map<ShardLoad, String> reporter = new IdentityHashMap<>();
       for (LoadReport report : fresh) {
         for (ShardLoad load : report.ranges()) {
           byRange.computeIfAbsent(load.rangeId(), id -> new ArrayList<>()).add(load);
@@ -258,7 +260,7 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
     }
     return strength.entrySet().stream()
         .map(e -> new CorrelationMatrix.Pair(e.getKey().get(0), e.getKey().get(1), e.getValue()))
-        .sorted(java.util.Comparator.comparingDouble(CorrelationMatrix.Pair::strength).reversed()
+        .sorted(Comparator.comparingDouble(CorrelationMatrix.Pair::strength).reversed()
             .thenComparing(CorrelationMatrix.Pair::a).thenComparing(CorrelationMatrix.Pair::b))
         .toList();
   }

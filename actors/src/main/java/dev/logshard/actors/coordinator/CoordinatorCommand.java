@@ -81,13 +81,14 @@ public sealed interface CoordinatorCommand extends CborSerializable {
    * Adds a log instance at runtime (journaled; the planner fills it by its tier); answers the
    * instances, or why not ({@code conflict}: the name exists).
    */
-  record AddLogInstance(dev.logshard.core.coordinator.CoordinatorState.AddedInstance instance,
+  record AddLogInstance(CoordinatorState.AddedInstance instance,
       ActorRef<LogInstanceAdded> replyTo) implements CoordinatorCommand {}
 
   record LogInstanceAdded(Planning.InstancesView view, String refusal, boolean conflict) implements CborSerializable {}
 
   /** Marks a cluster node ({@code host:port}) to be emptied of ranges (or no longer); answers the draining nodes. */
-  record SetNodeDraining(String node, boolean draining, ActorRef<DrainingNodes> replyTo) implements CoordinatorCommand {}
+  record SetNodeDraining(String node, boolean draining, ActorRef<DrainingNodes> replyTo)
+      implements CoordinatorCommand {}
 
   /** The draining nodes, as {@link DrainingNodes}. */
   record GetDrainingNodes(ActorRef<DrainingNodes> replyTo) implements CoordinatorCommand {}

@@ -1,6 +1,7 @@
 package dev.logshard.actors.coordinator;
 
 import dev.logshard.core.CborSerializable;
+import dev.logshard.core.RangePlacement;
 import dev.logshard.core.coordinator.CoordinatorEvent;
 import dev.logshard.core.coordinator.CoordinatorState;
 import dev.logshard.core.forecast.ForecastSettings;
@@ -21,7 +22,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -114,7 +118,7 @@ public final class Planning {
 
   /** Makes every instance added at runtime known on this node again; answers those that failed, and why. */
   Map<String, String> registerAdded(CoordinatorState state) {
-    Map<String, String> failed = new java.util.TreeMap<>();
+    Map<String, String> failed = new TreeMap<>();
     for (CoordinatorState.AddedInstance added : state.added()) {
       try {
         register(added);
@@ -224,7 +228,7 @@ public final class Planning {
    * there is more than one node to choose from.
    */
   private PlannerInput.Hosts hosts(CoordinatorState state, ClusterLoad.View load) {
-    List<String> up = List.copyOf(new java.util.TreeSet<>(nodesUp.get()));
+    List<String> up = List.copyOf(new TreeSet<>(nodesUp.get()));
     if (up.size() < 2) {
       return PlannerInput.Hosts.ONE_NODE;
     }
@@ -250,10 +254,10 @@ public final class Planning {
   }
 
   CoordinatorCommand.DrainingNodes drainingNodes(CoordinatorState state) {
-    List<String> receiving = state.inFlight().stream().map(t -> t.plan().toNode()).filter(java.util.Objects::nonNull)
+    List<String> receiving = state.inFlight().stream().map(t -> t.plan().toNode()).filter(Objects::nonNull)
         .distinct().sorted().toList();
     List<String> current = state.isInitialized()
-        ? state.placements().stream().map(dev.logshard.core.RangePlacement::entityId).toList() : List.of();
+        ? state.placements().stream().map(RangePlacement::entityId).toList() : List.of();
     return new CoordinatorCommand.DrainingNodes(state.drainingNodes(), receiving, current);
   }
 

@@ -3,6 +3,7 @@ package dev.logshard.actors.coordinator;
 import dev.logshard.actors.coordinator.CoordinatorCommand.TransferList;
 import dev.logshard.actors.coordinator.CoordinatorCommand.TransferStarted;
 import dev.logshard.actors.support.Stages;
+import dev.logshard.core.coordinator.CoordinatorState;
 import dev.logshard.core.transfer.TransferProgress;
 import dev.logshard.core.transfer.TransferRequest;
 import java.time.Duration;
@@ -123,7 +124,7 @@ public final class Transfers {
 
   /** Adds a log instance at runtime; completes with the Coordinator's answer. */
   public CompletionStage<CoordinatorCommand.LogInstanceAdded> addLogInstance(
-      dev.logshard.core.coordinator.CoordinatorState.AddedInstance instance) {
+      CoordinatorState.AddedInstance instance) {
     return Stages.adopt(AskPattern.ask(coordinator, r -> new CoordinatorCommand.AddLogInstance(instance, r), timeout,
         scheduler));
   }

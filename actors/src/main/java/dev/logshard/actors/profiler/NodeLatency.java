@@ -30,7 +30,7 @@ public final class NodeLatency extends AbstractBehavior<NodeLatency.Command> {
   /** The weight of the newest round trip in the moving average. */
   private static final double ALPHA = 0.3;
 
-  public interface Command {}
+  public sealed interface Command {}
 
   /** Sent to a peer, answered at once; {@code to} is the peer's name, as the pinger knows it. */
   public record Ping(long sentNanos, String to, ActorRef<Pong> replyTo) implements Command, CborSerializable {}

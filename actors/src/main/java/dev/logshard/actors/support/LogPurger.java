@@ -1,5 +1,7 @@
 package dev.logshard.actors.support;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.AbstractPersistentActor;
@@ -8,6 +10,7 @@ import org.apache.pekko.persistence.DeleteMessagesSuccess;
 import org.apache.pekko.persistence.DeleteSnapshotsFailure;
 import org.apache.pekko.persistence.DeleteSnapshotsSuccess;
 import org.apache.pekko.persistence.Recovery;
+import org.apache.pekko.persistence.RuntimePluginConfig;
 import org.apache.pekko.persistence.SnapshotSelectionCriteria;
 
 /**
@@ -18,7 +21,7 @@ import org.apache.pekko.persistence.SnapshotSelectionCriteria;
  * snapshots (it writes nothing to the journal, so it does not compete with the entity). It does not
  * replay events: its recovery only learns the highest sequence number.
  */
-public final class LogPurger extends AbstractPersistentActor implements org.apache.pekko.persistence.RuntimePluginConfig {
+public final class LogPurger extends AbstractPersistentActor implements RuntimePluginConfig {
 
   /** The answer: whether both deletions succeeded, and why not. */
   public record Purged(String persistenceId, boolean succeeded, String failure) {}
@@ -71,12 +74,12 @@ public final class LogPurger extends AbstractPersistentActor implements org.apac
   }
 
   @Override
-  public com.typesafe.config.Config journalPluginConfig() {
-    return plugins == null || plugins.config() == null ? com.typesafe.config.ConfigFactory.empty() : plugins.config();
+  public Config journalPluginConfig() {
+    return plugins == null || plugins.config() == null ? ConfigFactory.empty() : plugins.config();
   }
 
   @Override
-  public com.typesafe.config.Config snapshotPluginConfig() {
+  public Config snapshotPluginConfig() {
     return journalPluginConfig();
   }
 

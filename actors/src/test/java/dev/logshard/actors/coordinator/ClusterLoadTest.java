@@ -24,8 +24,11 @@ import dev.logshard.core.profile.ShardLoad;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -67,7 +70,7 @@ class ClusterLoadTest {
   private ActorRef<CoordinatorCommand> coordinator(boolean followsLoad) {
     ActorRef<CoordinatorCommand> ref = testKit.spawn(Coordinator.create(new Coordinator.Seed(SEED, followsLoad), OnLogInstance.Plugins.DEFAULT,
         (start, self) -> Behaviors.ignore(), SETTINGS,
-        new Planning(PlannerSettings.create(ConfigFactory.load()), null, java.util.Set::of), Duration.ofSeconds(5), clock::get));
+        new Planning(PlannerSettings.create(ConfigFactory.load()), null, Set::of), Duration.ofSeconds(5), clock::get));
     return ref;
   }
 
@@ -195,14 +198,14 @@ class ClusterLoadTest {
     LoadReport b = hotReport("b", 30, 0);
     coordinator.tell(new CoordinatorCommand.ReportLoad(new LoadReport(a.node(), a.timeMillis(), a.epoch(), a.tickMillis(),
         a.ranges(), a.cells(), List.of(new CorrelationMatrix.Pair("r0", "r5", 40), new CorrelationMatrix.Pair("r1", "r2", 30)),
-        java.util.Map.of("b", 0.7))));
+        Map.of("b", 0.7))));
     coordinator.tell(new CoordinatorCommand.ReportLoad(new LoadReport(b.node(), b.timeMillis(), b.epoch(), b.tickMillis(),
-        b.ranges(), b.cells(), List.of(new CorrelationMatrix.Pair("r1", "r2", 25)), java.util.Map.of("a", 0.9))));
+        b.ranges(), b.cells(), List.of(new CorrelationMatrix.Pair("r1", "r2", 25)), Map.of("a", 0.9))));
     ClusterLoad.View view = view(coordinator);
     assertEquals(List.of(new CorrelationMatrix.Pair("r1", "r2", 55), new CorrelationMatrix.Pair("r0", "r5", 40)),
         view.correlated());
-    assertEquals(java.util.Map.of("a", java.util.Map.of("b", 0.7), "b", java.util.Map.of("a", 0.9)),
-        view.nodes().stream().collect(java.util.stream.Collectors.toMap(ClusterLoad.NodeLoad::node,
+    assertEquals(Map.of("a", Map.of("b", 0.7), "b", Map.of("a", 0.9)),
+        view.nodes().stream().collect(Collectors.toMap(ClusterLoad.NodeLoad::node,
             ClusterLoad.NodeLoad::roundTripMillis)));
   }
 

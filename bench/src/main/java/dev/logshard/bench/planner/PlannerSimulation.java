@@ -7,6 +7,7 @@ import dev.logshard.core.planner.CountBalancer;
 import dev.logshard.core.planner.Planner;
 import dev.logshard.core.planner.PlannerSettings;
 import dev.logshard.core.profile.LoadHistory;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,8 +38,10 @@ public final class PlannerSimulation implements Callable<Integer> {
   static final double RAMP_SECONDS = 10;
 
   @Option(names = "--shapes", split = ",",
-      description = "shifting, diurnal, flash, grow, drain, node-added, node-drain, correlated (default: ${DEFAULT-VALUE}).")
-  List<String> shapes = List.of("shifting", "diurnal", "flash", "grow", "drain", "node-added", "node-drain", "correlated");
+      description = "shifting, diurnal, flash, grow, drain, node-added, node-drain, correlated"
+          + " (default: ${DEFAULT-VALUE}).")
+  List<String> shapes = List.of("shifting", "diurnal", "flash", "grow", "drain", "node-added", "node-drain",
+      "correlated");
 
   /** The label of predictive mode run without correlations. */
   static final String NO_COLOCATION = "predictive, no co-location";
@@ -59,7 +62,7 @@ public final class PlannerSimulation implements Callable<Integer> {
   public Integer call() {
     PlannerSettings settings = PlannerSettings.create(ConfigFactory.load());
     for (String shape : shapes) {
-      List<String> labels = new java.util.ArrayList<>(modes);
+      List<String> labels = new ArrayList<>(modes);
       if (shape.equals("correlated") && modes.contains("predictive")) {
         labels.add(NO_COLOCATION);
       }
@@ -69,7 +72,7 @@ public final class PlannerSimulation implements Callable<Integer> {
           String mode = label.equals(NO_COLOCATION) ? "predictive" : label;
           Metrics m = new SimulatedCluster(settings, mode, new Workload(shape, keys, 6_000, seed),
               !label.equals(NO_COLOCATION), capacity).run(hours(shape), measureFrom(shape));
-          byMode.computeIfAbsent(label, k -> new java.util.ArrayList<>()).add(m);
+          byMode.computeIfAbsent(label, k -> new ArrayList<>()).add(m);
           System.out.println("RESULT planner-sim shape=" + shape + " seed=" + seed + " mode=" + label.replace(", ", "-")
               .replace(' ', '-') + " " + m);
         }
@@ -83,7 +86,8 @@ public final class PlannerSimulation implements Callable<Integer> {
         List<Metrics> runs = byMode.get(label);
         System.out.println("| " + label + " | " + spread(runs, m -> 100 * m.overShare(), "%.1f %%") + " | "
             + spread(runs, Metrics::maxOverMean, "%.2f") + " | " + spread(runs, Metrics::afterShift, "%.2f") + " | "
-            + spread(runs, Metrics::nodeMaxOverMean, "%.2f") + " | " + spread(runs, Metrics::nodeAfterShift, "%.2f") + " | "
+            + spread(runs, Metrics::nodeMaxOverMean, "%.2f") + " | "
+            + spread(runs, Metrics::nodeAfterShift, "%.2f") + " | "
             + spread(runs, Metrics::fanOut, "%.2f") + " | " + spread(runs, m -> 100 * m.peakUse, "%.0f %%") + " | "
             + spread(runs, m -> m.transfers, "%.0f") + " | " + spread(runs, m -> m.bytesMoved / 1e9, "%.1f") + " | "
             + spread(runs, m -> 100 * m.mape, "%.1f %%") + " | " + spread(runs, m -> m.eventMinutes, "%.1f") + " |");

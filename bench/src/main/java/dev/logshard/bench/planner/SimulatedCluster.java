@@ -30,6 +30,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One planner mode on one trace (see {@link PlannerSimulation}): three log instances and three
@@ -54,7 +55,7 @@ final class SimulatedCluster {
   double[] prefix;
   final List<String> nodes = new ArrayList<>(List.of("n1:1", "n2:1", "n3:1"));
   final Map<String, String> nodeOf = new HashMap<>();
-  final java.util.Set<String> drainingNodes = new java.util.TreeSet<>();
+  final Set<String> drainingNodes = new TreeSet<>();
   final boolean colocation;
   int afterShiftTicks = -1;
 
@@ -192,7 +193,8 @@ final class SimulatedCluster {
     Map<String, Double> loads = new HashMap<>();
     nodes.forEach(n -> loads.put(n, 0.0));
     for (RangePlacement p : state.placements()) {
-      loads.merge(nodeOf.get(p.rangeId()), prefix[endKey(p.range())] - prefix[firstKey(p.range().start())], Double::sum);
+      double requests = prefix[endKey(p.range())] - prefix[firstKey(p.range().start())];
+      loads.merge(nodeOf.get(p.rangeId()), requests, Double::sum);
     }
     return loads;
   }
@@ -228,7 +230,7 @@ final class SimulatedCluster {
         t.plan().destinations().forEach(d -> where.put(d.rangeId(), t.plan().toNode())); // on its way there
       }
     }
-    return new PlannerInput.Hosts(List.copyOf(nodes), where, correlated, Map.of(), java.util.Set.copyOf(drainingNodes));
+    return new PlannerInput.Hosts(List.copyOf(nodes), where, correlated, Map.of(), Set.copyOf(drainingNodes));
   }
 
   private void plan(long now, Metrics m, boolean measured) {

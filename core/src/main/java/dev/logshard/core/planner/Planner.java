@@ -14,7 +14,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
@@ -236,7 +238,7 @@ public final class Planner {
       int waiting = 0;
       // By rank, each rank sorted only if a slot is still free when it comes (a large map has many
       // proposals of a low rank, and few slots).
-      java.util.TreeMap<Integer, List<Candidate>> byRank = new java.util.TreeMap<>();
+      TreeMap<Integer, List<Candidate>> byRank = new TreeMap<>();
       candidates.forEach(c -> byRank.computeIfAbsent(c.rank, r -> new ArrayList<>()).add(c));
       for (List<Candidate> rank : byRank.values()) {
         if (chosen.size() >= slots) {
@@ -278,7 +280,7 @@ public final class Planner {
         Instance to = destination(c.toTier, range, fill);
         if (to == null && c.anyTier) {
           to = in.instances().stream().filter(i -> !i.tier().equals(c.toTier)).map(i -> destination(i.tier(), range, fill))
-              .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+              .filter(Objects::nonNull).findFirst().orElse(null);
         }
         if (to == null) {
           skip(new Skipped(range, wanted + " to " + c.toTier, "no " + c.toTier + "-tier log instance has room"));

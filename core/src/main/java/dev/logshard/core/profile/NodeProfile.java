@@ -13,6 +13,7 @@ import dev.logshard.core.profile.ProfileViews.LoadView;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A node's profile, as plain Java: each {@link #tick} turns what the request path recorded (the
@@ -145,7 +146,7 @@ public final class NodeProfile {
     }
     return new LoadReport(node, now, map.epoch(), tickMillis, latest.ranges(),
         spread.spread(map.placements().stream().map(RangePlacement::range).toList(), accessesPerRange),
-        correlations.topPairs(TOP_PAIRS), java.util.Map.of());
+        correlations.topPairs(TOP_PAIRS), Map.of());
   }
 
   public LoadView load() {

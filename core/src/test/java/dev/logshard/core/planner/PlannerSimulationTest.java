@@ -17,6 +17,7 @@ import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferProgress;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -167,7 +168,7 @@ class PlannerSimulationTest {
     }
 
     private String fewestRanges() {
-      return nodes.stream().min(java.util.Comparator.comparingLong(
+      return nodes.stream().min(Comparator.comparingLong(
           (String n) -> nodeOf.values().stream().filter(n::equals).count()).thenComparing(n -> n)).orElseThrow();
     }
 
