@@ -17,7 +17,6 @@ import dev.logshard.core.profile.ShardLoad;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -235,16 +234,14 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
         recent = recent.add(report.timeMillis(), report.cells(), settings.halfLife().toMillis());
       }
       // Each report's ranges by id, once: a view over many ranges stays linear in them.
-      Map<String, List<ShardLoad>> byRange = new HashMap<>();
-      Map<ShardLoad, String> reporter = new IdentityHashMap<>();
+      Map<String, List<Reported>> byRange = new HashMap<>();
       for (LoadReport report : fresh) {
         for (ShardLoad load : report.ranges()) {
-          byRange.computeIfAbsent(load.rangeId(), id -> new ArrayList<>()).add(load);
-          reporter.put(load, report.node());
+          byRange.computeIfAbsent(load.rangeId(), id -> new ArrayList<>()).add(new Reported(report.node(), load));
         }
       }
       for (RangePlacement p : query.map().placements()) {
-        ranges.add(rangeLoad(p, byRange.getOrDefault(p.rangeId(), List.of()), reporter, history, total, recent,
+        ranges.add(rangeLoad(p, byRange.getOrDefault(p.rangeId(), List.of()), history, total, recent,
             forecast(forecast, p.range(), history)));
       }
     }
@@ -273,8 +270,11 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
   }
 
   /** {@code p}'s load from what each node reported of it ({@code reported}). */
-  private static RangeLoad rangeLoad(RangePlacement p, List<ShardLoad> reported, Map<ShardLoad, String> reporter,
-      LoadHistory history, double total, LoadHistory recent, Forecast forecast) {
+  /** One node's report of one range. */
+  private record Reported(String node, ShardLoad load) {}
+
+  private static RangeLoad rangeLoad(RangePlacement p, List<Reported> reported, LoadHistory history, double total,
+      LoadHistory recent, Forecast forecast) {
     double reads = 0;
     double writes = 0;
     double bytesIn = 0;
@@ -288,7 +288,8 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
     Double topKey = null;
     String node = null;
     int reporting = 0;
-    for (ShardLoad load : reported) {
+    for (Reported one : reported) {
+      ShardLoad load = one.load();
       reporting++;
       reads += load.readsPerSecond();
       writes += load.writesPerSecond();
@@ -305,7 +306,7 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
       if (load.keyCount() != null && (keys == null || load.keyCount() > keys)) {
         keys = load.keyCount();
         bytes = load.storedBytes();
-        node = reporter.get(load);
+        node = one.node();
       }
     }
     KeyRange range = p.range();

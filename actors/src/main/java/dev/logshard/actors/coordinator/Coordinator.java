@@ -5,20 +5,14 @@ import dev.logshard.actors.coordinator.CoordinatorCommand.CommitTransfer;
 import dev.logshard.actors.coordinator.CoordinatorCommand.CurrentShardMap;
 import dev.logshard.actors.coordinator.CoordinatorCommand.EndTransfer;
 import dev.logshard.actors.coordinator.CoordinatorCommand.GetClusterLoad;
-import dev.logshard.actors.coordinator.CoordinatorCommand.GetLogInstances;
-import dev.logshard.actors.coordinator.CoordinatorCommand.GetPlan;
 import dev.logshard.actors.coordinator.CoordinatorCommand.GetShardMap;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ListTransfers;
 import dev.logshard.actors.coordinator.CoordinatorCommand.LoadForPlanning;
 import dev.logshard.actors.coordinator.CoordinatorCommand.PlanTick;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ReportLoad;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ReportProgress;
-import dev.logshard.actors.coordinator.CoordinatorCommand.AddLogInstance;
-import dev.logshard.actors.coordinator.CoordinatorCommand.LogInstanceAdded;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ResolvePlacement;
 import dev.logshard.actors.coordinator.CoordinatorCommand.SeedWithHistory;
-import dev.logshard.actors.coordinator.CoordinatorCommand.SetDraining;
-import dev.logshard.actors.coordinator.CoordinatorCommand.SetPlannerMode;
 import dev.logshard.actors.coordinator.CoordinatorCommand.StartTransfer;
 import dev.logshard.actors.coordinator.CoordinatorCommand.TransferList;
 import dev.logshard.actors.coordinator.CoordinatorCommand.TransferStarted;
@@ -95,6 +89,7 @@ public final class Coordinator
   private final double seedMinAccesses;
   private boolean seedRequested;
   private final Planning planning;
+  private final PlannerAdmin admin;
 
   /**
    * The map to start with when the journal holds none; {@code followsLoad}: its ranges may be
@@ -145,6 +140,7 @@ public final class Coordinator
         "cluster-load");
     this.seedMinAccesses = loadSettings.seedMinAccesses();
     this.planning = planning;
+    this.admin = new PlannerAdmin(planning, Effect(), ctx.getLog());
     timers.startTimerWithFixedDelay(PlanTick.INSTANCE, planning.interval());
   }
 
@@ -191,21 +187,9 @@ public final class Coordinator
   private CommandHandlerWithReplyBuilderByState<CoordinatorCommand, CoordinatorEvent, CoordinatorState, CoordinatorState>
       whateverTheMap(CommandHandlerWithReplyBuilderByState<CoordinatorCommand, CoordinatorEvent, CoordinatorState,
           CoordinatorState> builder) {
-    return builder
+    return admin.register(builder)
         .onCommand(ReportLoad.class, this::onReportLoad)
-        .onCommand(GetClusterLoad.class, this::onGetClusterLoad)
-        .onCommand(GetPlan.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.view(state)))
-        .onCommand(SetPlannerMode.class, this::onSetPlannerMode)
-        .onCommand(GetLogInstances.class, (state, cmd) -> Effect().reply(cmd.replyTo(), planning.instances(state)))
-        .onCommand(SetDraining.class, this::onSetDraining)
-        .onCommand(AddLogInstance.class, this::onAddLogInstance)
-        .onCommand(CoordinatorCommand.GetDrainingNodes.class, (state, cmd) ->
-            Effect().reply(cmd.replyTo(), planning.drainingNodes(state)))
-        .onCommand(CoordinatorCommand.SetNodeDraining.class, (state, cmd) -> {
-          ctx.getLog().info("Node {} {}", cmd.node(), cmd.draining() ? "to be drained" : "no longer drained");
-          return Effect().persist(new CoordinatorEvent.NodeDrainingSet(cmd.node(), cmd.draining()))
-              .thenReply(cmd.replyTo(), planning::drainingNodes);
-        });
+        .onCommand(GetClusterLoad.class, this::onGetClusterLoad);
   }
 
   /** A generation's placement, with its log instance when that was added at runtime (the node learns it so). */
@@ -214,18 +198,6 @@ public final class Coordinator
     RangePlacement placement = state.placementOf(cmd.entityId());
     return Effect().reply(cmd.replyTo(), new PlacementDirectory.Placement(placement, state.epoch(),
         placement == null ? null : state.added(placement.logInstance()).orElse(null)));
-  }
-
-  /** Prepares the new instance's storage here first (the sagas run here), then journals it. */
-  private ReplyEffect<CoordinatorEvent, CoordinatorState> onAddLogInstance(CoordinatorState state, AddLogInstance cmd) {
-    LogInstanceAdded refused = planning.admit(state, cmd.instance());
-    if (refused != null) {
-      ctx.getLog().warn("Log instance {} not added: {}", cmd.instance().name(), refused.refusal());
-      return Effect().reply(cmd.replyTo(), refused);
-    }
-    ctx.getLog().info("Log instance {} added ({} tier)", cmd.instance().name(), cmd.instance().tier());
-    return Effect().persist(new CoordinatorEvent.InstanceAdded(cmd.instance()))
-        .thenReply(cmd.replyTo(), next -> new LogInstanceAdded(planning.instances(next), null, false));
   }
 
   /**
@@ -295,18 +267,6 @@ public final class Coordinator
     return Effect().persist(decided.events())
         .thenRun(newState -> decided.plans().forEach(plan -> transfers.begin(new TransferSaga.Start(plan, null, false))))
         .thenNoReply();
-  }
-
-  private ReplyEffect<CoordinatorEvent, CoordinatorState> onSetPlannerMode(CoordinatorState state, SetPlannerMode cmd) {
-    planning.setMode(cmd.mode());
-    ctx.getLog().info("Planner mode set to {}", cmd.mode());
-    return Effect().reply(cmd.replyTo(), planning.view(state));
-  }
-
-  private ReplyEffect<CoordinatorEvent, CoordinatorState> onSetDraining(CoordinatorState state, SetDraining cmd) {
-    ctx.getLog().info("Log instance {} {}", cmd.instance(), cmd.draining() ? "to be drained" : "no longer drained");
-    return Effect().persist(new CoordinatorEvent.DrainingSet(cmd.instance(), cmd.draining()))
-        .thenReply(cmd.replyTo(), planning::instances);
   }
 
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onStartTransfer(CoordinatorState state, StartTransfer cmd) {

@@ -306,13 +306,15 @@ final class NodePlacement {
      */
     String destination(Movable m, String from, double limit) {
       String best = null;
+      double bestTies = 0;
       for (String n : in.hosts().nodes()) {
         if (n.equals(from) || !known(n) || load(n) + m.requests() > limit) {
           continue;
         }
-        if (best == null || ties(m.rangeId(), n) > ties(m.rangeId(), best)
-            || (ties(m.rangeId(), n) == ties(m.rangeId(), best) && better(from, n, best))) {
+        double ties = ties(m.rangeId(), n);
+        if (best == null || ties > bestTies || (ties == bestTies && better(from, n, best))) {
           best = n;
+          bestTies = ties;
         }
       }
       return best;

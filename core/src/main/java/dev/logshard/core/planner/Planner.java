@@ -7,7 +7,6 @@ import dev.logshard.core.planner.PlannerInput.Instance;
 import dev.logshard.core.planner.PlannerInput.RangeLoad;
 import dev.logshard.core.transfer.TransferKind;
 import dev.logshard.core.transfer.TransferRequest;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -386,23 +385,6 @@ public final class Planner {
       bytesOn.merge(to, load.storedBytes(), Long::sum);
       requestsOn.merge(from, -load.plannedRequestsPerSecond(), Double::sum);
       requestsOn.merge(to, load.plannedRequestsPerSecond(), Double::sum);
-    }
-  }
-
-  /**
-   * A recent decision's hashes, first and last (unsigned), parsed once per round; a move that named
-   * no log instance moved the range to another node.
-   */
-  private record RecentHashes(TransferKind kind, long first, long last, long atMillis, boolean nodeMove) {
-
-    static RecentHashes of(Decision d) {
-      long first = Long.parseUnsignedLong(d.start());
-      long last = new BigInteger(d.end()).subtract(BigInteger.ONE).longValue(); // end is exclusive, up to 2^64
-      return new RecentHashes(d.kind(), first, last, d.atMillis(), d.toInstance() == null);
-    }
-
-    boolean overlaps(KeyRange hashes) {
-      return Long.compareUnsigned(first, hashes.last()) <= 0 && Long.compareUnsigned(hashes.start(), last) <= 0;
     }
   }
 }

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 
 /**
  * How strongly ranges are accessed together, so correlated ranges can be placed together.
@@ -93,11 +94,19 @@ public final class CorrelationMatrix {
     }
   }
 
-  /** The {@code n} strongest pairs, strongest first. */
+  /** The {@code n} strongest pairs, strongest first (the profiler asks every tick: n kept, not all sorted). */
   public List<Pair> topPairs(int n) {
-    return pairs.entrySet().stream()
-        .sorted(Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()))
-        .limit(n)
+    Comparator<Map.Entry<String, Double>> strongestFirst =
+        Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey());
+    PriorityQueue<Map.Entry<String, Double>> weakestOnTop = new PriorityQueue<>(strongestFirst.reversed());
+    for (Map.Entry<String, Double> e : pairs.entrySet()) {
+      weakestOnTop.add(e);
+      if (weakestOnTop.size() > n) {
+        weakestOnTop.poll();
+      }
+    }
+    return weakestOnTop.stream()
+        .sorted(strongestFirst)
         .map(e -> {
           int sep = e.getKey().indexOf('\u0000');
           return new Pair(e.getKey().substring(0, sep), e.getKey().substring(sep + 1), e.getValue());
