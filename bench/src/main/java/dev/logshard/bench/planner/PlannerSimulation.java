@@ -92,8 +92,35 @@ public final class PlannerSimulation implements Callable<Integer> {
             + spread(runs, m -> m.transfers, "%.0f") + " | " + spread(runs, m -> m.bytesMoved / 1e9, "%.1f") + " | "
             + spread(runs, m -> 100 * m.mape, "%.1f %%") + " | " + spread(runs, m -> m.eventMinutes, "%.1f") + " |");
       }
+      System.out.println(summed(shape, labels, byMode));
     }
     return 0;
+  }
+
+  /**
+   * The over-capacity intervals and bytes moved summed over every seed, per mode, and predictive's
+   * against reactive's (rare events: a median over seeds is mostly 0).
+   */
+  private static String summed(String shape, List<String> labels, Map<String, List<Metrics>> byMode) {
+    StringBuilder out = new StringBuilder("SUMMED ").append(shape).append(": over-capacity intervals, all seeds:");
+    for (String label : labels) {
+      List<Metrics> runs = byMode.get(label);
+      out.append(String.format(Locale.ROOT, " %s %d of %d (%.1f GB moved);", label,
+          runs.stream().mapToLong(m -> m.overTicks).sum(), runs.stream().mapToLong(m -> m.ticks).sum(),
+          runs.stream().mapToLong(m -> m.bytesMoved).sum() / 1e9));
+    }
+    List<Metrics> reactive = byMode.get("reactive");
+    List<Metrics> predictive = byMode.get("predictive");
+    if (reactive != null && predictive != null) {
+      long r = reactive.stream().mapToLong(m -> m.overTicks).sum();
+      long p = predictive.stream().mapToLong(m -> m.overTicks).sum();
+      double bytes = (double) predictive.stream().mapToLong(m -> m.bytesMoved).sum()
+          / Math.max(1, reactive.stream().mapToLong(m -> m.bytesMoved).sum());
+      out.append(r == 0 ? " reactive was never over capacity;"
+          : String.format(Locale.ROOT, " predictive %.0f %% fewer than reactive;", 100.0 * (r - p) / r));
+      out.append(String.format(Locale.ROOT, " predictive moved %.2f times reactive's bytes", bytes));
+    }
+    return out.toString();
   }
 
   static double hours(String shape) {
@@ -167,7 +194,7 @@ public final class PlannerSimulation implements Callable<Integer> {
 
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "over_capacity_pct=%.2f standard_max_over_mean=%.3f after_shift=%.3f "
+      return String.format(Locale.ROOT, "over_capacity_pct=%.3f standard_max_over_mean=%.3f after_shift=%.3f "
           + "node_max_over_mean=%.3f node_after_shift=%.3f fan_out=%.3f "
           + "peak_use_pct=%.0f transfers=%d gb_moved=%.2f mape_pct=%.1f event_minutes=%.1f", 100 * overShare(),
           maxOverMean(), afterShift(), nodeMaxOverMean(), nodeAfterShift(), fanOut(), 100 * peakUse, transfers,

@@ -163,7 +163,7 @@ final class SimulatedCluster {
     double nodeMax = onNode.entrySet().stream().filter(e -> !drainingNodes.contains(e.getKey()))
         .mapToDouble(Map.Entry::getValue).max().orElse(0) / nodeMean;
     boolean nodeEventDone = switch (workload.shape) {
-      case "node-added" -> Math.abs(onNode.get("n4:1") - nodeMean) <= 0.1 * nodeMean;
+      case "node-added" -> onNode.containsKey("n4:1") && Math.abs(onNode.get("n4:1") - nodeMean) <= 0.1 * nodeMean;
       case "node-drain" -> !nodeOf.containsValue("n3:1") && state.inFlight().isEmpty();
       default -> false;
     };
@@ -240,7 +240,8 @@ final class SimulatedCluster {
       int to = endKey(p.range());
       double requests = prefix[to] - prefix[from];
       RingForecast.Forecast f = mode.equals("predictive") ? forecast.of(p.range(), history) : null;
-      double planned = f == null ? requests : PlannerModes.planned(mode, requests, f.requestsPerSecond(), f.ready());
+      double planned = f == null ? requests : PlannerModes.planned(mode, requests, f.requestsPerSecond(), f.mape(),
+          f.ready());
       double top = 0;
       for (int k = from; k < to; k++) {
         top = Math.max(top, prefix[k + 1] - prefix[k]);

@@ -27,6 +27,11 @@ final class Candidate {
   boolean anyTier;
   boolean forced;
   KeyRange mergedHashes;
+  /** A relief's move: wanted only while this instance's planned load is above the target. */
+  String relieves;
+  double reliefTarget;
+  /** Tried only if the moves ahead of it could not go (counted nowhere when not needed). */
+  boolean fallback;
 
   Candidate(int rank, List<String> rangeIds, TransferRequest request, Supplier<String> reason, double gain,
       long costBytes) {
@@ -63,6 +68,14 @@ final class Candidate {
   /** Asked for by the operator: not held back by cooldown or hysteresis. */
   Candidate forced() {
     forced = true;
+    return this;
+  }
+
+  /** Wanted only while {@code instance}'s planned requests per second are above {@code target}. */
+  Candidate relieving(String instance, double target, boolean fallback) {
+    this.relieves = instance;
+    this.reliefTarget = target;
+    this.fallback = fallback;
     return this;
   }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -29,6 +30,9 @@ final class InstanceRelief {
 
   /** Its rank among a round's proposals: after entering the fast tier, before leaving it. */
   static final int RANK = 2;
+
+  /** Fallbacks come after every instance's first choices. */
+  private static final double FALLBACK_ORDER = 1_000_000;
 
   private final PlannerSettings settings;
 
@@ -61,9 +65,11 @@ final class InstanceRelief {
   /**
    * The moves that bring every over-capacity instance back under its target; {@code requestsOn}:
    * the planned requests per second on each instance; {@code alreadyProposed}: ranges another rule
-   * already moves or splits this round (asked only if an instance needs relief).
+   * already moves or splits this round (asked only if an instance needs relief); {@code heldBack}:
+   * ranges the round would not move now (cooldown, hysteresis), shed only if nothing else can be.
    */
-  List<Candidate> propose(PlannerInput in, Map<String, Double> requestsOn, Supplier<Set<String>> alreadyProposed) {
+  List<Candidate> propose(PlannerInput in, Map<String, Double> requestsOn, Supplier<Set<String>> alreadyProposed,
+      Predicate<String> heldBack) {
     Set<String> proposed = null;
     List<Candidate> out = new ArrayList<>();
     double tolerance = settings.balanceTolerance();
@@ -102,6 +108,11 @@ final class InstanceRelief {
           movable.add(new Movable(p, requests, load.storedBytes()));
         }
       }
+      // A range just moved here (or off here) would be refused: the others are shed instead.
+      List<Movable> free = movable.stream().filter(m -> !heldBack.test(m.placement().rangeId())).toList();
+      if (!free.isEmpty()) {
+        movable = new ArrayList<>(free);
+      }
       if (movable.isEmpty()) {
         continue;
       }
@@ -126,18 +137,33 @@ final class InstanceRelief {
         }
         chosen.add(hottest);
       }
+      // The rest, cheap first, in case a chosen one finds no room (each only while still needed).
+      List<Movable> fallbacks = new ArrayList<>(movable);
+      fallbacks.removeAll(chosen);
+      if (!chosen.contains(hottest)) {
+        fallbacks.add(hottest);
+      }
       for (Movable m : chosen) {
-        String rangeId = m.placement().rangeId();
-        out.add(new Candidate(RANK, List.of(rangeId), TransferRequest.move(rangeId, null),
-            () -> String.format(Locale.ROOT,
-                "relieve %s: %.0f requests/s planned, %s; %s (%d bytes, %.0f requests/s)",
-                instance.name(), planned, why, m == hottest ? "its hottest range, the others are not enough"
-                    : "a cheap move", m.bytes(), m.requests()),
-            // Over capacity, a range goes to another tier if its own has no room (balancing stays in the tier).
-            m.requests(), m.bytes()).towardTier(instance.tier()).orAnyTier(overCapacity).ordered(-out.size()));
+        out.add(move(instance, planned, why, m, m == hottest, overCapacity, target, false, out.size()));
+      }
+      for (Movable m : fallbacks) {
+        out.add(move(instance, planned, why, m, m == hottest, overCapacity, target, true, out.size()));
       }
     }
     return out;
+  }
+
+  private static Candidate move(Instance instance, double planned, String why, Movable m, boolean hottest,
+      boolean overCapacity, double target, boolean fallback, int order) {
+    String rangeId = m.placement().rangeId();
+    return new Candidate(RANK, List.of(rangeId), TransferRequest.move(rangeId, null),
+        () -> String.format(Locale.ROOT,
+            "relieve %s: %.0f requests/s planned, %s; %s (%d bytes, %.0f requests/s)",
+            instance.name(), planned, why, hottest ? "its hottest range, the others are not enough"
+                : "a cheap move", m.bytes(), m.requests()),
+        // Over capacity, a range goes to another tier if its own has no room (balancing stays in the tier).
+        m.requests(), m.bytes()).towardTier(instance.tier()).orAnyTier(overCapacity).ordered(fallback ? -FALLBACK_ORDER - order : -order)
+        .relieving(instance.name(), target, fallback);
   }
 
   /** A range that may move off the instance: its planned requests per second and its bytes. */

@@ -61,7 +61,8 @@ public final class Planner {
         continue;
       }
       proposeSplit(round, p, candidates);
-      proposeTierMove(round, p, candidates);
+      TierMoves.propose(settings, p, in.loadOf(p.rangeId()), round.instances.get(p.logInstance()),
+          round.totalRequests / Math.max(1, in.map().size()), candidates);
     }
     // The ranges already proposed, for the drain and relief rules; built only if they need it.
     Set<String> proposed = new HashSet<>();
@@ -73,7 +74,7 @@ public final class Planner {
       candidates.forEach(c -> proposed.addAll(c.rangeIds));
       return proposed;
     };
-    candidates.addAll(relief.propose(in, round.requestsOn, alreadyProposed));
+    candidates.addAll(relief.propose(in, round.requestsOn, alreadyProposed, round::heldBack));
     candidates.addAll(nodes.propose(in, alreadyProposed));
     // Tidying up waits for a calm round (nothing in flight, no split or move wanted): it must not
     // take a slot a hot range needs. Over a large map most neighbours are cold, so in a busy round
@@ -141,26 +142,6 @@ public final class Planner {
     return Long.compareUnsigned(at, range.start()) > 0 && Long.compareUnsigned(at, range.last()) <= 0;
   }
 
-  // --- tiers
-
-  private void proposeTierMove(Round round, RangePlacement p, List<Candidate> out) {
-    RangeLoad load = round.in.loadOf(p.rangeId());
-    double planned = load.plannedRequestsPerSecond();
-    Instance current = round.instances.get(p.logInstance());
-    boolean onFast = current != null && "fast".equals(current.tier());
-    double mean = round.totalRequests / Math.max(1, round.in.map().size());
-    if (!onFast && planned >= settings.fastEnterRequestsPerSecond() && planned >= settings.fastEnterFactor() * mean) {
-      out.add(new Candidate(1, List.of(p.rangeId()), TransferRequest.move(p.rangeId(), null),
-          () -> String.format(Locale.ROOT, "hot: %.0f requests/s (%.1f times the mean range's) to the fast tier",
-              planned, planned / mean), planned, load.storedBytes()).towardTier("fast"));
-    } else if (onFast && planned < settings.fastLeaveRequestsPerSecond()) {
-      out.add(new Candidate(3, List.of(p.rangeId()), TransferRequest.move(p.rangeId(), null),
-          () -> String.format(Locale.ROOT, "cold: %.0f requests/s, below %.0f: off the fast tier", planned,
-              settings.fastLeaveRequestsPerSecond()), settings.fastLeaveRequestsPerSecond() - planned,
-          load.storedBytes()).towardTier("standard"));
-    }
-  }
-
   // --- merge
 
   /** The merge of two cold neighbours on one log instance, or null. */
@@ -226,6 +207,19 @@ public final class Planner {
       }
     }
 
+    /**
+     * Whether a move of the range between log instances would be refused now (cooldown, or its
+     * hashes moved between instances inside the flap window): the relief then sheds others instead.
+     */
+    boolean heldBack(String rangeId) {
+      Long at = lastTransferred.get(rangeId);
+      if (at != null && in.nowMillis() - at < settings.cooldown().toMillis()) {
+        return true;
+      }
+      KeyRange hashes = placements.get(rangeId).range();
+      return flapWindow.stream().anyMatch(d -> d.kind() == TransferKind.MOVE && !d.nodeMove() && d.overlaps(hashes));
+    }
+
     double share(double requests) {
       return totalRequests <= 0 ? 0 : requests / totalRequests;
     }
@@ -247,7 +241,7 @@ public final class Planner {
         rank.sort(Candidate.ORDER);
         for (Candidate c : rank) {
           if (chosen.size() >= slots) {
-            waiting++;
+            waiting += c.fallback ? 0 : 1;
             continue;
           }
           weigh(c, chosen, taken);
@@ -267,9 +261,14 @@ public final class Planner {
     private void weigh(Candidate c, List<PlannedTransfer> chosen, Set<String> taken) {
       String range = c.rangeIds.get(0);
       String wanted = c.request.kind().name().toLowerCase(Locale.ROOT);
+      if (c.relieves != null && requestsOn.getOrDefault(c.relieves, 0.0) <= c.reliefTarget) {
+        return; // this round's other moves relieve the instance enough
+      }
       String why = refusal(c, taken);
       if (why != null) {
-        skip(new Skipped(range, wanted, why));
+        if (!c.fallback) {
+          skip(new Skipped(range, wanted, why));
+        }
         return;
       }
       if (c.toTier != null) {
@@ -282,7 +281,10 @@ public final class Planner {
               .filter(Objects::nonNull).findFirst().orElse(null);
         }
         if (to == null) {
-          skip(new Skipped(range, wanted + " to " + c.toTier, "no " + c.toTier + "-tier log instance has room"));
+          if (!c.fallback) {
+            skip(new Skipped(range, wanted + " to " + c.toTier, c.anyTier ? "no log instance has room"
+                : "no " + c.toTier + "-tier log instance has room"));
+          }
           return;
         }
         c.request = TransferRequest.move(range, to.name());

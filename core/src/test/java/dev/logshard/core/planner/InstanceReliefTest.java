@@ -8,6 +8,7 @@ import dev.logshard.core.RangePlacement;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.planner.PlannerInput.Instance;
 import dev.logshard.core.planner.PlannerInput.RangeLoad;
+import dev.logshard.core.transfer.TransferKind;
 import dev.logshard.core.transfer.TransferRequest;
 import java.util.HashMap;
 import java.util.List;
@@ -125,7 +126,52 @@ class InstanceReliefTest {
         new Instance("standard-1", "standard", 64L << 30, 820), new Instance("standard-2", "standard", 64L << 30, 820));
     PlanRound nowhere = PLANNER.plan(new PlannerInput(both, loads, full, Set.of(), 0, List.of(), NOW));
     assertEquals(List.of(), nowhere.transfers(), nowhere.toString());
-    assertTrue(nowhere.skipped().stream().anyMatch(s -> s.why().contains("no standard-tier log instance has room")),
+    assertTrue(nowhere.skipped().stream().anyMatch(s -> s.why().contains("no log instance has room")),
         nowhere.skipped().toString());
+  }
+
+  /** r0–r7 on standard-1, r8–r15 on standard-2. */
+  private static ShardMap halves() {
+    ShardMap map = ShardMap.initial(16, "standard-1");
+    return new ShardMap(2, map.placements().stream().map(p -> Integer.parseInt(p.rangeId().substring(1)) < 8 ? p
+        : new RangePlacement(p.rangeId(), p.range(), p.generation(), "standard-2")).toList());
+  }
+
+  @Test
+  void aRangeJustMovedIsNotTheOneShedTheNextCheapestIs() {
+    ShardMap both = halves();
+    Map<String, RangeLoad> loads = loads(both);
+    loads.put("r2", new RangeLoad(200, 0, 200, 1L << 30, null));
+    // standard-1 1,000, standard-2 800: 11 % above the tier's mean; r5 (1 MB) would be the cheap move
+    // (to balance, only ranges of at most 145 requests/s may go: r3–r7).
+    List<Instance> instances = instances(1_050);
+    PlanRound free = PLANNER.plan(new PlannerInput(both, loads, instances, Set.of(), 0, List.of(), NOW));
+    assertEquals(List.of(TransferRequest.move("r5", "standard-2")),
+        free.transfers().stream().map(PlannedTransfer::request).toList(), free.toString());
+    // r5 came to standard-1 ten seconds ago: moving it again would be refused, so r3 goes instead.
+    RangePlacement r5 = both.placements().get(5);
+    Decision moved = new Decision(TransferKind.MOVE, List.of("r5"), r5.range().startString(), r5.range().endString(),
+        "standard-1", "relieve", NOW - 10_000);
+    PlanRound held = PLANNER.plan(new PlannerInput(both, loads, instances, Set.of(), 0, List.of(moved), NOW));
+    assertEquals(List.of(TransferRequest.move("r3", "standard-2")),
+        held.transfers().stream().map(PlannedTransfer::request).toList(), held.toString());
+  }
+
+  @Test
+  void whenTheCheapMoveFindsNoRoomAnotherRangeThatFitsGoes() {
+    ShardMap both = halves();
+    Map<String, RangeLoad> loads = loads(both);
+    loads.put("r0", new RangeLoad(190, 0, 190, 1L << 30, null));
+    loads.put("r1", new RangeLoad(100, 0, 100, 1L << 30, null));
+    loads.put("r5", new RangeLoad(180, 0, 180, 1L << 20, null));
+    // standard-1 970 over its 950 (target 855): r5 is the cheap move, but it fits nowhere (standard-2
+    // would reach 980, fast 180 of its 150); r1 (100) fits on fast.
+    List<Instance> instances = List.of(new Instance("fast", "fast", 8L << 30, 150),
+        new Instance("standard-1", "standard", 64L << 30, 950), new Instance("standard-2", "standard", 64L << 30, 950));
+    PlanRound round = PLANNER.plan(new PlannerInput(both, loads, instances, Set.of(), 0, List.of(), NOW));
+    assertEquals(List.of(TransferRequest.move("r1", "fast")),
+        round.transfers().stream().map(PlannedTransfer::request).toList(), round.toString());
+    assertTrue(round.skipped().stream().anyMatch(s -> "r5".equals(s.rangeId()) && s.why().contains("no log instance has room")),
+        round.skipped().toString());
   }
 }
