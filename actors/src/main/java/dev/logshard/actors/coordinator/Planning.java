@@ -205,8 +205,9 @@ public final class Planning {
     Map<String, PlannerInput.RangeLoad> loads = new HashMap<>();
     for (ClusterLoad.RangeLoad r : load.ranges()) {
       double requests = r.readsPerSecond() + r.writesPerSecond();
-      double forecast = PlannerModes.planned(mode, requests, r.forecast().requestsPerSecond(), r.forecast().mape(),
-          r.forecast().ready());
+      Double error = r.forecast().mape(); // null until a forecast came true
+      double forecast = PlannerModes.planned(mode, requests, r.forecast().requestsPerSecond(),
+          error == null ? Double.NaN : error, r.forecast().ready());
       String median = r.recentSplitPoint() != null ? r.recentSplitPoint() : r.historySplitPoint();
       loads.put(r.rangeId(), new PlannerInput.RangeLoad(requests, r.bytesInPerSecond() + r.bytesOutPerSecond(),
           forecast, r.storedBytes() == null ? 0 : r.storedBytes(), median == null ? null : Long.parseUnsignedLong(median),
