@@ -29,8 +29,10 @@
 #  12. the planner on a live node: a hotspot (80 % of YCSB-A's requests to Zipfian keys of r3) from 16
 #      closed-loop clients for PLANNER_SECONDS (120) on a fresh node, planner off and at its default
 #      (predictive) side by side, interleaved, PLANNER_ROUNDS rounds (2)
+#  13. the embedded engines side by side: real YCSB A (16, 64 threads) and C on H2, RocksDB and
+#      RocksDB with fsync, ENGINE_ROUNDS (2) interleaved rounds, and each data directory's size
 # Every node binds 127.0.0.1 on a free port, with a fresh data directory, and is stopped after.
-# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9 11 12", 10 only when named).
+# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9 11 12 13", 10 only when named).
 # Needs wrk (apt-get install wrk).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -39,7 +41,7 @@ WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
 OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)}"
 NODE_JAR="${NODE_JAR:-$ROOT/cluster-config/target/logshard-node.jar}"
 BENCH_JAR="$ROOT/bench/target/logshard-bench.jar"
-SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8 9 11 12}"
+SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8 9 11 12 13}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
@@ -334,6 +336,39 @@ for round in $(seq 1 "${PLANNER_ROUNDS:-2}"); do
 done
 fi
 
+# --- 13: the embedded engines side by side ----------------------------------------------------
+# Real YCSB (10,000 records of ~1 KiB loaded with 16 threads, then workload A at 16 and 64 threads
+# and C at 16) on a fresh node per engine, at its defaults: H2, RocksDB (durability process) and
+# RocksDB with durability fsync; interleaved, ENGINE_ROUNDS rounds (2); the data directory's size
+# after each run.
+if want 13; then
+declare -A ENGINES=(
+  [h2]="-Dlogshard.embedded.engine=h2"
+  [rocksdb]="-Dlogshard.embedded.engine=rocksdb"
+  [rocksdb-fsync]="-Dlogshard.embedded.engine=rocksdb -Dlogshard.rocksdb.settings.durability=fsync"
+)
+for round in $(seq 1 "${ENGINE_ROUNDS:-2}"); do
+  for engine in h2 rocksdb rocksdb-fsync; do
+    # shellcheck disable=SC2086
+    start_node "engine-$engine-$round" ${ENGINES[$engine]}
+    ycsb -load -P "$ROOT/bench/workloads/workloada" -threads 16 > "$OUT/engine-$engine-$round-load.txt" 2>&1
+    for run in a:16 a:64 c:16; do
+      w="${run%%:*}"; threads="${run##*:}"
+      ycsb -t -P "$ROOT/bench/workloads/workload$w" -threads "$threads" \
+        -p operationcount=100000000 -p maxexecutiontime="$RUN_SECONDS" > "$OUT/engine-$engine-$round-$w-$threads.txt" 2>&1
+      awk -v e="$engine" -v r="$round" -v w="$w" -v t="$threads" -v du="$(du -sb "$DATA_DIR" | cut -f1)" -F', ' '
+        /^\[OVERALL\], Throughput/ {tp=$3}
+        /^\[(READ|UPDATE)\], 99thPercentileLatency/ {p99[$1]=$3}
+        /^\[(READ|UPDATE)-FAILED\], Operations/ {failed+=$3}
+        END {printf "ENGINE engine=%s round=%d workload=%s threads=%d ops_per_s=%.0f read_p99_ms=%.2f update_p99_ms=%.2f failed=%d data_dir_bytes=%d\n",
+          e, r, toupper(w), t, tp, p99["[READ]"]/1000, p99["[UPDATE]"]/1000, failed, du}' \
+        "$OUT/engine-$engine-$round-$w-$threads.txt" | tee -a "$OUT/engines.txt"
+    done
+    stop_node
+  done
+done
+fi
+
 cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt "$OUT"/profiler.txt \
-  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt "$OUT"/cluster-moves.txt "$OUT"/planner-sim.txt "$OUT"/planner-live.txt >> "$OUT/summary.txt" 2>/dev/null || true
+  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt "$OUT"/cluster-moves.txt "$OUT"/planner-sim.txt "$OUT"/planner-live.txt "$OUT"/engines.txt >> "$OUT/summary.txt" 2>/dev/null || true
 echo "results in $OUT" >&2

@@ -7,13 +7,14 @@ import dev.logshard.persistence.CassandraStorage;
 import dev.logshard.persistence.EmbeddedStorage;
 import dev.logshard.persistence.LogInstance;
 import dev.logshard.persistence.LogInstances;
+import dev.logshard.persistence.RocksStorage;
 import java.nio.file.Path;
 
 /**
  * Assembles a node's config: the given overrides (command line), then system properties,
  * application.conf and every reference.conf, then the generated plugin config of each log
- * instance: H2 databases in embedded mode (prepared on the way: data directory and schemas),
- * Cassandra keyspaces in cluster mode.
+ * instance: in embedded mode H2 databases (prepared on the way: data directory and schemas) or
+ * RocksDB databases ({@code logshard.embedded.engine}), Cassandra keyspaces in cluster mode.
  */
 final class NodeConfig {
 
@@ -39,7 +40,22 @@ final class NodeConfig {
    * settings from the actor system's config only, so its instances come from the configuration).
    */
   static LogInstances.RuntimeStorage runtimeStorage(Config config) {
-    return cluster(config) ? null : EmbeddedStorage.create(config, dataDir(config)).runtime(config);
+    if (cluster(config)) {
+      return null;
+    }
+    return rocksdb(config) ? RocksStorage.create(config, dataDir(config)).runtime(config)
+        : EmbeddedStorage.create(config, dataDir(config)).runtime(config);
+  }
+
+  /** Whether the embedded log instances are RocksDB databases (else H2 files). */
+  static boolean rocksdb(Config config) {
+    String engine = config.getString("logshard.embedded.engine");
+    return switch (engine) {
+      case "rocksdb" -> true;
+      case "h2" -> false;
+      default -> throw new IllegalArgumentException(
+          "logshard.embedded.engine must be \"rocksdb\" or \"h2\", was \"" + engine + "\"");
+    };
   }
 
   /** The full node config; the caller holds the data directory's lock. */
@@ -49,9 +65,15 @@ final class NodeConfig {
     String mode = base.getString("logshard.mode");
     switch (mode) {
       case "embedded" -> {
-        EmbeddedStorage storage = EmbeddedStorage.create(base, dataDir);
-        storage.prepare();
-        plugins = storage.pluginConfig(base);
+        if (rocksdb(base)) {
+          RocksStorage storage = RocksStorage.create(base, dataDir);
+          storage.prepare();
+          plugins = storage.pluginConfig(base);
+        } else {
+          EmbeddedStorage storage = EmbeddedStorage.create(base, dataDir);
+          storage.prepare();
+          plugins = storage.pluginConfig(base);
+        }
       }
       case "cluster" -> plugins = CassandraStorage.pluginConfig(base);
       default -> throw new IllegalArgumentException(

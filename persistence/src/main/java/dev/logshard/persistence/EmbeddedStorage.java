@@ -80,6 +80,10 @@ public final class EmbeddedStorage {
       throw new UncheckedIOException("cannot create data directory " + dataDir, e);
     }
     for (LogInstance instance : instances.all()) {
+      if (Files.isDirectory(dataDir.resolve(instance.name())) && !Files.exists(file(instance))) {
+        throw new IllegalStateException("log instance '" + instance.name() + "' in " + dataDir
+            + " was written by the RocksDB engine; start this data directory with logshard.embedded.engine = rocksdb");
+      }
       compactIfLarge(instance);
     }
     for (LogInstance instance : instances.all()) {
