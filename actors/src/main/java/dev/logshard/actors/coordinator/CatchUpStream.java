@@ -57,6 +57,7 @@ final class CatchUpStream {
     var running = query.eventsByPersistenceId(RangeShardEntity.persistenceId(source.entityId()).id(), fromSeqNr,
             Long.MAX_VALUE)
         .viaMat(KillSwitches.single(), Keep.right())
+        .map(new Contiguous(fromSeqNr)::check)
         .groupedWeightedWithin(settings.chunkBytes(), settings.cdcBatch(),
             envelope -> 1 + RangeShardEvent.sizeOf(envelope.event()), settings.cdcBatchWithin())
         .mapAsync(1, envelopes -> apply(plan, source.entityId(), copy, envelopes, settings, shards))
@@ -64,6 +65,28 @@ final class CatchUpStream {
         .run(Materializer.matFromSystem(system));
     running.second().whenComplete((done, failed) -> ended.accept(failed == null ? null : String.valueOf(failed.getMessage())));
     return running.first();
+  }
+
+  /**
+   * Fails the catch-up where the source's events do not follow on (the source deleted events it
+   * had not read yet: its retention does so only long after its last transfer step, but a restart
+   * forgets that), so the transfer rolls back instead of missing writes.
+   */
+  private static final class Contiguous {
+    private long next;
+
+    Contiguous(long from) {
+      this.next = from;
+    }
+
+    EventEnvelope check(EventEnvelope envelope) {
+      if (envelope.sequenceNr() != next) {
+        throw new IllegalStateException("the source's events " + next + " to " + (envelope.sequenceNr() - 1)
+            + " are gone (deleted before the catch-up read them)");
+      }
+      next++;
+      return envelope;
+    }
   }
 
   private static CompletionStage<Long> apply(TransferPlan plan, String sourceEntityId, String copy,

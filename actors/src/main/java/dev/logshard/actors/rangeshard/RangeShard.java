@@ -66,6 +66,10 @@ public final class RangeShard extends OnLogInstance<RangeShardCommand, RangeShar
   private final SplittableRandom random = new SplittableRandom();
   /** The latest snapshot this incarnation completed; older ones are deleted after the next. */
   private long lastSnapshotSeqNr;
+  private final boolean deleteEvents;
+  private final long holdDeletesNanos;
+  /** When this range last took a transfer step (or started: a restart may be in the middle of one). */
+  private long lastTransferStepNanos = System.nanoTime();
 
   /** The range on its log instance's plugins ({@code instance} null: the default plugins). */
   public static Behavior<RangeShardCommand> create(RangePlacement placement, LogInstance instance,
@@ -93,6 +97,8 @@ public final class RangeShard extends OnLogInstance<RangeShardCommand, RangeShar
     this.peers = entityId -> ClusterSharding.get(ctx.getSystem()).entityRefFor(RangeShardEntity.ENTITY_KEY, entityId);
     this.logic = new RangeShardLogic(placement);
     this.snapshots = new SnapshotPolicy(settings.snapshotEveryEvents(), settings.snapshotAfterBytes());
+    this.deleteEvents = settings.deleteEventsOnSnapshot();
+    this.holdDeletesNanos = settings.holdDeletesAfterTransferStep().toNanos();
   }
 
   @Override
@@ -186,6 +192,7 @@ public final class RangeShard extends OnLogInstance<RangeShardCommand, RangeShar
   // --- transfer steps: the logic decides, this persists and answers
 
   private ReplyEffect<RangeShardEvent, RangeShardState> onStep(RangeShardState state, Step cmd) {
+    lastTransferStepNanos = System.nanoTime();
     StepOutcome outcome = logic.onStep(state, cmd.step(), lastSequenceNumber(ctx));
     if (outcome.early() != null) {
       cmd.replyTo().tell(outcome.early()); // nothing is persisted in between: commands wait for this persist
@@ -235,10 +242,17 @@ public final class RangeShard extends OnLogInstance<RangeShardCommand, RangeShar
     return snapshots.shouldSnapshot(state, event);
   }
 
-  /** The two latest snapshots are kept: the one before the previous is deleted. */
+  /**
+   * The two latest snapshots are kept: the one before the previous is deleted, and with it the
+   * events the previous one covers, unless a transfer may still read them (its catch-up reads this
+   * range's events: a step in the last {@code hold-deletes-after-transfer-step}).
+   */
   private void onSnapshotCompleted(SnapshotMetadata metadata) {
     if (lastSnapshotSeqNr > 0) {
-      Adapter.actorOf(ctx, LogPurger.snapshotsBefore(metadata.persistenceId(), plugins(), lastSnapshotSeqNr, null));
+      boolean events = deleteEvents && System.nanoTime() - lastTransferStepNanos >= holdDeletesNanos;
+      Adapter.actorOf(ctx, events
+          ? LogPurger.coveredBy(metadata.persistenceId(), plugins(), lastSnapshotSeqNr, null)
+          : LogPurger.snapshotsBefore(metadata.persistenceId(), plugins(), lastSnapshotSeqNr, null));
     }
     lastSnapshotSeqNr = metadata.sequenceNr();
   }

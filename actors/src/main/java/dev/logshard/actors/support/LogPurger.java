@@ -18,7 +18,8 @@ import org.apache.pekko.persistence.SnapshotSelectionCriteria;
  * (Pekko's own deletion protocol, so it works for any plugin), then tells {@code replyTo} and
  * stops. {@link #purgeAll} is for a rolled-back Transfer's destinations and a committed one's
  * sources, after their entities stopped; {@link #snapshotsBefore} prunes a live RangeShard's older
- * snapshots (it writes nothing to the journal, so it does not compete with the entity). It does not
+ * snapshots and {@link #coveredBy} also the events a snapshot covers (it writes nothing to the
+ * journal, so it does not compete with the entity). It does not
  * replay events: its recovery only learns the highest sequence number.
  */
 public final class LogPurger extends AbstractPersistentActor implements RuntimePluginConfig {
@@ -29,6 +30,7 @@ public final class LogPurger extends AbstractPersistentActor implements RuntimeP
   private final String persistenceId;
   private final OnLogInstance.Plugins plugins;
   private final SnapshotSelectionCriteria snapshots;
+  private final long eventsTo;
   private final ActorRef<Purged> replyTo;
   private boolean eventsDeleted;
   private boolean snapshotsDeleted;
@@ -37,22 +39,33 @@ public final class LogPurger extends AbstractPersistentActor implements RuntimeP
   public static Props purgeAll(String persistenceId, OnLogInstance.Plugins plugins,
       ActorRef<Purged> replyTo) {
     return Props.create(LogPurger.class, () -> new LogPurger(persistenceId, plugins,
-        SnapshotSelectionCriteria.latest(), true, replyTo));
+        SnapshotSelectionCriteria.latest(), Long.MAX_VALUE, replyTo));
   }
 
   /** The snapshots below {@code sequenceNr}; {@code replyTo} may be null. */
   public static Props snapshotsBefore(String persistenceId, OnLogInstance.Plugins plugins, long sequenceNr,
       ActorRef<Purged> replyTo) {
     return Props.create(LogPurger.class, () -> new LogPurger(persistenceId, plugins,
-        SnapshotSelectionCriteria.create(sequenceNr - 1, Long.MAX_VALUE), false, replyTo));
+        SnapshotSelectionCriteria.create(sequenceNr - 1, Long.MAX_VALUE), 0, replyTo));
+  }
+
+  /**
+   * What the snapshot at {@code sequenceNr} covers: the events up to it and the snapshots below it
+   * (a live RangeShard's retention; the entity writes only above it); {@code replyTo} may be null.
+   */
+  public static Props coveredBy(String persistenceId, OnLogInstance.Plugins plugins, long sequenceNr,
+      ActorRef<Purged> replyTo) {
+    return Props.create(LogPurger.class, () -> new LogPurger(persistenceId, plugins,
+        SnapshotSelectionCriteria.create(sequenceNr - 1, Long.MAX_VALUE), sequenceNr, replyTo));
   }
 
   private LogPurger(String persistenceId, OnLogInstance.Plugins plugins,
-      SnapshotSelectionCriteria snapshots, boolean deleteEvents, ActorRef<Purged> replyTo) {
+      SnapshotSelectionCriteria snapshots, long eventsTo, ActorRef<Purged> replyTo) {
     this.persistenceId = persistenceId;
     this.plugins = plugins;
     this.snapshots = snapshots;
-    this.eventsDeleted = !deleteEvents;
+    this.eventsTo = eventsTo;
+    this.eventsDeleted = eventsTo <= 0;
     this.replyTo = replyTo;
   }
 
@@ -93,7 +106,7 @@ public final class LogPurger extends AbstractPersistentActor implements RuntimeP
     return receiveBuilder()
         .match(org.apache.pekko.persistence.RecoveryCompleted.class, done -> {
           if (!eventsDeleted) {
-            deleteMessages(Long.MAX_VALUE);
+            deleteMessages(eventsTo);
           }
           deleteSnapshots(snapshots);
         })
