@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.logshard.persistence.CassandraStorage;
 import dev.logshard.persistence.EmbeddedStorage;
+import dev.logshard.persistence.H2Migration;
 import dev.logshard.persistence.LogInstance;
 import dev.logshard.persistence.LogInstances;
 import dev.logshard.persistence.RocksStorage;
@@ -66,6 +67,7 @@ final class NodeConfig {
     switch (mode) {
       case "embedded" -> {
         if (rocksdb(base)) {
+          H2Migration.run(base, dataDir); // a data directory the H2 engine wrote moves to RocksDB first
           RocksStorage storage = RocksStorage.create(base, dataDir);
           storage.prepare();
           plugins = storage.pluginConfig(base);
