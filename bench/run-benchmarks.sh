@@ -121,7 +121,7 @@ if want 4; then
 declare -A CONFIGS=(
   [logshard]=""
   [no-batching]="-Dlogshard.batching.enabled=off"
-  [stock-jdbc]="-Dlogshard.batching.enabled=off -Dlogshard.embedded.journal-write-parallelism=8 -Dlogshard.embedded.h2-url-settings=;DB_CLOSE_ON_EXIT=FALSE"
+  [stock-jdbc]="-Dlogshard.embedded.engine=h2 -Dlogshard.batching.enabled=off -Dlogshard.embedded.journal-write-parallelism=8 -Dlogshard.embedded.h2-url-settings=;DB_CLOSE_ON_EXIT=FALSE"
 )
 for round in 1 2; do
   for config in logshard no-batching stock-jdbc; do

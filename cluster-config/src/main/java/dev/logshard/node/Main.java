@@ -47,7 +47,7 @@ public final class Main {
     @Option(names = "--data-dir", description = "Where the node stores its data (default: ${DEFAULT-VALUE}).")
     Path dataDir = Path.of("data");
 
-    @Option(names = "--mode", description = "embedded (H2 in --data-dir) or cluster (Cassandra; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--mode", description = "embedded (RocksDB in --data-dir) or cluster (Cassandra; default: ${DEFAULT-VALUE}).")
     String mode = "embedded";
 
     @Option(names = "--cassandra", split = ",", paramLabel = "HOST:PORT",
