@@ -31,8 +31,12 @@
 #      (predictive) side by side, interleaved, PLANNER_ROUNDS rounds (2)
 #  13. the embedded engines side by side: real YCSB A (16, 64 threads) and C on H2, RocksDB and
 #      RocksDB with fsync, ENGINE_ROUNDS (2) interleaved rounds, and each data directory's size
+#  14. the data directory's size against writes: 1,000,000 writes of 1 KiB over 10,000 keys on
+#      RocksDB and H2 (DISK_ENGINES, DISK_WRITES, DISK_CHUNK_SECONDS, DISK_IDLE_SECONDS), then idle
+#  15. kill -9 trials: CRASH_TRIALS (20) SIGKILLs of a node under compare-and-set increments, each
+#      followed by a restart that checks no acknowledged increment was lost
 # Every node binds 127.0.0.1 on a free port, with a fresh data directory, and is stopped after.
-# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9 11 12 13", 10 only when named).
+# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9 11 12 13 14 15", 10 only when named).
 # Needs wrk (apt-get install wrk).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -41,7 +45,7 @@ WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
 OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)}"
 NODE_JAR="${NODE_JAR:-$ROOT/cluster-config/target/logshard-node.jar}"
 BENCH_JAR="$ROOT/bench/target/logshard-bench.jar"
-SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8 9 11 12 13}"
+SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8 9 11 12 13 14 15}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
@@ -369,6 +373,40 @@ for round in $(seq 1 "${ENGINE_ROUNDS:-2}"); do
 done
 fi
 
+# --- 14: the data directory's size against writes ---------------------------------------------
+# 1,000,000 writes of 1 KiB over 10,000 keys (uniform, 64 clients, writes only) on a fresh node per
+# engine, in chunks of DISK_CHUNK_SECONDS (20); after each chunk the writes so far and the data
+# directory's size; then DISK_IDLE_SECONDS (60) without load and the size again (the node keeps
+# running: no restart).
+if want 14; then
+for engine in ${DISK_ENGINES:-rocksdb h2}; do
+  start_node "disk-$engine" "-Dlogshard.embedded.engine=$engine"
+  java -jar "$BENCH_JAR" load --url "$URL" --preload --seconds 1 --warmup-seconds 0 --label preload > /dev/null
+  written=10000
+  echo "DISK engine=$engine writes=$written data_dir_bytes=$(du -sb "$DATA_DIR" | cut -f1)" | tee -a "$OUT/disk.txt"
+  while [ "$written" -lt "${DISK_WRITES:-1000000}" ]; do
+    ops=$(java -jar "$BENCH_JAR" load --url "$URL" --mix W --distribution uniform --clients 64 \
+      --seconds "${DISK_CHUNK_SECONDS:-20}" --warmup-seconds 0 --label "disk-$engine" \
+      | awk '/^RESULT/ {for(i=1;i<=NF;i++) if($i ~ /^ops=/){split($i,a,"="); print a[2]}}')
+    written=$(( written + ops ))
+    echo "DISK engine=$engine writes=$written data_dir_bytes=$(du -sb "$DATA_DIR" | cut -f1)" | tee -a "$OUT/disk.txt"
+  done
+  sleep "${DISK_IDLE_SECONDS:-60}"
+  echo "DISK engine=$engine writes=$written idle_s=${DISK_IDLE_SECONDS:-60} data_dir_bytes=$(du -sb "$DATA_DIR" | cut -f1)" \
+    | tee -a "$OUT/disk.txt"
+  stop_node
+done
+fi
+
+# --- 15: kill -9 trials under compare-and-set increments -----------------------------------------
+# A node process on one data directory, 16 clients incrementing 64 counters by compare-and-set; a
+# SIGKILL after 2-8 s, a restart, every counter read back (at least the last acknowledged increment,
+# at most the last attempted); CRASH_TRIALS (20) times. At the node's defaults (RocksDB).
+if want 15; then
+java -jar "$BENCH_JAR" crash-trials --node-jar "$NODE_JAR" --trials "${CRASH_TRIALS:-20}" \
+  | tee "$OUT/crash-trials-full.txt" | grep -E '^(TRIAL|RESULT)' | tee "$OUT/crash-trials.txt"
+fi
+
 cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt "$OUT"/profiler.txt \
-  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt "$OUT"/cluster-moves.txt "$OUT"/planner-sim.txt "$OUT"/planner-live.txt "$OUT"/engines.txt >> "$OUT/summary.txt" 2>/dev/null || true
+  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt "$OUT"/cluster-moves.txt "$OUT"/planner-sim.txt "$OUT"/planner-live.txt "$OUT"/engines.txt "$OUT"/disk.txt "$OUT"/crash-trials.txt >> "$OUT/summary.txt" 2>/dev/null || true
 echo "results in $OUT" >&2

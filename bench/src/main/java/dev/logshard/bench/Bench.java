@@ -8,7 +8,7 @@ import picocli.CommandLine;
     name = "logshard-bench",
     mixinStandardHelpOptions = true,
     description = "LogShard benchmark tools.",
-    subcommands = {LoadGenerator.class, TransferBench.class, PlannerBench.class,
+    subcommands = {LoadGenerator.class, TransferBench.class, PlannerBench.class, CrashTrials.class,
         dev.logshard.bench.planner.PlannerSimulation.class})
 public final class Bench {
 

@@ -34,7 +34,7 @@ import site.ycsb.generator.UniformLongGenerator;
 public final class LoadGenerator implements Callable<Integer> {
 
   enum Mix {
-    A(0.50), B(0.95), C(1.00);
+    A(0.50), B(0.95), C(1.00), W(0.00);
 
     final double readFraction;
 
@@ -50,7 +50,7 @@ public final class LoadGenerator implements Callable<Integer> {
   @Mixin
   TargetOptions target = new TargetOptions();
 
-  @Option(names = "--mix", description = "A, B or C (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--mix", description = "A, B, C or W (writes only) (default: ${DEFAULT-VALUE}).")
   Mix mix = Mix.A;
 
   @Option(names = "--distribution", description = "zipfian or uniform (default: ${DEFAULT-VALUE}).")

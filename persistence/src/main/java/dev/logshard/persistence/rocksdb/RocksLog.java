@@ -69,13 +69,18 @@ public final class RocksLog {
         .setMaxWriteBufferNumber(settings.maxWriteBuffers())
         .setCompressionType(CompressionType.LZ4_COMPRESSION)
         .setLevelCompactionDynamicLevelBytes(true)
+        .setMaxBytesForLevelBase(settings.levelBaseBytes())
+        .setTargetFileSizeBase(settings.levelBaseBytes() / 4)
         .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache).setFilterPolicy(new BloomFilter(10)));
     options = new DBOptions()
         .setCreateIfMissing(true)
         .setCreateMissingColumnFamilies(true)
         .setMaxOpenFiles(settings.maxOpenFiles())
         .setMaxBackgroundJobs(settings.backgroundJobs())
-        .setKeepLogFileNum(3);
+        .setKeepLogFileNum(3)
+        // A column family written rarely (snapshots, meta) would otherwise keep every log file
+        // alive until the default limit, 4 x all memtables: hundreds of MB of log on disk.
+        .setMaxTotalWalSize(settings.maxWalBytes());
     writeOptions = new WriteOptions().setSync(settings.durability() == Durability.FSYNC);
     List<ColumnFamilyDescriptor> families = List.of(
         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions),

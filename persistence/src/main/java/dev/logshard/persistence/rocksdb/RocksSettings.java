@@ -18,12 +18,15 @@ import java.util.Locale;
  * @param maxWriteBuffers memtables (one written to, the others flushing)
  * @param maxOpenFiles table files kept open (-1: all)
  * @param backgroundJobs flush and compaction threads
+ * @param maxWalBytes the write-ahead log's size at which the memtables it keeps alive are flushed
+ * @param levelBaseBytes the first level's target size (the levels below grow by 10 each; a table file is a quarter of it)
  * @param queryBatch events a query reads at a time
  * @param queryRefresh how long a live query waits for a write it was not told of before it reads
  *     again (writes in this process wake it at once)
  */
 public record RocksSettings(Path dir, Durability durability, long blockCacheBytes, long writeBufferBytes,
-    int maxWriteBuffers, int maxOpenFiles, int backgroundJobs, int queryBatch, Duration queryRefresh) {
+    int maxWriteBuffers, int maxOpenFiles, int backgroundJobs, long maxWalBytes, long levelBaseBytes, int queryBatch,
+    Duration queryRefresh) {
 
   /** When a write is acknowledged. */
   public enum Durability {
@@ -39,6 +42,8 @@ public record RocksSettings(Path dir, Durability durability, long blockCacheByte
         plugin.getInt("max-write-buffers"),
         plugin.getInt("max-open-files"),
         plugin.getInt("background-jobs"),
+        plugin.getBytes("max-wal-size"),
+        plugin.getBytes("level-base-size"),
         plugin.getInt("query-batch"),
         plugin.getDuration("query-refresh-interval"));
   }
