@@ -57,7 +57,8 @@ public final class LogShardNode implements AutoCloseable {
 
   private static LogShardNode start(Config config, DataDirectoryLock lock) {
     LogShardSettings settings = LogShardSettings.create(config);
-    LogInstances logInstances = LogInstances.fromConfig(config).withRuntimeStorage(NodeConfig.runtimeStorage(config));
+    LogInstances logInstances = LogInstances.fromConfig(config).withRuntimeStorage(NodeConfig.runtimeStorage(config))
+        .withStorageStats(NodeConfig.storageStats(config));
     Path dataDir = Path.of(config.getString("logshard.data-dir"));
     // Only the seed: the Coordinator's journal holds the map once it exists. A data directory of an
     // earlier version keeps its stored map.

@@ -10,6 +10,8 @@ import dev.logshard.persistence.LogInstance;
 import dev.logshard.persistence.LogInstances;
 import dev.logshard.persistence.RocksStorage;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Assembles a node's config: the given overrides (command line), then system properties,
@@ -46,6 +48,14 @@ final class NodeConfig {
     }
     return rocksdb(config) ? RocksStorage.create(config, dataDir(config)).runtime(config)
         : EmbeddedStorage.create(config, dataDir(config)).runtime(config);
+  }
+
+  /** How the node reads its log instances' engine statistics (RocksDB only; none elsewhere). */
+  static Function<LogInstance, Map<String, Long>> storageStats(Config config) {
+    if (cluster(config) || !rocksdb(config)) {
+      return instance -> Map.of();
+    }
+    return RocksStorage.create(config, dataDir(config))::stats;
   }
 
   /** Whether the embedded log instances are RocksDB databases (else H2 files). */

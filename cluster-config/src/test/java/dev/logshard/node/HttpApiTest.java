@@ -3,6 +3,7 @@ package dev.logshard.node;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.time.Instant;
 import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
@@ -119,6 +121,26 @@ class HttpApiTest {
     assertEquals(etag(updated), etag(read));
     assertEquals("application/octet-stream", read.headers().firstValue("Content-Type").orElse(""));
     assertEquals("hello again", new String(read.body(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void logInstancesShowWhatTheirRocksDbDatabaseHolds() throws Exception {
+    assertEquals(201, send(put("stats:1", "x".repeat(10_000))).statusCode());
+    var response = send(get("/v1/admin/log-instances"));
+    assertEquals(200, response.statusCode());
+    JsonNode standard = null;
+    for (JsonNode instance : json(response).get("instances")) {
+      standard = instance.get("name").asText().equals("standard") ? instance : standard;
+    }
+    assertNotNull(standard, new String(response.body(), StandardCharsets.UTF_8));
+    JsonNode storage = standard.get("storage");
+    // The write is in the memtable (or a table file, once flushed): either way the engine counts it.
+    assertTrue(storage.get("cur-size-all-mem-tables").asLong() + storage.get("total-sst-files-size").asLong() > 10_000,
+        storage.toString());
+    for (String stat : List.of("estimate-live-data-size", "num-running-compactions", "is-write-stopped",
+        "block-cache-usage")) {
+      assertTrue(storage.has(stat), stat + " in " + storage);
+    }
   }
 
   @Test

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The log instances a node knows: those of {@code logshard.log-instances}, read once, and those
@@ -29,6 +30,7 @@ public final class LogInstances {
   private final String initial;
   private final String coordinator;
   private volatile RuntimeStorage storage;
+  private volatile Function<LogInstance, Map<String, Long>> storageStats = instance -> Map.of();
 
   private LogInstances(Map<String, LogInstance> byName, String initial, String coordinator) {
     this.byName = Collections.unmodifiableMap(byName);
@@ -62,6 +64,20 @@ public final class LogInstances {
       LogInstance instance = new LogInstance(name, tier, capacityBytes, capacityRequestsPerSecond);
       return instance.withPluginConfig(prepares.prepare(instance));
     });
+  }
+
+  /**
+   * What this node's storage engine tells of an instance it has open (space, memtables, compactions,
+   * stalls; empty where the engine tells nothing or the instance is not open here).
+   */
+  public LogInstances withStorageStats(Function<LogInstance, Map<String, Long>> stats) {
+    this.storageStats = stats;
+    return this;
+  }
+
+  /** The engine's statistics of the instance named {@code name} (empty if none). */
+  public Map<String, Long> storageStats(String name) {
+    return byName(name).map(storageStats).orElse(Map.of());
   }
 
   /** Whether instances can be added at runtime on this node. */

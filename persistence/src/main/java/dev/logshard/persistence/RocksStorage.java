@@ -4,7 +4,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Files;
+import dev.logshard.persistence.rocksdb.RocksLog;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The embedded RocksDB engine ({@code logshard.embedded.engine = rocksdb}): every log instance is a
@@ -63,6 +65,11 @@ public final class RocksStorage {
   /** How this node prepares a log instance added at runtime: its plugins' config (the directory is made on open). */
   public LogInstances.RuntimeStorage runtime(Config base) {
     return instance -> instanceConfig(base, instance);
+  }
+
+  /** Each instance's RocksDB statistics while its database is open here (empty otherwise). */
+  public Map<String, Long> stats(LogInstance instance) {
+    return RocksLog.statsOf(dir(instance)).orElse(Map.of());
   }
 
   private Config instanceConfig(Config base, LogInstance instance) {

@@ -51,11 +51,12 @@ public final class Planning {
   /**
    * A log instance as {@code GET /v1/admin/log-instances} shows it: its ranges now, whether it is
    * being drained, whether it can be removed (drained: no range on it or on its way to it, and
-   * not the Coordinator's journal), and whether it was added at runtime.
+   * not the Coordinator's journal), whether it was added at runtime, and what its storage engine
+   * tells of it on the Coordinator's node (RocksDB: space, memtables, compactions, stalls).
    */
   public record InstanceView(String name, String tier, long capacityBytes, double capacityRequestsPerSecond,
-      boolean draining, int ranges, boolean holdsCoordinator, boolean removable, boolean addedAtRuntime)
-      implements CborSerializable {}
+      boolean draining, int ranges, boolean holdsCoordinator, boolean removable, boolean addedAtRuntime,
+      Map<String, Long> storage) implements CborSerializable {}
 
   public record InstancesView(List<InstanceView> instances) implements CborSerializable {}
 
@@ -274,7 +275,7 @@ public final class Planning {
       boolean holdsCoordinator = i.name().equals(coordinatorInstance);
       views.add(new InstanceView(i.name(), i.tier(), i.capacityBytes(), i.capacityRequestsPerSecond(), draining, ranges,
           holdsCoordinator, draining && ranges == 0 && !incoming && !holdsCoordinator,
-          state.added(i.name()).isPresent()));
+          state.added(i.name()).isPresent(), logInstances == null ? Map.of() : logInstances.storageStats(i.name())));
     }
     return new InstancesView(List.copyOf(views));
   }

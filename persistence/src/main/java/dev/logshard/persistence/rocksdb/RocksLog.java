@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -126,6 +127,15 @@ public final class RocksLog {
     options.close();
     familyOptions.close();
     cache.close();
+  }
+
+  /** The statistics of the database in {@code dir} if it is open in this JVM. */
+  public static Optional<Map<String, Long>> statsOf(Path dir) {
+    RocksLog log;
+    synchronized (OPEN) {
+      log = OPEN.get(dir.toAbsolutePath().normalize());
+    }
+    return Optional.ofNullable(log).map(RocksLog::stats);
   }
 
   public RocksSettings settings() {
