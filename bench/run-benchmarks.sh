@@ -35,8 +35,10 @@
 #      RocksDB and H2 (DISK_ENGINES, DISK_WRITES, DISK_CHUNK_SECONDS, DISK_IDLE_SECONDS), then idle
 #  15. kill -9 trials: CRASH_TRIALS (20) SIGKILLs of a node under compare-and-set increments, each
 #      followed by a restart that checks no acknowledged increment was lost
+#  16. the fence on both engines: section 9's live moves at a quarter and half of the maximum
+#      (FENCE_FRACTIONS), FENCE_MOVES (20) each, on RocksDB and H2 (FENCE_ENGINES)
 # Every node binds 127.0.0.1 on a free port, with a fresh data directory, and is stopped after.
-# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9 11 12 13 14 15", 10 only when named).
+# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9 11 12 13 14 15 16", 10 only when named).
 # Needs wrk (apt-get install wrk).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -45,7 +47,7 @@ WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
 OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)}"
 NODE_JAR="${NODE_JAR:-$ROOT/cluster-config/target/logshard-node.jar}"
 BENCH_JAR="$ROOT/bench/target/logshard-bench.jar"
-SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8 9 11 12 13 14 15}"
+SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8 9 11 12 13 14 15 16}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
@@ -407,6 +409,21 @@ java -jar "$BENCH_JAR" crash-trials --node-jar "$NODE_JAR" --trials "${CRASH_TRI
   | tee "$OUT/crash-trials-full.txt" | grep -E '^(TRIAL|RESULT)' | tee "$OUT/crash-trials.txt"
 fi
 
+# --- 16: the fence on both engines ------------------------------------------------------------------
+# Section 9's live moves (a range of 10,000 keys back and forth between fast and standard under
+# open-loop YCSB-A at a quarter and at half of the measured maximum, FENCE_MOVES (20) moves each) on
+# RocksDB and on H2, at their defaults.
+if want 16; then
+for engine in ${FENCE_ENGINES:-rocksdb h2}; do
+  start_node "fence-$engine" "-Xmx2g" "-Dlogshard.transfer.cleanup-after=1s" "-Dlogshard.embedded.engine=$engine"
+  java -jar "$BENCH_JAR" transfer --url "$URL" --range-keys 10000 --records 10000 --modes live --rate 0 \
+    --rate-fractions "${FENCE_FRACTIONS:-0.25,0.5}" --repeat "${FENCE_MOVES:-20}" --before-seconds 10 --after-seconds 2 \
+    | tee -a "$OUT/fence-engines-full.txt" | grep '^RESULT' | sed "s/^RESULT/RESULT engine=$engine/" \
+    | tee -a "$OUT/fence-engines.txt"
+  stop_node
+done
+fi
+
 cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt "$OUT"/profiler.txt \
-  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt "$OUT"/cluster-moves.txt "$OUT"/planner-sim.txt "$OUT"/planner-live.txt "$OUT"/engines.txt "$OUT"/disk.txt "$OUT"/crash-trials.txt >> "$OUT/summary.txt" 2>/dev/null || true
+  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt "$OUT"/cluster-moves.txt "$OUT"/planner-sim.txt "$OUT"/planner-live.txt "$OUT"/engines.txt "$OUT"/disk.txt "$OUT"/crash-trials.txt "$OUT"/fence-engines.txt >> "$OUT/summary.txt" 2>/dev/null || true
 echo "results in $OUT" >&2
