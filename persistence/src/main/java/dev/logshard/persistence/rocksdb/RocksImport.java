@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.persistence.PersistentRepr;
 import org.apache.pekko.persistence.SnapshotMetadata;
-import org.apache.pekko.persistence.serialization.Snapshot;
 import org.apache.pekko.serialization.Serialization;
 
 /**
@@ -15,11 +14,11 @@ import org.apache.pekko.serialization.Serialization;
 public final class RocksImport implements AutoCloseable {
 
   private final RocksLog log;
-  private final Serialization serialization;
+  private final RocksCodec codec;
 
   private RocksImport(RocksLog log, Serialization serialization) {
     this.log = log;
-    this.serialization = serialization;
+    this.codec = new RocksCodec(serialization);
   }
 
   public static RocksImport open(RocksSettings settings, Serialization serialization) {
@@ -31,7 +30,7 @@ public final class RocksImport implements AutoCloseable {
     byte[] prefix = RocksKeys.prefix(persistenceId);
     return log.write(batch -> {
       for (PersistentRepr repr : events) {
-        batch.put(log.journal, RocksKeys.event(prefix, repr.sequenceNr()), serialization.serialize(repr).get());
+        batch.put(log.journal, RocksKeys.event(prefix, repr.sequenceNr()), codec.event(repr));
       }
     });
   }
@@ -40,7 +39,7 @@ public final class RocksImport implements AutoCloseable {
   public CompletableFuture<Void> snapshot(SnapshotMetadata metadata, Object snapshot) {
     byte[] key = RocksKeys.snapshot(RocksKeys.prefix(metadata.persistenceId()), metadata.sequenceNr(),
         metadata.timestamp());
-    return log.write(batch -> batch.put(log.snapshots, key, serialization.serialize(new Snapshot(snapshot)).get()));
+    return log.write(batch -> batch.put(log.snapshots, key, codec.snapshot(snapshot)));
   }
 
   /** The highest sequence number the id reached, if its last events were deleted. */

@@ -13,7 +13,6 @@ import org.apache.pekko.dispatch.Futures;
 import org.apache.pekko.persistence.AtomicWrite;
 import org.apache.pekko.persistence.PersistentRepr;
 import org.apache.pekko.persistence.journal.japi.AsyncWriteJournal;
-import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.rocksdb.RocksDBException;
 import scala.concurrent.Future;
@@ -31,12 +30,12 @@ import scala.jdk.javaapi.FutureConverters;
 public final class RocksJournal extends AsyncWriteJournal {
 
   private final RocksLog log;
-  private final Serialization serialization;
+  private final RocksCodec codec;
   private final Executor reads;
 
   public RocksJournal(Config config) {
     this.log = RocksLog.acquire(RocksSettings.create(config));
-    this.serialization = SerializationExtension.get(context().system());
+    this.codec = new RocksCodec(SerializationExtension.get(context().system()));
     this.reads = context().system().dispatchers().lookup(config.getString("read-dispatcher"));
   }
 
@@ -52,7 +51,7 @@ public final class RocksJournal extends AsyncWriteJournal {
       int mark = keys.size();
       try {
         for (PersistentRepr repr : CollectionConverters.asJava(write.payload())) {
-          values.add(serialization.serialize(repr.withTimestamp(now)).get());
+          values.add(codec.event(repr.withTimestamp(now)));
           keys.add(RocksKeys.event(prefix, repr.sequenceNr()));
         }
         results.add(Optional.empty());
@@ -99,7 +98,7 @@ public final class RocksJournal extends AsyncWriteJournal {
       Consumer<PersistentRepr> replay) {
     byte[] prefix = RocksKeys.prefix(persistenceId);
     return FutureConverters.asScala(CompletableFuture.runAsync(() -> log.events(prefix, fromSequenceNr, toSequenceNr,
-        max, (seqNr, value) -> replay.accept(serialization.deserialize(value, PersistentRepr.class).get())), reads));
+        max, (seqNr, value) -> replay.accept(codec.event(value))), reads));
   }
 
   @Override

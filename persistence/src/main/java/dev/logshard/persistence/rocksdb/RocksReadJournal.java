@@ -13,7 +13,6 @@ import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import org.apache.pekko.persistence.query.javadsl.EventsByPersistenceIdQuery;
-import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -29,14 +28,14 @@ public final class RocksReadJournal implements EventsByPersistenceIdQuery, Curre
 
   private final RocksLog log;
   private final RocksSettings settings;
-  private final Serialization serialization;
+  private final RocksCodec codec;
   private final Executor reads;
 
   /** {@code settings}: the query plugin's own (its batch and refresh interval). */
-  RocksReadJournal(RocksLog log, RocksSettings settings, Serialization serialization, Executor reads) {
+  RocksReadJournal(RocksLog log, RocksSettings settings, RocksCodec codec, Executor reads) {
     this.log = log;
     this.settings = settings;
-    this.serialization = serialization;
+    this.codec = codec;
     this.reads = reads;
   }
 
@@ -80,7 +79,7 @@ public final class RocksReadJournal implements EventsByPersistenceIdQuery, Curre
   private List<EventEnvelope> read(String persistenceId, byte[] prefix, long from, long to, int max) {
     List<EventEnvelope> events = new ArrayList<>();
     log.events(prefix, from, to, max, (seqNr, value) -> {
-      PersistentRepr repr = serialization.deserialize(value, PersistentRepr.class).get();
+      PersistentRepr repr = codec.event(value);
       events.add(new EventEnvelope(Offset.sequence(seqNr), persistenceId, seqNr, repr.payload(), repr.timestamp()));
     });
     return events;

@@ -25,7 +25,7 @@ public final class RocksReadJournalProvider implements ReadJournalProvider {
     RocksSettings settings = RocksSettings.create(config);
     RocksLog log = RocksLog.acquire(settings);
     system.registerOnTermination(log::release);
-    this.javadsl = new RocksReadJournal(log, settings, SerializationExtension.get(system),
+    this.javadsl = new RocksReadJournal(log, settings, new RocksCodec(SerializationExtension.get(system)),
         system.dispatchers().lookup(config.getString("read-dispatcher")));
     this.scaladsl = new ScalaReadJournal(javadsl);
   }

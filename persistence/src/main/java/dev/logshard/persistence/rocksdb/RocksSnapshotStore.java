@@ -10,9 +10,7 @@ import org.apache.pekko.dispatch.Futures;
 import org.apache.pekko.persistence.SelectedSnapshot;
 import org.apache.pekko.persistence.SnapshotMetadata;
 import org.apache.pekko.persistence.SnapshotSelectionCriteria;
-import org.apache.pekko.persistence.serialization.Snapshot;
 import org.apache.pekko.persistence.snapshot.japi.SnapshotStore;
-import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.rocksdb.RocksIterator;
 import scala.concurrent.Future;
@@ -26,12 +24,12 @@ import scala.jdk.javaapi.FutureConverters;
 public final class RocksSnapshotStore extends SnapshotStore {
 
   private final RocksLog log;
-  private final Serialization serialization;
+  private final RocksCodec codec;
   private final Executor reads;
 
   public RocksSnapshotStore(Config config) {
     this.log = RocksLog.acquire(RocksSettings.create(config));
-    this.serialization = SerializationExtension.get(context().system());
+    this.codec = new RocksCodec(SerializationExtension.get(context().system()));
     this.reads = context().system().dispatchers().lookup(config.getString("read-dispatcher"));
   }
 
@@ -44,8 +42,7 @@ public final class RocksSnapshotStore extends SnapshotStore {
             it.isValid() && RocksKeys.startsWith(it.key(), prefix); it.prev()) {
           SnapshotMetadata metadata = metadata(persistenceId, it.key(), prefix);
           if (matches(metadata, criteria)) {
-            Snapshot snapshot = serialization.deserialize(it.value(), Snapshot.class).get();
-            return Optional.of(SelectedSnapshot.create(metadata, snapshot.data()));
+            return Optional.of(SelectedSnapshot.create(metadata, codec.snapshotData(it.value())));
           }
         }
       }
@@ -59,7 +56,7 @@ public final class RocksSnapshotStore extends SnapshotStore {
         metadata.timestamp());
     byte[] value;
     try {
-      value = serialization.serialize(new Snapshot(snapshot)).get();
+      value = codec.snapshot(snapshot);
     } catch (Exception e) {
       return Futures.failed(e);
     }
