@@ -128,6 +128,8 @@ public final class TransferBench implements Callable<Integer> {
           Histogram gaps = new Histogram(3);
           Histogram gapsBefore = new Histogram(3);
           Map<String, Histogram> steps = new LinkedHashMap<>();
+          Histogram ordinaryWrites = new Histogram(3); // the load's writes in the seconds before each move
+          Histogram windowWriteP99s = new Histogram(3);
           long failed = 0;
           for (int i = 0; i < repeat; i++) {
             String to = instanceOf(range).equals("fast") ? "standard" : "fast";
@@ -137,6 +139,8 @@ public final class TransferBench implements Callable<Integer> {
             gapsBefore.recordValue(move.longestWriteGapBeforeMillis());
             move.fenceSteps().forEach((step, millis) -> steps.computeIfAbsent(step, s -> new Histogram(3)).recordValue(millis));
             failed += move.failedRequests();
+            ordinaryWrites.add(move.writesBefore());
+            windowWriteP99s.recordValue(move.writesBefore().getValueAtPercentile(99));
           }
           if (repeat > 1) {
             System.out.printf(Locale.ROOT,
@@ -147,10 +151,15 @@ public final class TransferBench implements Callable<Integer> {
                 "RESULT moves mode=%s rate=%d moves=%d write_unavailable_ms_p50=%d write_unavailable_ms_p90=%d"
                     + " write_unavailable_ms_max=%d write_gap_without_move_ms_p50=%d write_gap_without_move_ms_max=%d"
                     + " fence_to_handoff_ms_p50=%d fence_to_handoff_ms_p90=%d fence_to_handoff_ms_max=%d"
-                    + " failed_requests=%d%n",
+                    + " failed_requests=%d ordinary_write_p99_ms=%.1f ordinary_write_p99_ms_per_window_p50=%.1f"
+                    + " ordinary_write_p99_ms_per_window_min=%.1f%n",
                 mode, loadRate, repeat, gaps.getValueAtPercentile(50), gaps.getValueAtPercentile(90), gaps.getMaxValue(),
                 gapsBefore.getValueAtPercentile(50), gapsBefore.getMaxValue(), fences.getValueAtPercentile(50),
-                fences.getValueAtPercentile(90), fences.getMaxValue(), failed);
+                fences.getValueAtPercentile(90), fences.getMaxValue(), failed,
+                // Ordinary writes: the load's writes in the seconds before the moves, all windows together,
+                // then the median and least of each window's own p99.
+                ordinaryWrites.getValueAtPercentile(99) / 1000.0, windowWriteP99s.getValueAtPercentile(50) / 1000.0,
+                windowWriteP99s.getMinValue() / 1000.0);
             StringBuilder line = new StringBuilder("RESULT fence-steps mode=" + mode + " rate=" + loadRate);
             steps.forEach((step, h) -> line.append(String.format(Locale.ROOT, " %s_ms_p50=%d %s_ms_p90=%d %s_ms_max=%d",
                 step, h.getValueAtPercentile(50), step, h.getValueAtPercentile(90), step, h.getMaxValue())));
@@ -175,8 +184,8 @@ public final class TransferBench implements Callable<Integer> {
   private void warmUp(int loadRate, byte[] value) throws InterruptedException {
     AtomicBoolean running = new AtomicBoolean(true);
     Thread loadThread = new Thread(() -> ycsb.openLoop(running, loadRate, LOAD_WORKERS,
-        () -> new ScrambledZipfianGenerator(target.records), "user:", null, value, new Recorder(3), new AtomicLong(),
-        null, null, null), "warm-up");
+        () -> new ScrambledZipfianGenerator(target.records), "user:", null, value, new Recorder(3), null,
+        new AtomicLong(), null, null, null), "warm-up");
     loadThread.start();
     Thread.sleep(TimeUnit.SECONDS.toMillis(warmupSeconds));
     running.set(false);
@@ -186,10 +195,11 @@ public final class TransferBench implements Callable<Integer> {
 
   /** What one move showed: its fence, the longest gap between successful writes to the range, failed requests. */
   private record Move(long fenceMillis, Map<String, Long> fenceSteps, long longestWriteGapMillis,
-      long longestWriteGapBeforeMillis, long failedRequests) {}
+      long longestWriteGapBeforeMillis, long failedRequests, Histogram writesBefore) {}
 
   private Move runOne(String mode, String toInstance, int loadRate, List<String> moving, byte[] value) throws Exception {
     Recorder load = new Recorder(3);
+    Recorder loadWrites = new Recorder(3);
     AtomicLong loadErrors = new AtomicLong();
     AtomicLong probeErrors = new AtomicLong();
     AtomicLong lastProbeWrite = new AtomicLong(System.nanoTime());
@@ -197,10 +207,11 @@ public final class TransferBench implements Callable<Integer> {
     AtomicBoolean measuringGap = new AtomicBoolean(false);
     AtomicBoolean running = new AtomicBoolean(true);
     Thread loadThread = new Thread(() -> ycsb.openLoop(running, loadRate, LOAD_WORKERS,
-        () -> new ScrambledZipfianGenerator(target.records), "user:", null, value, load, loadErrors, null, null, null),
+        () -> new ScrambledZipfianGenerator(target.records), "user:", null, value, load, loadWrites, loadErrors, null, null,
+        null),
         "load");
     Thread probeThread = new Thread(() -> ycsb.openLoop(running, probeRate, PROBE_WORKERS, null, null, moving, value, null,
-        probeErrors, lastProbeWrite, longestWriteGap, measuringGap), "probe");
+        null, probeErrors, lastProbeWrite, longestWriteGap, measuringGap), "probe");
     loadThread.start();
     probeThread.start();
 
@@ -210,6 +221,7 @@ public final class TransferBench implements Callable<Integer> {
     lastProbeWrite.set(System.nanoTime());
     measuringGap.set(true);
     Histogram before = sample(load, seconds, t0, beforeSeconds);
+    Histogram writesBefore = loadWrites.getIntervalHistogram();
     long longestWriteGapBefore = longestWriteGap.getAndSet(0);
     lastProbeWrite.set(System.nanoTime());
     String body = "{\"kind\":\"move\",\"range\":\"" + range + "\",\"toInstance\":\"" + toInstance + "\""
@@ -268,21 +280,21 @@ public final class TransferBench implements Callable<Integer> {
             + " snapshot_mb_per_s=%.1f write_unavailable_ms=%.0f (without a move: %.0f) fence_to_handoff_ms=%d errors_before=%d/%d"
             + " errors_during=%d/%d"
             + " ops_per_s_before=%.0f ops_per_s_during=%.0f dip_pct=%.1f p99_ms_before=%.1f p99_ms_during=%.1f phases=%s"
-            + " fence_steps=%s%n",
+            + " fence_steps=%s write_p99_ms_before=%.1f%n",
         mode, range, toInstance, progress.get("phase").asText(), loadRate, progress.get("keysCopied").asLong(), mb,
         transferSeconds, copyMillis > 0 ? mb / (copyMillis / 1000.0) : 0,
         longestWriteGap.get() / 1e6, longestWriteGapBefore / 1e6, progress.get("fenceMillis").asLong(), loadErrorsBefore, probeErrorsBefore, loadErrorsDuring, probeErrorsDuring,
         beforeRate, duringRate,
         100.0 * (beforeRate - duringRate) / beforeRate, before.getValueAtPercentile(99) / 1000.0,
-        during.getValueAtPercentile(99) / 1000.0, progress.get("phaseMillis"), progress.get("fenceStepMillis"));
+        during.getValueAtPercentile(99) / 1000.0, progress.get("phaseMillis"), progress.get("fenceStepMillis"),
+        writesBefore.getValueAtPercentile(99) / 1000.0);
     for (double[] s : seconds) {
       System.out.printf(Locale.ROOT, "SECOND mode=%s t=%.0f ops=%.0f p99_ms=%.1f%n", mode, s[0], s[1], s[2]);
     }
     Map<String, Long> fenceSteps = new LinkedHashMap<>();
     progress.path("fenceStepMillis").fields().forEachRemaining(e -> fenceSteps.put(e.getKey(), e.getValue().asLong()));
     return new Move(progress.get("fenceMillis").asLong(), fenceSteps, longestWriteGap.get() / 1_000_000,
-        longestWriteGapBefore / 1_000_000,
-        loadErrorsDuring + probeErrorsDuring);
+        longestWriteGapBefore / 1_000_000, loadErrorsDuring + probeErrorsDuring, writesBefore);
   }
 
   /** The transfer's progress; an overloaded node may not answer at once, so it asks until it does (2 min). */

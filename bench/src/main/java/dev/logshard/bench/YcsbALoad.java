@@ -70,11 +70,12 @@ final class YcsbALoad {
   /**
    * Open loop at {@code perSecond} from {@code workers} threads ({@link OpenLoop}): 50 % reads,
    * 50 % writes; latency from each request's due time (no coordinated omission). Keys from
-   * {@code zipf} (prefixed; one generator per worker) or round-robin over {@code keys}.
+   * {@code zipf} (prefixed; one generator per worker) or round-robin over {@code keys}. Every
+   * request's latency goes to {@code latencies}, a write's also to {@code writeLatencies} (either may be null).
    */
   void openLoop(AtomicBoolean running, int perSecond, int workers, Supplier<NumberGenerator> zipf, String prefix,
-      List<String> keys, byte[] value, Recorder latencies, AtomicLong errors, AtomicLong lastWrite, AtomicLong longestGap,
-      AtomicBoolean measuringGap) {
+      List<String> keys, byte[] value, Recorder latencies, Recorder writeLatencies, AtomicLong errors, AtomicLong lastWrite,
+      AtomicLong longestGap, AtomicBoolean measuringGap) {
     AtomicInteger worker = new AtomicInteger();
     try {
       OpenLoop.run(perSecond, workers, running::get, () -> {
@@ -90,9 +91,13 @@ final class YcsbALoad {
             status = 0;
           }
           long now = System.nanoTime();
+          // A failed request counts at its time to failure: failing fast must not improve "p99 during".
+          long micros = Math.max(1, (now - due) / 1000);
           if (latencies != null) {
-            // A failed request counts at its time to failure: failing fast must not improve "p99 during".
-            latencies.recordValue(Math.max(1, (now - due) / 1000));
+            latencies.recordValue(micros);
+          }
+          if (!read && writeLatencies != null) {
+            writeLatencies.recordValue(micros);
           }
           if (status / 100 != 2) {
             errors.incrementAndGet();

@@ -16,6 +16,7 @@ import dev.logshard.actors.rangeshard.RangeShardEntity;
 import dev.logshard.actors.routing.Router;
 import dev.logshard.actors.routing.ShardMapSubscriber;
 import dev.logshard.actors.support.OnLogInstance;
+import dev.logshard.actors.support.SerializationWarmUp;
 import dev.logshard.actors.support.Stages;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.planner.PlannerSettings;
@@ -64,6 +65,7 @@ final class Guardian {
       if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
+      SerializationWarmUp.run(system);
       RangeSizes sizes = new RangeSizes();
       TransferSettings transferSettings = TransferSettings.create(system.settings().config());
       LoadHistorySettings loadSettings = LoadHistorySettings.create(system.settings().config());
