@@ -10,9 +10,11 @@ import dev.logshard.http.HttpSettings;
 import dev.logshard.persistence.DataDirectoryLock;
 import dev.logshard.persistence.LogInstances;
 import dev.logshard.persistence.ShardMapFile;
+import dev.logshard.persistence.lease.CassandraLease;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -28,8 +30,6 @@ import org.apache.pekko.cluster.typed.Cluster;
  * {@link #close()} runs Pekko's coordinated shutdown (unbind, hand off, leave, terminate).
  */
 public final class LogShardNode implements AutoCloseable {
-
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   private final ActorSystem<Void> system;
   private final Guardian.Started started;
@@ -71,6 +71,7 @@ public final class LogShardNode implements AutoCloseable {
     for (var placement : shardMap.placements()) {
       logInstances.get(placement.logInstance()); // fail fast on a map naming an unknown instance
     }
+    Duration startTimeout = config.getDuration("logshard.start-timeout");
     CompletableFuture<Guardian.Started> started = new CompletableFuture<>();
     ActorSystem<Void> system = ActorSystem.create(
         Guardian.create(new Coordinator.Seed(shardMap, !storedMap), logInstances, settings, HttpSettings.create(config), started),
@@ -79,12 +80,19 @@ public final class LogShardNode implements AutoCloseable {
     // The directory stays ours until the node has stopped, however it stops.
     system.getWhenTerminated().whenComplete((done, failure) -> lock.close());
     try {
-      return new LogShardNode(system, started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS), dataDir, lock);
+      return new LogShardNode(system, started.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS), dataDir, lock);
     } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      Map<String, String> refused = CassandraLease.refusals(system.classicSystem());
       system.terminate();
       awaitTermination(system);
+      if (e instanceof TimeoutException && !refused.isEmpty()) {
+        throw new IllegalStateException("LogShard did not start within " + startTimeout.toSeconds() + " s: its leases "
+            + refused + " (lease name = owner that holds it) are held by other nodes. Another LogShard cluster "
+            + "runs on the same Cassandra keyspaces (start this node with --seed pointing at it), or a node of "
+            + "this one stopped less than logshard.lease.heartbeat-timeout ago", e);
+      }
       if (e instanceof TimeoutException) {
-        throw new IllegalStateException("LogShard did not start within " + START_TIMEOUT.toSeconds()
+        throw new IllegalStateException("LogShard did not start within " + startTimeout.toSeconds()
             + " s: it has not joined a cluster (are the seed nodes up?) or its coordinator's storage does not answer", e);
       }
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;

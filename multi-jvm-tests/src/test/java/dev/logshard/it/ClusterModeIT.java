@@ -1,6 +1,7 @@
 package dev.logshard.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -196,6 +198,41 @@ class ClusterModeIT {
       for (int k = 0; k < KEYS; k++) {
         assertEquals(acknowledged.get(k), value(kvA, keys.get(k)), keys.get(k) + " after the restart");
       }
+    }
+  }
+
+  /**
+   * A node started without {@code --seed} on the same Cassandra forms a cluster of its own (measured
+   * before the leases: it answered 200 to a PUT of an existing key). Now its Coordinator cannot take
+   * the lease the running cluster's holds: it gives up starting, naming the lease and its holder,
+   * having written nothing; the running cluster keeps its data and its map and takes writes.
+   */
+  @Test
+  void aSecondClusterOnTheSameKeyspacesCannotWrite() throws Exception {
+    int portA = freePort();
+    List<String> own = List.of("-Dlogshard.cassandra.keyspace-prefix=lease_", "-Dlogshard.planner.mode=off");
+    try (NodeProcess a = NodeProcess.start(work.resolve("la"), own, clusterOptions(portA, null));
+        HttpKv kvA = new HttpKv(a.url())) {
+      kvA.awaitReady(Duration.ofSeconds(60));
+      assertEquals(201, kvA.put("fenced:1", bytes("first")).get(30, TimeUnit.SECONDS).statusCode());
+      String ranges = new String(kvA.send("GET", "/v1/ranges", null).get(30, TimeUnit.SECONDS).body(), StandardCharsets.UTF_8);
+
+      List<String> second = new ArrayList<>(own);
+      second.add("-Dlogshard.start-timeout=20s");
+      try (NodeProcess other = NodeProcess.launch(work.resolve("lb"), second, clusterOptions(freePort(), null))) {
+        int exit = other.awaitExit(Duration.ofSeconds(120));
+        String log = Files.readString(other.log());
+        assertTrue(exit > 0, "the second cluster's node should give up starting (exit " + exit + "): " + log);
+        assertTrue(log.contains("held by other nodes") && log.contains("127.0.0.1:" + portA),
+            "it says which lease is held, and by whom: " + log);
+        assertFalse(log.contains("LogShard listening"), log);
+      }
+
+      assertEquals("first", new String(kvA.get("fenced:1").get(30, TimeUnit.SECONDS).body(), StandardCharsets.UTF_8));
+      assertEquals(ranges, new String(kvA.send("GET", "/v1/ranges", null).get(30, TimeUnit.SECONDS).body(),
+          StandardCharsets.UTF_8), "the map is as it was");
+      assertEquals(200, kvA.put("fenced:1", bytes("second")).get(30, TimeUnit.SECONDS).statusCode());
+      assertTrue(a.stop(Duration.ofSeconds(60)), "the node stopped");
     }
   }
 

@@ -66,13 +66,30 @@ final class NodeProcess implements AutoCloseable {
 
   /** The same with more {@code start} options, such as {@code --mode cluster}. */
   static NodeProcess start(Path dataDir, List<String> jvmOptions, List<String> startOptions) throws IOException {
+    CompletableFuture<String> url = new CompletableFuture<>();
     Path log = dataDir.resolveSibling("node-" + (++started) + ".log");
+    Process process = launch(dataDir, jvmOptions, startOptions, log, url);
+    try {
+      return new NodeProcess(process, url.get(60, TimeUnit.SECONDS), log);
+    } catch (Exception e) {
+      process.destroyForcibly();
+      throw new IllegalStateException("node did not start: " + e.getMessage() + "; log " + log, e);
+    }
+  }
+
+  /** Starts a node without waiting for it to listen (one expected not to); its {@link #url()} is null. */
+  static NodeProcess launch(Path dataDir, List<String> jvmOptions, List<String> startOptions) throws IOException {
+    Path log = dataDir.resolveSibling("node-" + (++started) + ".log");
+    return new NodeProcess(launch(dataDir, jvmOptions, startOptions, log, new CompletableFuture<>()), null, log);
+  }
+
+  private static Process launch(Path dataDir, List<String> jvmOptions, List<String> startOptions, Path log,
+      CompletableFuture<String> url) throws IOException {
     List<String> args = new ArrayList<>(List.of("start", "--port", "0", "--data-dir", dataDir.toString()));
     args.addAll(startOptions);
     Process process = new ProcessBuilder(javaCommand(jvmOptions, args.toArray(String[]::new)))
         .redirectErrorStream(true)
         .start();
-    CompletableFuture<String> url = new CompletableFuture<>();
     Thread pump = new Thread(() -> {
       try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
           var out = Files.newBufferedWriter(log)) {
@@ -93,12 +110,7 @@ final class NodeProcess implements AutoCloseable {
     }, "node-output-" + started);
     pump.setDaemon(true);
     pump.start();
-    try {
-      return new NodeProcess(process, url.get(60, TimeUnit.SECONDS), log);
-    } catch (Exception e) {
-      process.destroyForcibly();
-      throw new IllegalStateException("node did not start: " + e.getMessage() + "; log " + log, e);
-    }
+    return process;
   }
 
   String url() {

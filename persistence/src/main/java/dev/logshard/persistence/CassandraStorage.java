@@ -15,6 +15,8 @@ import java.util.Map;
 public final class CassandraStorage {
 
   private static final String PLUGIN_DEFAULTS = "pekko.persistence.cassandra";
+  /** The lease's config path (Pekko's use-lease settings name it). */
+  private static final String LEASE = "logshard.lease";
 
   private CassandraStorage() {}
 
@@ -45,6 +47,7 @@ public final class CassandraStorage {
             instances.stream().map(LogInstance::journalPluginId).toList()))
         .withValue("pekko.persistence.snapshot-store.auto-start-snapshot-stores", ConfigValueFactory.fromIterable(
             instances.stream().map(LogInstance::snapshotPluginId).toList()));
+    result = withLease(result, base, settings);
     for (LogInstance instance : instances) {
       String keyspace = keyspace(base, instance);
       Config block = ConfigFactory.parseMap(Map.of(
@@ -64,5 +67,25 @@ public final class CassandraStorage {
       result = result.withFallback(block.atPath("logshard-log-instance." + instance.name()));
     }
     return result;
+  }
+
+  /**
+   * The lease's table in the Coordinator's keyspace (on a session of its own); with
+   * {@code use-lease}, every shard (range generation) and the Coordinator's singleton take one.
+   */
+  private static Config withLease(Config result, Config base, Config settings) {
+    LogInstance coordinator = LogInstances.fromConfig(base).coordinator();
+    Config lease = result
+        .withValue("logshard.lease.keyspace", ConfigValueFactory.fromAnyRef(keyspace(base, coordinator)))
+        .withValue("logshard.lease.create-table", ConfigValueFactory.fromAnyRef(settings.getBoolean("create-schema")))
+        .withValue("logshard.lease.replication-factor", ConfigValueFactory.fromAnyRef(settings.getInt("replication-factor")));
+    if (!settings.getBoolean("use-lease")) {
+      return lease;
+    }
+    return lease
+        .withValue("pekko.cluster.sharding.use-lease", ConfigValueFactory.fromAnyRef(LEASE))
+        .withValue("pekko.cluster.sharding.lease-retry-interval", ConfigValueFactory.fromAnyRef("1s"))
+        .withValue("pekko.cluster.singleton.use-lease", ConfigValueFactory.fromAnyRef(LEASE))
+        .withValue("pekko.cluster.singleton.lease-retry-interval", ConfigValueFactory.fromAnyRef("1s"));
   }
 }
