@@ -80,12 +80,29 @@ public final class CassandraStorage {
         .withValue("logshard.lease.create-table", ConfigValueFactory.fromAnyRef(settings.getBoolean("create-schema")))
         .withValue("logshard.lease.replication-factor", ConfigValueFactory.fromAnyRef(settings.getInt("replication-factor")));
     if (!settings.getBoolean("use-lease")) {
-      return lease;
+      return lease.withFallback(splitBrain(base.getConfig("logshard.cluster")));
     }
     return lease
         .withValue("pekko.cluster.sharding.use-lease", ConfigValueFactory.fromAnyRef(LEASE))
         .withValue("pekko.cluster.sharding.lease-retry-interval", ConfigValueFactory.fromAnyRef("1s"))
         .withValue("pekko.cluster.singleton.use-lease", ConfigValueFactory.fromAnyRef(LEASE))
-        .withValue("pekko.cluster.singleton.lease-retry-interval", ConfigValueFactory.fromAnyRef("1s"));
+        .withValue("pekko.cluster.singleton.lease-retry-interval", ConfigValueFactory.fromAnyRef("1s"))
+        .withFallback(splitBrain(base.getConfig("logshard.cluster")));
+  }
+
+  /** The split-brain resolver's strategy and timing from {@code logshard.cluster}. */
+  private static Config splitBrain(Config cluster) {
+    String strategy = cluster.getString("split-brain-strategy");
+    if (!strategy.equals("lease-majority") && !strategy.equals("keep-majority")) {
+      throw new IllegalArgumentException(
+          "logshard.cluster.split-brain-strategy must be \"lease-majority\" or \"keep-majority\", was \"" + strategy + "\"");
+    }
+    String sbr = "pekko.cluster.split-brain-resolver.";
+    return ConfigFactory.empty()
+        .withValue(sbr + "active-strategy", ConfigValueFactory.fromAnyRef(strategy))
+        .withValue(sbr + "lease-majority.lease-implementation", ConfigValueFactory.fromAnyRef(LEASE))
+        .withValue(sbr + "stable-after", ConfigValueFactory.fromAnyRef(cluster.getDuration("stable-after").toMillis() + "ms"))
+        .withValue("pekko.cluster.down-removal-margin",
+            ConfigValueFactory.fromAnyRef(cluster.getDuration("down-removal-margin").toMillis() + "ms"));
   }
 }

@@ -50,4 +50,28 @@ class CassandraStorageTest {
         () -> CassandraStorage.pluginConfig(base("logshard.cassandra.contact-points = []")));
     assertTrue(e.getMessage().contains("contact-points"), e.getMessage());
   }
+
+  @Test
+  void shardsAndTheCoordinatorTakeALeaseInTheCoordinatorsKeyspaceAndTheResolverUsesIt() {
+    Config base = base("""
+        logshard.cassandra.keyspace-prefix = "ls_"
+        logshard.coordinator-log-instance = fast
+        """);
+    Config config = CassandraStorage.pluginConfig(base).withFallback(base).resolve();
+    assertEquals("logshard.lease", config.getString("pekko.cluster.sharding.use-lease"));
+    assertEquals("logshard.lease", config.getString("pekko.cluster.singleton.use-lease"));
+    assertEquals("ls_fast", config.getString("logshard.lease.keyspace"));
+    assertEquals("dev.logshard.persistence.lease.CassandraLease", config.getString("logshard.lease.lease-class"));
+    assertEquals("lease-majority", config.getString("pekko.cluster.split-brain-resolver.active-strategy"));
+    assertEquals("logshard.lease", config.getString("pekko.cluster.split-brain-resolver.lease-majority.lease-implementation"));
+    assertEquals(3, config.getDuration("pekko.cluster.split-brain-resolver.stable-after").toSeconds());
+    assertEquals(1, config.getDuration("pekko.cluster.down-removal-margin").toSeconds());
+
+    Config off = CassandraStorage.pluginConfig(base("logshard.cassandra.use-lease = off"));
+    assertFalse(off.hasPath("pekko.cluster.sharding.use-lease"));
+    assertFalse(off.hasPath("pekko.cluster.singleton.use-lease"));
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> CassandraStorage.pluginConfig(base("logshard.cluster.split-brain-strategy = down-all")));
+    assertTrue(e.getMessage().contains("split-brain-strategy"), e.getMessage());
+  }
 }
