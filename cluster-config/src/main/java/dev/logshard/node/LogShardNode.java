@@ -7,6 +7,7 @@ import dev.logshard.actors.routing.KeyValueStore;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.profile.AccessRecorder;
 import dev.logshard.http.HttpSettings;
+import dev.logshard.persistence.CassandraCommitLog;
 import dev.logshard.persistence.DataDirectoryLock;
 import dev.logshard.persistence.LogInstances;
 import dev.logshard.persistence.ShardMapFile;
@@ -80,7 +81,11 @@ public final class LogShardNode implements AutoCloseable {
     // The directory stays ours until the node has stopped, however it stops.
     system.getWhenTerminated().whenComplete((done, failure) -> lock.close());
     try {
-      return new LogShardNode(system, started.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS), dataDir, lock);
+      LogShardNode node = new LogShardNode(system, started.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS), dataDir, lock);
+      if (NodeConfig.cluster(config)) {
+        CassandraCommitLog.check(system.classicSystem()); // logs whether Cassandra syncs before it acknowledges
+      }
+      return node;
     } catch (InterruptedException | ExecutionException | TimeoutException e) {
       Map<String, String> refused = CassandraLease.refusals(system.classicSystem());
       system.terminate();

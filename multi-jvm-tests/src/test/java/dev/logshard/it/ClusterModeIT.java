@@ -215,6 +215,12 @@ class ClusterModeIT {
         HttpKv kvA = new HttpKv(a.url())) {
       kvA.awaitReady(Duration.ofSeconds(60));
       assertEquals(201, kvA.put("fenced:1", bytes("first")).get(30, TimeUnit.SECONDS).statusCode());
+      // At start the node read the commit-log setting of the Cassandra it writes to (the bundled one: batch).
+      Instant checked = Instant.now().plusSeconds(30);
+      while (!Files.readString(a.log()).contains("Cassandra syncs its commit log before it acknowledges a write")) {
+        assertTrue(Instant.now().isBefore(checked), "no commit-log check in " + a.log());
+        Thread.sleep(100);
+      }
       String ranges = new String(kvA.send("GET", "/v1/ranges", null).get(30, TimeUnit.SECONDS).body(), StandardCharsets.UTF_8);
 
       List<String> second = new ArrayList<>(own);
