@@ -57,12 +57,15 @@ public final class Planner {
     List<Candidate> candidates = new ArrayList<>();
     List<RangePlacement> placements = in.map().placements();
     for (RangePlacement p : placements) {
-      if (in.rangesInTransfer().contains(p.rangeId())) {
+      Instance on = round.instances.get(p.logInstance());
+      // A range on a draining instance moves off it first (the drain rule, ahead of cooldown): a
+      // split or tier move proposed for it would only be held back by its cooldown, and hold the drain.
+      if (in.rangesInTransfer().contains(p.rangeId()) || (on != null && on.draining())) {
         continue;
       }
       proposeSplit(round, p, candidates);
-      TierMoves.propose(settings, p, in.loadOf(p.rangeId()), round.instances.get(p.logInstance()),
-          round.totalRequests / Math.max(1, in.map().size()), candidates);
+      TierMoves.propose(settings, p, in.loadOf(p.rangeId()), on, round.totalRequests / Math.max(1, in.map().size()),
+          candidates);
     }
     // The ranges already proposed, for the drain and relief rules; built only if they need it.
     Set<String> proposed = new HashSet<>();

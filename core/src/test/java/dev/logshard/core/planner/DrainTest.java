@@ -49,6 +49,23 @@ class DrainTest {
   }
 
   @Test
+  void aHotRangeOnADrainingInstanceIsMovedOffNotSplitInItsCooldown() {
+    ShardMap map = ShardMap.initial(4, "fast");
+    RangePlacement r0 = map.placements().get(0);
+    Map<String, RangeLoad> loads = quiet(map);
+    long median = r0.range().start() + (r0.range().last() - r0.range().start()) / 2;
+    loads.put(r0.rangeId(), new RangeLoad(5000, 0, 5000, 1 << 20, median, 0.01));
+    // r0 came to fast 40 s ago: inside its cooldown a split would be held back, and hold the drain with it.
+    Decision moved = new Decision(TransferKind.MOVE, List.of("r0"), r0.range().startString(), r0.range().endString(),
+        "fast", "hot", NOW - 40_000);
+    PlanRound round = new Planner(DEFAULTS).plan(new PlannerInput(map, loads,
+        List.of(FAST.draining(true), STANDARD_1), Set.of(), 0, List.of(moved), NOW));
+    assertEquals(List.of(TransferRequest.move("r0", "standard-1"), TransferRequest.move("r1", "standard-1")),
+        requests(round));
+    assertTrue(round.transfers().get(0).reason().startsWith("drain fast"), round.transfers().get(0).reason());
+  }
+
+  @Test
   void withoutRoomInItsTierARangeGoesToAnotherAndNothingGoesToADrainingInstance() {
     ShardMap map = ShardMap.initial(4, "standard-1");
     PlanRound round = new Planner(DEFAULTS).plan(new PlannerInput(map, quiet(map),
