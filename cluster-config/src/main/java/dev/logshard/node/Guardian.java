@@ -1,6 +1,7 @@
 package dev.logshard.node;
 
 import dev.logshard.actors.coordinator.Coordinator;
+import dev.logshard.actors.coordinator.CoordinatorJournalGuard;
 import dev.logshard.actors.coordinator.CoordinatorCommand.CurrentShardMap;
 import dev.logshard.actors.coordinator.CoordinatorCommand;
 import dev.logshard.actors.coordinator.LoadHistorySettings;
@@ -29,6 +30,7 @@ import dev.logshard.http.HttpApi;
 import dev.logshard.http.HttpServer;
 import dev.logshard.http.HttpSettings;
 import dev.logshard.persistence.LogInstances;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -53,6 +55,9 @@ final class Guardian {
   /** What the node hands back once started. */
   record Started(Router router, Optional<AccessRecorder> recorder, ServerBinding binding) {}
 
+  /** How long the start waits to read a log instance for the Coordinator's journal (then: not there). */
+  private static final Duration JOURNAL_CHECK_TIMEOUT = Duration.ofSeconds(20);
+
   private Guardian() {}
 
   static Behavior<Void> create(Coordinator.Seed seed, LogInstances logInstances, LogShardSettings settings,
@@ -66,40 +71,62 @@ final class Guardian {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       SerializationWarmUp.run(system);
-      RangeSizes sizes = new RangeSizes();
-      TransferSettings transferSettings = TransferSettings.create(system.settings().config());
-      LoadHistorySettings loadSettings = LoadHistorySettings.create(system.settings().config());
-      ActorRef<CoordinatorCommand> coordinator =
-          startShardingAndCoordinator(system, seed, logInstances, settings, sizes, transferSettings, loadSettings);
-      // The router starts with the Coordinator's map; the singleton runs once the node is Up.
-      coordinator.tell(new CoordinatorCommand.GetShardMap(ctx.messageAdapter(CurrentShardMap.class, m -> m)));
-
+      // Nothing starts before the node knows the Coordinator's journal is where the config says.
+      ctx.pipeToSelf(CoordinatorJournalGuard.check(system, logInstances, JOURNAL_CHECK_TIMEOUT),
+          (refusal, failure) -> new JournalChecked(refusal == null ? Optional.empty() : refusal));
       return Behaviors.receive(Object.class)
-          .onMessage(CurrentShardMap.class, current -> {
-            ShardMap shardMap = current.toShardMap();
-            ProfilerSettings profilerSettings = ProfilerSettings.create(system.settings().config());
-            Optional<AccessRecorder> recorder = profilerSettings.recorder(shardMap);
-            Router router = new Router(system, shardMap, () -> Stages.adopt(AskPattern.<CoordinatorCommand, CurrentShardMap>ask(
-                coordinator, CoordinatorCommand.GetShardMap::new, settings.askTimeout(), system.scheduler()))
-                .thenApply(CurrentShardMap::toShardMap), settings, recorder);
-            ctx.spawn(ShardMapSubscriber.create(router, coordinator, settings.shardMapRefresh()), "shard-map-subscriber");
-            Optional<ProfilerView> profiler = recorder.map(r ->
-                startProfiler(ctx, r, sizes, profilerSettings, loadSettings, coordinator, settings));
-            Transfers transfers = new Transfers(coordinator, system.scheduler(), settings.askTimeout(),
-                transferSettings.faultInjection(), new Nodes(system, settings.askTimeout()));
-            HttpApi api = new HttpApi(router, settings, httpSettings,
-                () -> cluster.selfMember().status() == MemberStatus.up(), profiler, Optional.of(transfers));
-            HttpServer.start(system, api.routes(), httpSettings).whenComplete((binding, failure) -> {
-              if (failure != null) {
-                started.completeExceptionally(failure);
-              } else {
-                started.complete(new Started(router, recorder, binding));
-              }
-            });
-            return Behaviors.empty();
+          .onMessage(JournalChecked.class, checked -> {
+            if (checked.refusal().isPresent()) {
+              started.completeExceptionally(new IllegalStateException(checked.refusal().get()));
+              return Behaviors.empty();
+            }
+            return serve(ctx, seed, logInstances, settings, httpSettings, started);
           })
           .build();
     }).narrow();
+  }
+
+  /** The guard's answer (empty: the node may start). */
+  private record JournalChecked(Optional<String> refusal) {}
+
+  /** Starts sharding, the Coordinator, and once the map is there the router, the profiler and the HTTP API. */
+  private static Behavior<Object> serve(ActorContext<Object> ctx, Coordinator.Seed seed, LogInstances logInstances,
+      LogShardSettings settings, HttpSettings httpSettings, CompletableFuture<Started> started) {
+    ActorSystem<?> system = ctx.getSystem();
+    Cluster cluster = Cluster.get(system);
+    RangeSizes sizes = new RangeSizes();
+    TransferSettings transferSettings = TransferSettings.create(system.settings().config());
+    LoadHistorySettings loadSettings = LoadHistorySettings.create(system.settings().config());
+    ActorRef<CoordinatorCommand> coordinator =
+        startShardingAndCoordinator(system, seed, logInstances, settings, sizes, transferSettings, loadSettings);
+    // The router starts with the Coordinator's map; the singleton runs once the node is Up.
+    coordinator.tell(new CoordinatorCommand.GetShardMap(ctx.messageAdapter(CurrentShardMap.class, m -> m)));
+
+    return Behaviors.receive(Object.class)
+        .onMessage(CurrentShardMap.class, current -> {
+          ShardMap shardMap = current.toShardMap();
+          ProfilerSettings profilerSettings = ProfilerSettings.create(system.settings().config());
+          Optional<AccessRecorder> recorder = profilerSettings.recorder(shardMap);
+          Router router = new Router(system, shardMap, () -> Stages.adopt(AskPattern.<CoordinatorCommand, CurrentShardMap>ask(
+              coordinator, CoordinatorCommand.GetShardMap::new, settings.askTimeout(), system.scheduler()))
+              .thenApply(CurrentShardMap::toShardMap), settings, recorder);
+          ctx.spawn(ShardMapSubscriber.create(router, coordinator, settings.shardMapRefresh()), "shard-map-subscriber");
+          Optional<ProfilerView> profiler = recorder.map(r ->
+              startProfiler(ctx, r, sizes, profilerSettings, loadSettings, coordinator, settings));
+          Transfers transfers = new Transfers(coordinator, system.scheduler(), settings.askTimeout(),
+              transferSettings.faultInjection(), new Nodes(system, settings.askTimeout()));
+          HttpApi api = new HttpApi(router, settings, httpSettings,
+              () -> cluster.selfMember().status() == MemberStatus.up(), profiler, Optional.of(transfers));
+          HttpServer.start(system, api.routes(), httpSettings).whenComplete((binding, failure) -> {
+            if (failure != null) {
+              started.completeExceptionally(failure);
+            } else {
+              started.complete(new Started(router, recorder, binding));
+            }
+          });
+          return Behaviors.empty();
+        })
+        .build();
   }
 
   /**
@@ -112,6 +139,9 @@ final class Guardian {
     AtomicReference<ActorRef<CoordinatorCommand>> coordinator = new AtomicReference<>();
     RangeShardEntity.init(system,
         (entityId, replyTo) -> coordinator.get().tell(new CoordinatorCommand.ResolvePlacement(entityId, replyTo)),
+        entityIds -> Stages.adopt(AskPattern.<CoordinatorCommand, CoordinatorCommand.Retired>ask(coordinator.get(),
+            replyTo -> new CoordinatorCommand.FindRetired(entityIds, replyTo), settings.askTimeout(), system.scheduler()))
+            .thenApply(CoordinatorCommand.Retired::entityIds),
         logInstances, settings, sizes);
     Planning planning = new Planning(PlannerSettings.create(system.settings().config()), logInstances,
         new Nodes(system, settings.askTimeout())::up);

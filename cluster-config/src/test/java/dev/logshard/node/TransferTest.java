@@ -29,9 +29,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,6 +41,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.persistence.Persistence;
 import org.apache.pekko.persistence.SnapshotProtocol;
@@ -219,6 +226,26 @@ class TransferTest {
     assertEquals(16, afterMerge.size());
     assertEquals(r7.range(), placement("r7").range());
     assertReadable(versions);
+    // The shards of the generations the two transfers retired stop (each held a lease in a cluster).
+    Set<String> retired = new HashSet<>(List.of(r7.entityId()));
+    merge.get("sources").forEach(source -> retired.add(source.asText()));
+    assertEquals(3, retired.size(), merge.toString());
+    String current = placement("r7").entityId();
+    awaitTrue(() -> {
+      Set<String> running = runningShards();
+      return running.contains(current) && running.stream().noneMatch(retired::contains);
+    }, "the shards of " + retired + " stop, " + current + " runs");
+  }
+
+  /** The shards Cluster Sharding runs on the node. */
+  private Set<String> runningShards() throws Exception {
+    var state = AskPattern.<ClusterShardingQuery, CurrentShardRegionState>ask(
+        ClusterSharding.get(node.system()).shardState(),
+        replyTo -> new GetShardRegionState(RangeShardEntity.ENTITY_KEY, replyTo), Duration.ofSeconds(5),
+        node.system().scheduler()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Set<String> ids = new HashSet<>();
+    state.getShards().forEach(shard -> ids.add(shard.shardId()));
+    return ids;
   }
 
   @Test

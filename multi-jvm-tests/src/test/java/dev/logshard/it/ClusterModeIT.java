@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.logshard.cassandra.CassandraServer;
 import dev.logshard.core.KeyHash;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -57,6 +61,24 @@ class ClusterModeIT {
   static void stopCassandra() {
     if (cassandra != null) {
       cassandra.close();
+    }
+  }
+
+  /** The leases the range generations' shards hold now, by entity id: their owners. */
+  private static Map<String, String> shardLeases() {
+    String[] hostPort = cassandra.contactPoint().split(":");
+    try (CqlSession session = CqlSession.builder()
+        .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
+        .withLocalDatacenter("datacenter1").build()) {
+      Map<String, String> owners = new HashMap<>();
+      for (Row row : session.execute("SELECT name, owner FROM logshard_standard.leases")) {
+        String name = row.getString("name");
+        int shard = name.indexOf("-shard-RangeShard-");
+        if (shard >= 0) {
+          owners.put(name.substring(shard + "-shard-RangeShard-".length()), row.getString("owner"));
+        }
+      }
+      return owners;
     }
   }
 
@@ -177,9 +199,20 @@ class ClusterModeIT {
       for (Thread client : clients) {
         client.join(60_000);
       }
-      assertEquals(0, failures.get(), "requests that failed (not a version conflict) during the move");
+      assertEquals(0, failures.get(), "requests that failed (not a version conflict) during the move: " + FAILED);
 
       destination = rangeOf(kvB, "r3").get("entityId").asText();
+      // The source generation is retired: its shard stops and releases its lease; the destination holds one.
+      String retired = r3.get("entityId").asText();
+      Map<String, String> leases = Map.of();
+      for (Instant until = Instant.now().plusSeconds(60); Instant.now().isBefore(until); Thread.sleep(500)) {
+        leases = shardLeases();
+        if (!leases.containsKey(retired) && leases.containsKey(destination)) {
+          break;
+        }
+      }
+      assertFalse(leases.containsKey(retired), "the retired generation's lease is released: " + leases);
+      assertTrue(leases.containsKey(destination), "the destination holds a lease: " + leases);
       assertEquals("fast", rangeOf(kvB, "r3").get("logInstance").asText());
       assertEquals(target, hostOf(kvA, destination), "the moved range runs on the node the transfer named");
       org.junit.jupiter.api.Assertions.assertArrayEquals(mib, kvA.get(big).get(30, TimeUnit.SECONDS).body(),
@@ -490,12 +523,22 @@ class ClusterModeIT {
   }
 
   /** One compare-and-set increment; true once acknowledged, false on a failure (a conflict is retried). */
+  /** The first few failed requests of the clients, for the assertion's message. */
+  private static final java.util.Queue<String> FAILED = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private static boolean failed(String what) {
+    if (FAILED.size() < 10) {
+      FAILED.add(Instant.now() + " " + what);
+    }
+    return false;
+  }
+
   private static boolean increment(HttpKv kv, String key) {
     try {
       while (true) {
         HttpResponse<byte[]> read = kv.get(key).get(30, TimeUnit.SECONDS);
         if (read.statusCode() != 200) {
-          return false;
+          return failed("GET " + key + ": " + read.statusCode() + " " + new String(read.body(), StandardCharsets.UTF_8));
         }
         long next = Long.parseLong(new String(read.body(), StandardCharsets.UTF_8)) + 1;
         String etag = read.headers().firstValue("ETag").orElseThrow();
@@ -504,11 +547,11 @@ class ClusterModeIT {
           return true;
         }
         if (write.statusCode() != 412) {
-          return false;
+          return failed("PUT " + key + ": " + write.statusCode() + " " + new String(write.body(), StandardCharsets.UTF_8));
         }
       }
     } catch (Exception e) {
-      return false;
+      return failed(key + ": " + e);
     }
   }
 

@@ -71,7 +71,8 @@ public final class CassandraStorage {
 
   /**
    * The lease's table in the Coordinator's keyspace (on a session of its own); with
-   * {@code use-lease}, every shard (range generation) and the Coordinator's singleton take one.
+   * {@code use-lease}, every range generation ({@code logshard.range-lease}, held by the entity) and
+   * the Coordinator's singleton take one.
    */
   private static Config withLease(Config result, Config base, Config settings) {
     LogInstance coordinator = LogInstances.fromConfig(base).coordinator();
@@ -83,8 +84,7 @@ public final class CassandraStorage {
       return lease.withFallback(splitBrain(base.getConfig("logshard.cluster")));
     }
     return lease
-        .withValue("pekko.cluster.sharding.use-lease", ConfigValueFactory.fromAnyRef(LEASE))
-        .withValue("pekko.cluster.sharding.lease-retry-interval", ConfigValueFactory.fromAnyRef("1s"))
+        .withValue("logshard.range-lease", ConfigValueFactory.fromAnyRef(LEASE))
         .withValue("pekko.cluster.singleton.use-lease", ConfigValueFactory.fromAnyRef(LEASE))
         .withValue("pekko.cluster.singleton.lease-retry-interval", ConfigValueFactory.fromAnyRef("1s"))
         .withFallback(splitBrain(base.getConfig("logshard.cluster")));

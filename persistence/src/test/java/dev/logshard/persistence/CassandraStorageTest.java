@@ -58,7 +58,8 @@ class CassandraStorageTest {
         logshard.coordinator-log-instance = fast
         """);
     Config config = CassandraStorage.pluginConfig(base).withFallback(base).resolve();
-    assertEquals("logshard.lease", config.getString("pekko.cluster.sharding.use-lease"));
+    assertEquals("logshard.lease", config.getString("logshard.range-lease"));
+    assertFalse(config.hasPath("pekko.cluster.sharding.use-lease"), "the entity holds it: Pekko 1.2's shard never releases one");
     assertEquals("logshard.lease", config.getString("pekko.cluster.singleton.use-lease"));
     assertEquals("ls_fast", config.getString("logshard.lease.keyspace"));
     assertEquals("dev.logshard.persistence.lease.CassandraLease", config.getString("logshard.lease.lease-class"));
@@ -68,7 +69,7 @@ class CassandraStorageTest {
     assertEquals(1, config.getDuration("pekko.cluster.down-removal-margin").toSeconds());
 
     Config off = CassandraStorage.pluginConfig(base("logshard.cassandra.use-lease = off"));
-    assertFalse(off.hasPath("pekko.cluster.sharding.use-lease"));
+    assertFalse(off.hasPath("logshard.range-lease"));
     assertFalse(off.hasPath("pekko.cluster.singleton.use-lease"));
     var e = assertThrows(IllegalArgumentException.class,
         () -> CassandraStorage.pluginConfig(base("logshard.cluster.split-brain-strategy = down-all")));

@@ -11,7 +11,9 @@ import dev.logshard.actors.coordinator.CoordinatorCommand.LoadForPlanning;
 import dev.logshard.actors.coordinator.CoordinatorCommand.PlanTick;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ReportLoad;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ReportProgress;
+import dev.logshard.actors.coordinator.CoordinatorCommand.FindRetired;
 import dev.logshard.actors.coordinator.CoordinatorCommand.ResolvePlacement;
+import dev.logshard.actors.coordinator.CoordinatorCommand.Retired;
 import dev.logshard.actors.coordinator.CoordinatorCommand.SeedWithHistory;
 import dev.logshard.actors.coordinator.CoordinatorCommand.StartTransfer;
 import dev.logshard.actors.coordinator.CoordinatorCommand.TransferList;
@@ -34,6 +36,7 @@ import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferProgress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -76,6 +79,9 @@ public final class Coordinator
     extends OnLogInstance<CoordinatorCommand, CoordinatorEvent, CoordinatorState> {
 
   public static final String SHARD_MAP_TOPIC = "logshard-shard-map";
+
+  /** The Coordinator's persistence id, on {@code logshard.coordinator-log-instance}. */
+  public static final String PERSISTENCE_ID = "Coordinator";
 
 
   private final ActorContext<CoordinatorCommand> ctx;
@@ -128,7 +134,7 @@ public final class Coordinator
       BiFunction<TransferSaga.Start, ActorRef<CoordinatorCommand>, Behavior<TransferSaga.Command>> sagas,
       LoadHistorySettings loadSettings, Planning planning, java.time.Duration seedTimeout, LongSupplier clock) {
     // A journal failure restarts it (it recovers) instead of stopping it.
-    super(PersistenceId.ofUniqueId("Coordinator"), plugins, Supervision.restartWithBackoff());
+    super(PersistenceId.ofUniqueId(PERSISTENCE_ID), plugins, Supervision.restartWithBackoff());
     this.ctx = ctx;
     this.seed = seed;
     this.transfers = new RunningTransfers(ctx, sagas, clock);
@@ -162,12 +168,14 @@ public final class Coordinator
         .onCommand(ResolvePlacement.class, this::onInitialize)
         .onCommand(StartTransfer.class, this::onInitialize)
         .onCommand(SeedWithHistory.class, this::onSeedWithHistory)
-        .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new TransferList(List.of()))))
+        .onCommand(ListTransfers.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new TransferList(List.of())))
+        .onCommand(FindRetired.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Retired(Set.of()))))
         .onAnyCommand((state, cmd) -> Effect().noReply());
     whateverTheMap(builder.forAnyState()
         .onCommand(GetShardMap.class, (state, cmd) ->
             Effect().reply(cmd.replyTo(), new CurrentShardMap(state.epoch(), state.placements())))
         .onCommand(ResolvePlacement.class, this::onResolvePlacement)
+        .onCommand(FindRetired.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Retired(state.retired(cmd.entityIds()))))
         .onCommand(StartTransfer.class, this::onStartTransfer)
         .onCommand(CommitTransfer.class, this::onCommitTransfer)
         .onCommand(ReportProgress.class, this::onReportProgress)

@@ -10,6 +10,7 @@ import dev.logshard.core.shard.TransferReply;
 import dev.logshard.core.transfer.TransferProgress;
 import dev.logshard.core.transfer.TransferRequest;
 import java.util.List;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /** The Coordinator's protocol: the ShardMap for routers and entities, and Transfers. */
@@ -101,6 +102,11 @@ public sealed interface CoordinatorCommand extends CborSerializable {
       implements CborSerializable {}
 
   /** Time to plan (internal, a timer). */
+  /** Which of these range generations are retired (Cluster Sharding's allocation stops their shards). */
+  record FindRetired(Set<String> entityIds, ActorRef<Retired> replyTo) implements CoordinatorCommand {}
+
+  record Retired(Set<String> entityIds) implements CborSerializable {}
+
   enum PlanTick implements CoordinatorCommand { INSTANCE }
 
   /** The cluster-wide load to plan on (internal). */

@@ -43,6 +43,12 @@ public sealed interface RangeShardCommand extends CborSerializable {
   /** The directory did not answer in time: ask again (internal). */
   enum ResolveAgain implements RangeShardCommand { INSTANCE }
 
+  /** A starting generation's lease (cluster mode): taken, or not ({@code failure}: why, if it failed). */
+  record LeaseAcquired(boolean acquired, String failure) implements RangeShardCommand {}
+
+  /** A starting generation tries its lease again; its lease ran out or was taken: it stops. */
+  enum LeaseCheck implements RangeShardCommand { RETRY, LOST }
+
   /**
    * A step of a Transfer, sent by its saga (or, {@link TransferStep.PersistHandOff}, by the
    * RangeShard to itself), answered to {@code replyTo}.

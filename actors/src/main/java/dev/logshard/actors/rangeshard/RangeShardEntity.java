@@ -1,6 +1,8 @@
 package dev.logshard.actors.rangeshard;
 
 import dev.logshard.actors.rangeshard.RangeShardCommand.KvCommand;
+import dev.logshard.actors.rangeshard.RangeShardCommand.LeaseAcquired;
+import dev.logshard.actors.rangeshard.RangeShardCommand.LeaseCheck;
 import dev.logshard.actors.rangeshard.RangeShardCommand.PlacementResolved;
 import dev.logshard.actors.rangeshard.RangeShardCommand.ReadAt;
 import dev.logshard.actors.rangeshard.RangeShardCommand.ReadLocal;
@@ -11,6 +13,10 @@ import dev.logshard.core.shard.KvReply;
 import dev.logshard.core.shard.RangeShardLogic;
 import dev.logshard.persistence.LogInstance;
 import dev.logshard.persistence.LogInstances;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -45,13 +51,20 @@ public final class RangeShardEntity {
 
   private RangeShardEntity() {}
 
-  /** Registers the entity type with Cluster Sharding on this node. */
-  public static void init(ActorSystem<?> system, PlacementDirectory directory, LogInstances logInstances,
+  /**
+   * Registers the entity type with Cluster Sharding on this node; {@code retired} answers which of
+   * the given generations are retired, whose shards then stop ({@link RetiringAllocation}).
+   */
+  public static void init(ActorSystem<?> system, PlacementDirectory directory,
+      Function<Set<String>, CompletionStage<Set<String>>> retired, LogInstances logInstances,
       LogShardSettings settings, RangeSizes sizes) {
+    String leasePath = system.settings().config().getString("logshard.range-lease");
     ClusterSharding.get(system).init(
-        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), directory, logInstances, settings, sizes))
+        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), directory, logInstances, settings, sizes,
+                RangeLease.of(system, leasePath, ctx.getEntityId())))
             .withMessageExtractor(new OneEntityPerShard())
-            .withAllocationStrategy(ExternalShardAllocationStrategy.create(system, ENTITY_KEY.name(), settings.askTimeout())));
+            .withAllocationStrategy(new RetiringAllocation(
+                ExternalShardAllocationStrategy.create(system, ENTITY_KEY.name(), settings.askTimeout()), retired)));
   }
 
   /** Records the node a shard is to run on, for the allocation strategy above. */
@@ -72,31 +85,46 @@ public final class RangeShardEntity {
   /** The behavior Cluster Sharding runs for {@code entityId}. */
   public static Behavior<RangeShardCommand> create(String entityId, PlacementDirectory directory,
       LogInstances logInstances, LogShardSettings settings, RangeSizes sizes) {
-    return Behaviors.setup(ctx -> Behaviors.withStash(settings.startStashCapacity(), stash ->
-        Behaviors.withTimers(timers ->
-            new Starting(entityId, directory, logInstances, settings, sizes, ctx, stash, timers).behavior())));
+    return create(entityId, directory, logInstances, settings, sizes, null);
   }
 
-  /** A starting entity: it asks the directory for its placement until it answers, holding commands meanwhile. */
+  /** The same, holding {@code lease} (null: none) while it runs. */
+  static Behavior<RangeShardCommand> create(String entityId, PlacementDirectory directory,
+      LogInstances logInstances, LogShardSettings settings, RangeSizes sizes, RangeLease lease) {
+    Behavior<RangeShardCommand> starting = Behaviors.setup(ctx -> Behaviors.withStash(settings.startStashCapacity(),
+        stash -> Behaviors.withTimers(timers ->
+            new Starting(entityId, directory, logInstances, settings, sizes, lease, ctx, stash, timers).behavior())));
+    return lease == null ? starting : lease.around(starting);
+  }
+
+  /** How long a generation waits before it asks again for a lease another node holds. */
+  private static final Duration LEASE_RETRY = Duration.ofSeconds(1);
+
+  /**
+   * A starting entity: it takes its lease if it has one (asking again every second while another
+   * node holds it), then asks the directory for its placement until it answers, holding commands meanwhile.
+   */
   private static final class Starting {
     private final String entityId;
     private final PlacementDirectory directory;
     private final LogInstances logInstances;
     private final LogShardSettings settings;
     private final RangeSizes sizes;
+    private final RangeLease lease;
     private final ActorContext<RangeShardCommand> ctx;
     private final StashBuffer<RangeShardCommand> stash;
     private final TimerScheduler<RangeShardCommand> timers;
     private final ActorRef<PlacementDirectory.Placement> answers;
 
     Starting(String entityId, PlacementDirectory directory, LogInstances logInstances, LogShardSettings settings,
-        RangeSizes sizes, ActorContext<RangeShardCommand> ctx, StashBuffer<RangeShardCommand> stash,
+        RangeSizes sizes, RangeLease lease, ActorContext<RangeShardCommand> ctx, StashBuffer<RangeShardCommand> stash,
         TimerScheduler<RangeShardCommand> timers) {
       this.entityId = entityId;
       this.directory = directory;
       this.logInstances = logInstances;
       this.settings = settings;
       this.sizes = sizes;
+      this.lease = lease;
       this.ctx = ctx;
       this.stash = stash;
       this.timers = timers;
@@ -104,14 +132,40 @@ public final class RangeShardEntity {
     }
 
     Behavior<RangeShardCommand> behavior() {
-      directory.resolve(entityId, answers);
-      // The coordinator may be moving to another node: ask again until it answers.
-      timers.startTimerWithFixedDelay(ResolveAgain.INSTANCE, settings.askTimeout());
+      if (lease == null) {
+        resolve();
+      } else {
+        lease.acquire(ctx.getSelf());
+      }
       return Behaviors.receive(RangeShardCommand.class)
+          .onMessage(LeaseAcquired.class, this::onLeaseAcquired)
+          .onMessageEquals(LeaseCheck.RETRY, this::onLeaseRetry)
           .onMessage(PlacementResolved.class, this::onPlacementResolved)
           .onMessageEquals(ResolveAgain.INSTANCE, this::onResolveAgain)
           .onAnyMessage(this::onCommand)
           .build();
+    }
+
+    private void resolve() {
+      directory.resolve(entityId, answers);
+      // The coordinator may be moving to another node: ask again until it answers.
+      timers.startTimerWithFixedDelay(ResolveAgain.INSTANCE, settings.askTimeout());
+    }
+
+    private Behavior<RangeShardCommand> onLeaseAcquired(LeaseAcquired result) {
+      if (result.acquired()) {
+        resolve();
+      } else {
+        ctx.getLog().info("RangeShard [{}] did not get its lease{}: asking again in {} ms", entityId,
+            result.failure() == null ? " (another node holds it)" : " (" + result.failure() + ")", LEASE_RETRY.toMillis());
+        timers.startSingleTimer(LeaseCheck.RETRY, LEASE_RETRY);
+      }
+      return Behaviors.same();
+    }
+
+    private Behavior<RangeShardCommand> onLeaseRetry() {
+      lease.acquire(ctx.getSelf());
+      return Behaviors.same();
     }
 
     private Behavior<RangeShardCommand> onPlacementResolved(PlacementResolved resolved) {

@@ -8,8 +8,11 @@ import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferProgress;
 import dev.logshard.core.transfer.TransferRequest;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -76,6 +79,26 @@ public record CoordinatorState(
 
   public Optional<ActiveTransfer> activeTransfer(String transferId) {
     return active.stream().filter(t -> t.plan().id().equals(transferId)).findFirst();
+  }
+
+  /**
+   * Those of {@code entityIds} that are retired: not placed ({@link #placementOf}) and neither a
+   * source nor a destination of a transfer that has not ended (its saga may still talk to them). A
+   * retired generation never serves again, so what runs for it can stop.
+   */
+  public Set<String> retired(Collection<String> entityIds) {
+    Set<String> retired = new HashSet<>();
+    for (String id : entityIds) {
+      if (placementOf(id) == null && active.stream().noneMatch(t -> involves(t.plan(), id))) {
+        retired.add(id);
+      }
+    }
+    return retired;
+  }
+
+  private static boolean involves(TransferPlan plan, String entityId) {
+    return plan.sources().stream().anyMatch(p -> p.entityId().equals(entityId))
+        || plan.destinations().stream().anyMatch(p -> p.entityId().equals(entityId));
   }
 
   /**
