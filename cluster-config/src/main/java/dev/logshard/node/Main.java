@@ -131,7 +131,13 @@ public final class Main {
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** Sends with {@code Authorization: Bearer} $LOGSHARD_DATA_TOKEN, else $LOGSHARD_ADMIN_TOKEN, when set. */
     HttpResponse<byte[]> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+      String token = System.getenv("LOGSHARD_DATA_TOKEN");
+      token = token == null || token.isEmpty() ? System.getenv("LOGSHARD_ADMIN_TOKEN") : token;
+      if (token != null && !token.isEmpty()) {
+        request.header("Authorization", "Bearer " + token);
+      }
       return client.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 

@@ -6,7 +6,11 @@ import dev.logshard.actors.rangeshard.LogShardSettings;
 import dev.logshard.actors.routing.KeyValueStore;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.headers.Authorization;
+import org.apache.pekko.http.javadsl.model.headers.OAuth2BearerToken;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
@@ -24,6 +28,7 @@ public final class HttpApi extends AllDirectives {
   private final TransferRoutes transfers;
   private final ProfilerRoutes profiler;
   private final BooleanSupplier ready;
+  private final AccessTokens tokens;
 
   public HttpApi(KeyValueStore store, LogShardSettings limits, HttpSettings settings, BooleanSupplier ready) {
     this(store, limits, settings, ready, Optional.empty(), Optional.empty());
@@ -35,17 +40,46 @@ public final class HttpApi extends AllDirectives {
     this.transfers = new TransferRoutes(transfers, profiler);
     this.profiler = new ProfilerRoutes(profiler);
     this.ready = ready;
+    this.tokens = settings.tokens();
   }
 
   public Route routes() {
     return withRequestTimeoutResponse(request -> Problem.unavailable("the request took too long; retry"),
         () -> handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> concat(
             pathPrefix("v1", () -> concat(
-                pathPrefix("admin", () -> concat(transfers.routes(), profiler.routes())),
-                data.routes())),
+                pathPrefix("admin", () -> admin(() -> concat(transfers.routes(), profiler.routes()))),
+                data(data::routes))),
             pathPrefix("health", () -> concat(
                 path("alive", () -> get(() -> complete(Json.response(200, Json.object().put("status", "alive"))))),
                 path("ready", () -> get(this::readiness))))))));
+  }
+
+  /** The admin routes, behind the admin token when one is set. */
+  private Route admin(Supplier<Route> routes) {
+    if (!tokens.adminProtected()) {
+      return routes.get();
+    }
+    return bearer(token -> token.isEmpty()
+        ? complete(Problem.unauthorized("logshard-admin", "the admin API needs the admin token: Authorization: Bearer <token>"))
+        : tokens.admits(token) ? routes.get() : complete(Problem.forbidden("this token does not open the admin API")));
+  }
+
+  /** The data routes, behind the data token (or the admin one) when one is set. */
+  private Route data(Supplier<Route> routes) {
+    if (!tokens.dataProtected()) {
+      return routes.get();
+    }
+    return bearer(token -> token.isEmpty()
+        ? complete(Problem.unauthorized("logshard-data", "the data API needs a token: Authorization: Bearer <token>"))
+        : tokens.admitsData(token) ? routes.get() : complete(Problem.forbidden("this token does not open the data API")));
+  }
+
+  /** The bearer token the request carries, if any (another scheme counts as none). */
+  private Route bearer(Function<Optional<String>, Route> inner) {
+    return optionalHeaderValueByType(Authorization.class, authorization -> inner.apply(authorization
+        .map(Authorization::credentials)
+        .filter(OAuth2BearerToken.class::isInstance)
+        .map(credentials -> ((OAuth2BearerToken) credentials).token())));
   }
 
   private Route readiness() {

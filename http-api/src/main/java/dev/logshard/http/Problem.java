@@ -8,7 +8,9 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
+import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
 
 /** RFC 9457 problem details ({@code application/problem+json}): the body of every error. */
 final class Problem {
@@ -48,6 +50,17 @@ final class Problem {
 
   static HttpResponse conflict(String detail) {
     return of(StatusCodes.CONFLICT, "conflict", "Conflict", detail);
+  }
+
+  /** 401 with a Bearer challenge: the endpoint asks for a token and none was sent. */
+  static HttpResponse unauthorized(String realm, String detail) {
+    return of(StatusCodes.UNAUTHORIZED, "unauthorized", "Unauthorized", detail)
+        .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", realm)));
+  }
+
+  /** 403: a token was sent, and it is not the one this endpoint asks for. */
+  static HttpResponse forbidden(String detail) {
+    return of(StatusCodes.FORBIDDEN, "forbidden", "Forbidden", detail);
   }
 
   /** 503 with {@code Retry-After}: the request may well succeed if sent again. */

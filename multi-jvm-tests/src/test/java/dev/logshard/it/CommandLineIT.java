@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,10 +22,19 @@ class CommandLineIT {
   record Result(int exitCode, String stdout, String stderr) {}
 
   private Result cli(String... args) throws Exception {
+    return cli(Map.of(), args);
+  }
+
+  /** The CLI with {@code env} added to its environment (and LogShard's token variables cleared first). */
+  private Result cli(Map<String, String> env, String... args) throws Exception {
     Path out = work.resolve("out");
     Path err = work.resolve("err");
-    Process p = new ProcessBuilder(NodeProcess.javaCommand(args))
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(NodeProcess.javaCommand(args))
+        .redirectOutput(out.toFile()).redirectError(err.toFile());
+    builder.environment().remove("LOGSHARD_ADMIN_TOKEN");
+    builder.environment().remove("LOGSHARD_DATA_TOKEN");
+    builder.environment().putAll(env);
+    Process p = builder.start();
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "cli did not finish");
     return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
   }
@@ -61,6 +72,21 @@ class CommandLineIT {
       Result ranges = cli("ranges", "--url", url);
       assertEquals(0, ranges.exitCode());
       assertTrue(ranges.stdout().contains("\"epoch\":1"), ranges.stdout());
+    }
+  }
+
+  @Test
+  void theCommandLineSendsTheTokenFromItsEnvironment() throws Exception {
+    try (NodeProcess node = NodeProcess.start(work.resolve("guarded"), List.of("-Dlogshard.http.data-token=data-tok",
+        "-Dlogshard.admin.token=admin-tok")); HttpKv kv = new HttpKv(node.url())) {
+      kv.awaitReady(Duration.ofSeconds(60));
+      Result refused = cli("put", "k", "v", "--url", node.url());
+      assertTrue(refused.exitCode() != 0 && refused.stderr().contains("401"), refused.stderr());
+      Result put = cli(Map.of("LOGSHARD_DATA_TOKEN", "data-tok"), "put", "k", "v", "--url", node.url());
+      assertEquals(0, put.exitCode(), put.stderr());
+      Result get = cli(Map.of("LOGSHARD_ADMIN_TOKEN", "admin-tok"), "get", "k", "--url", node.url());
+      assertEquals(0, get.exitCode(), get.stderr());
+      assertEquals("v", get.stdout());
     }
   }
 
