@@ -7,6 +7,7 @@ import dev.logshard.actors.routing.KeyValueStore;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.headers.Authorization;
@@ -56,22 +57,23 @@ public final class HttpApi extends AllDirectives {
 
   /** The admin routes, behind the admin token when one is set. */
   private Route admin(Supplier<Route> routes) {
-    if (!tokens.adminProtected()) {
-      return routes.get();
-    }
-    return bearer(token -> token.isEmpty()
-        ? complete(Problem.unauthorized("logshard-admin", "the admin API needs the admin token: Authorization: Bearer <token>"))
-        : tokens.admits(token) ? routes.get() : complete(Problem.forbidden("this token does not open the admin API")));
+    return guarded(tokens.adminProtected(), "logshard-admin", "the admin API", tokens::admits, routes);
   }
 
   /** The data routes, behind the data token (or the admin one) when one is set. */
   private Route data(Supplier<Route> routes) {
-    if (!tokens.dataProtected()) {
+    return guarded(tokens.dataProtected(), "logshard-data", "the data API", tokens::admitsData, routes);
+  }
+
+  /** {@code routes} if no token is asked or the right one is sent; else 401 (none sent) or 403 (another). */
+  private Route guarded(boolean asks, String realm, String what, Predicate<Optional<String>> admits,
+      Supplier<Route> routes) {
+    if (!asks) {
       return routes.get();
     }
     return bearer(token -> token.isEmpty()
-        ? complete(Problem.unauthorized("logshard-data", "the data API needs a token: Authorization: Bearer <token>"))
-        : tokens.admitsData(token) ? routes.get() : complete(Problem.forbidden("this token does not open the data API")));
+        ? complete(Problem.unauthorized(realm, what + " needs a token: Authorization: Bearer <token>"))
+        : admits.test(token) ? routes.get() : complete(Problem.forbidden("this token does not open " + what)));
   }
 
   /** The bearer token the request carries, if any (another scheme counts as none). */
