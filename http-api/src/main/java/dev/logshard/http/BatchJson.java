@@ -131,6 +131,13 @@ final class BatchJson {
         r.put("status", 404).put("detail", "key '" + key + "' does not exist");
       } else if (reply instanceof KvReply.PreconditionFailed p) {
         r.put("status", 412).put("currentVersion", p.currentVersion()).put("detail", KvResponses.preconditionDetail(key, p));
+      } else if (reply instanceof KvReply.Overloaded) {
+        r.put("status", 503).put("type", "urn:logshard:problem:overloaded").put("detail", KvResponses.overloadedDetail(key));
+      } else if (reply instanceof KvReply.NoReply && operations.get(i).kind() != Operation.Kind.GET) {
+        r.put("status", 504).put("type", "urn:logshard:problem:outcome-unknown")
+            .put("detail", KvResponses.outcomeUnknownDetail(key));
+      } else if (reply instanceof KvReply.NoReply) {
+        r.put("status", 503).put("detail", "no reply for key '" + key + "' in time; retry");
       } else {
         r.put("status", 503).put("detail", "the range of key '" + key + "' is moving; retry");
       }

@@ -48,10 +48,10 @@ final class DataRoutes extends RouteSupport {
 
   private Route keyRoutes(String key) {
     return validated(() -> inputs.checkKey(key), () -> withClientId(client -> concat(
-        get(() -> reply(key, store.get(key, client))),
+        get(() -> reply(key, false, store.get(key, client))),
         put(() -> withExpectation(expect -> body(inputs.maxValueBytes(),
-            bytes -> reply(key, store.put(key, bytes.toArray(), expect, client))))),
-        delete(() -> withExpectation(expect -> reply(key, store.delete(key, expect, client)))))));
+            bytes -> reply(key, true, store.put(key, bytes.toArray(), expect, client))))),
+        delete(() -> withExpectation(expect -> reply(key, true, store.delete(key, expect, client)))))));
   }
 
   /**
@@ -68,8 +68,8 @@ final class DataRoutes extends RouteSupport {
     return n == KeyValueStore.ANONYMOUS ? 1 : n;
   }
 
-  private Route reply(String key, CompletionStage<KvReply> stage) {
-    return completeWithFuture(stage.handle((reply, failure) -> KvResponses.of(key, reply, failure)));
+  private Route reply(String key, boolean write, CompletionStage<KvReply> stage) {
+    return completeWithFuture(stage.handle((reply, failure) -> KvResponses.of(key, write, reply, failure)));
   }
 
   private Route withExpectation(Function<Expectation, Route> inner) {

@@ -56,6 +56,11 @@ final class Json {
   }
 
   /** A stage that failed: 503 when {@code subject} did not answer in time, else 500. */
+  /** Whether the failure is a timeout (no reply in time). */
+  static boolean timedOut(Throwable failure) {
+    return cause(failure) instanceof TimeoutException;
+  }
+
   static HttpResponse failure(String subject, Throwable failure) {
     Throwable cause = cause(failure);
     if (cause instanceof TimeoutException) {

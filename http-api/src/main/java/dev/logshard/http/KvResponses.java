@@ -12,9 +12,10 @@ final class KvResponses {
 
   private KvResponses() {}
 
-  static HttpResponse of(String key, KvReply reply, Throwable failure) {
+  /** {@code write}: the request was a PUT or DELETE (a timeout then leaves its outcome unknown). */
+  static HttpResponse of(String key, boolean write, KvReply reply, Throwable failure) {
     if (failure != null) {
-      return Json.failure(key, failure);
+      return write && Json.timedOut(failure) ? outcomeUnknown(key) : Json.failure("key '" + key + "'", failure);
     }
     if (reply instanceof KvReply.Value v) {
       return HttpResponse.create()
@@ -39,7 +40,23 @@ final class KvResponses {
     if (reply instanceof KvReply.WrongRange) {
       return Problem.unavailable("the range of key '" + key + "' is moving; retry");
     }
+    if (reply instanceof KvReply.Overloaded) {
+      return Problem.overloaded(overloadedDetail(key));
+    }
     return Json.internalError(new IllegalStateException("unexpected reply " + reply));
+  }
+
+  static String overloadedDetail(String key) {
+    return "not applied: the range of key '" + key + "' has too many requests queued; retry after a pause";
+  }
+
+  static String outcomeUnknownDetail(String key) {
+    return "no reply for key '" + key + "' in time after it was queued: the write may or may not have been applied; "
+        + "read the key to find out";
+  }
+
+  private static HttpResponse outcomeUnknown(String key) {
+    return Problem.outcomeUnknown(outcomeUnknownDetail(key));
   }
 
   static String preconditionDetail(String key, KvReply.PreconditionFailed p) {

@@ -63,6 +63,16 @@ final class Problem {
     return of(StatusCodes.FORBIDDEN, "forbidden", "Forbidden", detail);
   }
 
+  /** 503 with {@code Retry-After}: refused at once because the range's queue is full; not applied. */
+  static HttpResponse overloaded(String detail) {
+    return of(StatusCodes.SERVICE_UNAVAILABLE, "overloaded", "Overloaded", detail).addHeader(RetryAfter.create(1L));
+  }
+
+  /** 504: a write got no reply in time after it was queued; it may or may not have been applied. */
+  static HttpResponse outcomeUnknown(String detail) {
+    return of(StatusCodes.GATEWAY_TIMEOUT, "outcome-unknown", "Outcome unknown", detail);
+  }
+
   /** 503 with {@code Retry-After}: the request may well succeed if sent again. */
   static HttpResponse unavailable(String detail) {
     return of(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail)

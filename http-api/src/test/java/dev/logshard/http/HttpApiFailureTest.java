@@ -44,6 +44,9 @@ class HttpApiFailureTest {
       if (key.equals("moving")) {
         return CompletableFuture.completedFuture(new KvReply.WrongRange("r1.1", 0));
       }
+      if (key.equals("busy")) {
+        return CompletableFuture.completedFuture(new KvReply.Overloaded());
+      }
       if (key.equals("broken")) {
         return CompletableFuture.failedFuture(new IllegalStateException("journal exploded"));
       }
@@ -62,6 +65,11 @@ class HttpApiFailureTest {
 
     @Override
     public CompletionStage<List<KvReply>> batch(List<Operation> operations, int clientId) {
+      if (operations.get(0).key().equals("mixed")) {
+        // As the router answers when one range applied its part, one timed out and one was full.
+        return CompletableFuture.completedFuture(List.of(new KvReply.Written(3, true), new KvReply.NoReply(),
+            new KvReply.NoReply(), new KvReply.Overloaded()));
+      }
       return CompletableFuture.failedFuture(new TimeoutException("Ask timed out"));
     }
 
@@ -97,11 +105,47 @@ class HttpApiFailureTest {
   }
 
   @Test
-  void aTimedOutAskIs503WithRetryAfter() throws Exception {
+  void aWriteThatTimedOutIs504OutcomeUnknown() throws Exception {
+    for (var request : List.of(
+        HttpRequest.newBuilder(URI.create(base + "/v1/kv/slow")).PUT(HttpRequest.BodyPublishers.ofString("v")),
+        HttpRequest.newBuilder(URI.create(base + "/v1/kv/slow")).DELETE())) {
+      var response = send(request);
+      assertProblem(response, 504, "may or may not have been applied");
+      assertTrue(response.body().contains("urn:logshard:problem:outcome-unknown"), response.body());
+    }
+  }
+
+  @Test
+  void aFullQueueIs503NotAppliedWithRetryAfter() throws Exception {
+    for (var request : List.of(HttpRequest.newBuilder(URI.create(base + "/v1/kv/busy")).GET(),
+        HttpRequest.newBuilder(URI.create(base + "/v1/kv/busy")).PUT(HttpRequest.BodyPublishers.ofString("v")))) {
+      var response = send(request);
+      assertProblem(response, 503, "not applied");
+      assertTrue(response.body().contains("urn:logshard:problem:overloaded"), response.body());
+      assertEquals("1", response.headers().firstValue("Retry-After").orElse(""));
+    }
+  }
+
+  @Test
+  void aBatchSaysPerOperationWhatWasAppliedAndWhatIsUnknown() throws Exception {
+    var response = send(HttpRequest.newBuilder(URI.create(base + "/v1/kv:batch")).POST(HttpRequest.BodyPublishers.ofString(
+        "{\"operations\":[{\"op\":\"put\",\"key\":\"mixed\",\"value\":\"dg==\"},"
+            + "{\"op\":\"put\",\"key\":\"b\",\"value\":\"dg==\"},{\"op\":\"get\",\"key\":\"c\"},"
+            + "{\"op\":\"delete\",\"key\":\"d\"}]}")));
+    assertEquals(200, response.statusCode(), response.body());
+    var results = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).get("results");
+    assertEquals(201, results.get(0).get("status").asInt());
+    assertEquals(504, results.get(1).get("status").asInt(), "a write of the range that timed out: unknown");
+    assertEquals("urn:logshard:problem:outcome-unknown", results.get(1).get("type").asText());
+    assertEquals(503, results.get(2).get("status").asInt(), "a read that timed out: retry");
+    assertEquals(503, results.get(3).get("status").asInt());
+    assertEquals("urn:logshard:problem:overloaded", results.get(3).get("type").asText());
+  }
+
+  @Test
+  void aTimedOutReadIs503WithRetryAfter() throws Exception {
     for (var request : List.of(
         HttpRequest.newBuilder(URI.create(base + "/v1/kv/slow")).GET(),
-        HttpRequest.newBuilder(URI.create(base + "/v1/kv/slow")).PUT(HttpRequest.BodyPublishers.ofString("v")),
-        HttpRequest.newBuilder(URI.create(base + "/v1/kv/slow")).DELETE(),
         HttpRequest.newBuilder(URI.create(base + "/v1/kv:batch"))
             .POST(HttpRequest.BodyPublishers.ofString("{\"operations\":[{\"op\":\"get\",\"key\":\"a\"}]}")))) {
       var response = send(request);

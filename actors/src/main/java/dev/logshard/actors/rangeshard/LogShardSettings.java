@@ -17,6 +17,8 @@ public record LogShardSettings(
     boolean batching,
     int batchMaxOperations,
     long batchMaxBytes,
+    int maxQueuedOperations,
+    long maxQueuedBytes,
     int startStashCapacity,
     Duration shardMapRefresh) {
 
@@ -35,6 +37,8 @@ public record LogShardSettings(
         c.getBoolean("batching.enabled"),
         c.getInt("batching.max-operations"),
         c.getBytes("batching.max-bytes"),
+        c.getInt("batching.max-queued-operations"),
+        c.getBytes("batching.max-queued-bytes"),
         c.getInt("start-stash-capacity"),
         c.getDuration("shard-map-refresh"));
   }

@@ -22,6 +22,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * the commands that arrive meanwhile and hands them over as one {@link ApplyBatch} (group commit):
  * one batch in flight, applied in arrival order, so reads still see every earlier write. A read with
  * nothing queued ahead of it goes straight to the RangeShard. Replies go to each command's sender.
+ * The queue is bounded ({@code batching.max-queued-operations} and {@code -bytes}): past it a
+ * command is answered {@link KvReply.Overloaded} at once, not applied.
  *
  * <p>Lifecycle: started and passivated by Cluster Sharding with its RangeShard as child; if the
  * child stops (a journal failure), so does the batcher, and sharding starts both on the next
@@ -37,6 +39,9 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
   private final ActorRef<KvReply> batchReplies;
   private final LogShardSettings settings;
   private List<RangeShardCommand.KvCommand> pending = new ArrayList<>();
+  /** Operations and value bytes in {@link #pending} (bounded: backpressure). */
+  private int pendingOperations;
+  private long pendingBytes;
   /** The commands of the batch the child is applying; null when none is. */
   private List<RangeShardCommand.KvCommand> inFlight;
   /** A Transfer discards this generation: nothing more is sent to the RangeShard. */
@@ -72,6 +77,8 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
       discarding = true;
       pending.forEach(queued -> queued.replyTo().tell(wrongRange()));
       pending = new ArrayList<>();
+      pendingOperations = 0;
+      pendingBytes = 0;
       shard.tell(command);
       return this;
     }
@@ -89,7 +96,17 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
       shard.tell(command);
       return this;
     }
-    pending.add((RangeShardCommand.KvCommand) command);
+    RangeShardCommand.KvCommand kv = (RangeShardCommand.KvCommand) command;
+    List<Operation> ops = operations(kv);
+    long bytes = valueBytes(ops);
+    if (!pending.isEmpty() && (pendingOperations + ops.size() > settings.maxQueuedOperations()
+        || pendingBytes + bytes > settings.maxQueuedBytes())) {
+      kv.replyTo().tell(new KvReply.Overloaded()); // refused at once, not applied
+      return this;
+    }
+    pending.add(kv);
+    pendingOperations += ops.size();
+    pendingBytes += bytes;
     if (inFlight == null) {
       sendBatch();
     }
@@ -135,7 +152,7 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
     int taken = 0;
     for (RangeShardCommand.KvCommand command : pending) {
       List<Operation> ops = operations(command);
-      long commandBytes = ops.stream().mapToLong(op -> op.value() == null ? 0 : op.value().length).sum();
+      long commandBytes = valueBytes(ops);
       if (!batch.isEmpty() && (operations.size() + ops.size() > settings.batchMaxOperations()
           || bytes + commandBytes > settings.batchMaxBytes())) {
         break;
@@ -146,8 +163,14 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
       taken++;
     }
     pending = taken == pending.size() ? new ArrayList<>() : new ArrayList<>(pending.subList(taken, pending.size()));
+    pendingOperations -= operations.size();
+    pendingBytes -= bytes;
     inFlight = batch;
     shard.tell(new ApplyBatch(List.copyOf(operations), batchReplies));
+  }
+
+  private static long valueBytes(List<Operation> ops) {
+    return ops.stream().mapToLong(op -> op.value() == null ? 0 : op.value().length).sum();
   }
 
   private static boolean batchable(RangeShardCommand command) {

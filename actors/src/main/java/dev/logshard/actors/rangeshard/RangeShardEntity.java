@@ -189,6 +189,13 @@ public final class RangeShardEntity {
     }
 
     private Behavior<RangeShardCommand> onCommand(RangeShardCommand command) {
+      if (stash.isFull()) {
+        // Backpressure, never a stash overflow (that would stop the entity and drop all it held).
+        if (command instanceof KvCommand kv) {
+          kv.replyTo().tell(new KvReply.Overloaded());
+        } // a Transfer's step is sent again by its saga
+        return Behaviors.same();
+      }
       stash.stash(command);
       return Behaviors.same();
     }

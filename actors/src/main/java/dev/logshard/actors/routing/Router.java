@@ -21,8 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -138,6 +140,7 @@ public final class Router implements KeyValueStore {
       List<Operation> ops = mine.stream().map(operations::get).toList();
       parts[part++] = Stages.adopt(entityRef(group.getKey())
               .<KvReply>ask(replyTo -> new RangeShardCommand.ApplyBatch(ops, replyTo), askTimeout))
+          .handle(Router::noReplyOnTimeout) // one range's timeout leaves the others' results
           .thenCompose(reply -> {
             if (sendAgain(reply, firstSentNanos)) {
               return refreshed(map).thenCompose(m -> sendBatch(operations, hashes, mine, results, firstSentNanos));
@@ -170,6 +173,18 @@ public final class Router implements KeyValueStore {
         .thenCompose(reply -> sendAgain(reply, firstSentNanos)
             ? refreshed(map).thenCompose(m -> send(hash, command, firstSentNanos))
             : CompletableFuture.completedFuture(reply));
+  }
+
+  /** The reply, or {@link KvReply.NoReply} if the ask timed out; any other failure stays one. */
+  private static KvReply noReplyOnTimeout(KvReply reply, Throwable failure) {
+    if (failure == null) {
+      return reply;
+    }
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof TimeoutException) {
+      return new KvReply.NoReply();
+    }
+    throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
   }
 
   private boolean sendAgain(KvReply reply, long firstSentNanos) {

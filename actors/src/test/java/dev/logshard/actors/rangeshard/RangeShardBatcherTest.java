@@ -181,6 +181,45 @@ class RangeShardBatcherTest {
   }
 
   @Test
+  void pastItsQueueBoundsACommandIsRefusedAtOnceAndTheQueuedOnesAreApplied() {
+    ActorRef<RangeShardCommand> shard = spawn("logshard.batching.max-queued-operations = 5\n"
+        + "logshard.batching.max-queued-bytes = 2 KiB");
+    TestProbe<KvReply> probe = testKit.createTestProbe();
+    String key = keysInR1(1).get(0);
+    // One in flight (held by the journal), then five queued; the sixth and seventh are refused.
+    for (int i = 0; i < 8; i++) {
+      shard.tell(new RangeShardCommand.Put(key, bytes("v" + i), Expectation.any(), probe.getRef()));
+    }
+    assertInstanceOf(KvReply.Overloaded.class, probe.receiveMessage());
+    assertInstanceOf(KvReply.Overloaded.class, probe.receiveMessage());
+    // A batch whose operations would pass the bound is refused whole.
+    shard.tell(new RangeShardCommand.ApplyBatch(List.of(Operation.get(key)), probe.getRef()));
+    assertInstanceOf(KvReply.Overloaded.class, probe.receiveMessage());
+    journalOpen.countDown();
+    for (int version = 1; version <= 6; version++) {
+      assertEquals(version, assertInstanceOf(KvReply.Written.class, probe.receiveMessage()).version());
+    }
+    // The queue drained: it takes commands again.
+    shard.tell(new RangeShardCommand.Get(key, probe.getRef()));
+    assertEquals(6, assertInstanceOf(KvReply.Value.class, probe.receiveMessage()).version());
+  }
+
+  @Test
+  void theQueueIsBoundedByBytesToo() {
+    ActorRef<RangeShardCommand> shard = spawn("logshard.batching.max-queued-bytes = 2 KiB");
+    TestProbe<KvReply> probe = testKit.createTestProbe();
+    String key = keysInR1(1).get(0);
+    for (int i = 0; i < 4; i++) { // one in flight, two queued (2 KiB), the fourth refused
+      shard.tell(new RangeShardCommand.Put(key, new byte[1024], Expectation.any(), probe.getRef()));
+    }
+    assertInstanceOf(KvReply.Overloaded.class, probe.receiveMessage());
+    journalOpen.countDown();
+    for (int version = 1; version <= 3; version++) {
+      assertEquals(version, assertInstanceOf(KvReply.Written.class, probe.receiveMessage()).version());
+    }
+  }
+
+  @Test
   void aDiscardedRangeSendsQueuedAndLaterCommandsBackAndAnswersTheBatchInFlight() {
     ActorRef<RangeShardCommand> shard = spawn("");
     TestProbe<KvReply> probe = testKit.createTestProbe();

@@ -45,4 +45,13 @@ public sealed interface KvReply extends CborSerializable {
 
   /** One reply per operation of a batch, in order. */
   record Batch(List<KvReply> results) implements KvReply {}
+
+  /** Not applied: the range's queue is full; sending it again later may succeed. */
+  record Overloaded() implements KvReply {}
+
+  /**
+   * No reply in time (set by the router, never sent): the operation was queued, so a write may or
+   * may not have been applied.
+   */
+  record NoReply() implements KvReply {}
 }
