@@ -35,10 +35,13 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
   /** The child's answer to the batch in flight. */
   private record BatchApplied(KvReply reply) {}
 
+  /** A queued command and when it arrived. */
+  private record Queued(RangeShardCommand.KvCommand command, long atNanos) {}
+
   private final ActorRef<RangeShardCommand> shard;
   private final ActorRef<KvReply> batchReplies;
   private final LogShardSettings settings;
-  private List<RangeShardCommand.KvCommand> pending = new ArrayList<>();
+  private List<Queued> pending = new ArrayList<>();
   /** Operations and value bytes in {@link #pending} (bounded: backpressure). */
   private int pendingOperations;
   private long pendingBytes;
@@ -75,7 +78,7 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
     if (command instanceof RangeShardCommand.Step step && step.step() instanceof TransferStep.Discard) {
       // The RangeShard stops after what it was sent; queued and later commands go elsewhere.
       discarding = true;
-      pending.forEach(queued -> queued.replyTo().tell(wrongRange()));
+      pending.forEach(queued -> queued.command().replyTo().tell(wrongRange()));
       pending = new ArrayList<>();
       pendingOperations = 0;
       pendingBytes = 0;
@@ -104,7 +107,7 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
       kv.replyTo().tell(new KvReply.Overloaded()); // refused at once, not applied
       return this;
     }
-    pending.add(kv);
+    pending.add(new Queued(kv, System.nanoTime()));
     pendingOperations += ops.size();
     pendingBytes += bytes;
     if (inFlight == null) {
@@ -132,7 +135,7 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
       getContext().getLog().warn("RangeShard {} stopped: {} queued commands are sent back, {} in flight get no reply",
           entityId(), pending.size(), inFlight == null ? 0 : inFlight.size());
     }
-    pending.forEach(command -> command.replyTo().tell(wrongRange()));
+    pending.forEach(queued -> queued.command().replyTo().tell(wrongRange()));
     return Behaviors.stopped();
   }
 
@@ -144,20 +147,33 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
     return java.net.URLDecoder.decode(getContext().getSelf().path().name(), java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  /** Sends the queue's head, up to the batch limits (a single command always goes). */
+  /**
+   * Sends the queue's head, up to the batch limits (a single command always goes). A command queued
+   * longer than the ask timeout is dropped, never applied late: its sender has already answered
+   * "no reply in time" (for a write, outcome unknown).
+   */
   private void sendBatch() {
     List<RangeShardCommand.KvCommand> batch = new ArrayList<>();
     List<Operation> operations = new ArrayList<>();
     long bytes = 0;
     int taken = 0;
-    for (RangeShardCommand.KvCommand command : pending) {
-      List<Operation> ops = operations(command);
+    int expired = 0;
+    long expiredBefore = System.nanoTime() - settings.askTimeout().toNanos();
+    for (Queued queued : pending) {
+      List<Operation> ops = operations(queued.command());
       long commandBytes = valueBytes(ops);
+      if (queued.atNanos() < expiredBefore) {
+        pendingOperations -= ops.size();
+        pendingBytes -= commandBytes;
+        expired++;
+        taken++;
+        continue;
+      }
       if (!batch.isEmpty() && (operations.size() + ops.size() > settings.batchMaxOperations()
           || bytes + commandBytes > settings.batchMaxBytes())) {
         break;
       }
-      batch.add(command);
+      batch.add(queued.command());
       operations.addAll(ops);
       bytes += commandBytes;
       taken++;
@@ -165,6 +181,13 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
     pending = taken == pending.size() ? new ArrayList<>() : new ArrayList<>(pending.subList(taken, pending.size()));
     pendingOperations -= operations.size();
     pendingBytes -= bytes;
+    if (expired > 0) {
+      getContext().getLog().debug("RangeShard {} dropped {} commands queued longer than the ask timeout", entityId(), expired);
+    }
+    if (batch.isEmpty()) {
+      inFlight = null;
+      return;
+    }
     inFlight = batch;
     shard.tell(new ApplyBatch(List.copyOf(operations), batchReplies));
   }

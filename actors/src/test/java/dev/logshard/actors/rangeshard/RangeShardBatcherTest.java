@@ -205,6 +205,24 @@ class RangeShardBatcherTest {
   }
 
   @Test
+  void aCommandQueuedLongerThanTheAskTimeoutIsNeverAppliedLate() {
+    ActorRef<RangeShardCommand> shard = spawn("logshard.ask-timeout = 300ms");
+    TestProbe<KvReply> probe = testKit.createTestProbe();
+    String key = keysInR1(1).get(0);
+    for (int i = 0; i < 3; i++) { // one in flight (held by the journal), two queued
+      shard.tell(new RangeShardCommand.Put(key, bytes("v" + i), Expectation.any(), probe.getRef()));
+    }
+    probe.expectNoMessage(java.time.Duration.ofMillis(500)); // their askers would have given up by now
+    journalOpen.countDown();
+    assertEquals(1, assertInstanceOf(KvReply.Written.class, probe.receiveMessage()).version());
+    probe.expectNoMessage(java.time.Duration.ofMillis(200));
+    shard.tell(new RangeShardCommand.Get(key, probe.getRef()));
+    KvReply.Value value = assertInstanceOf(KvReply.Value.class, probe.receiveMessage());
+    assertEquals("v0", new String(value.value(), StandardCharsets.UTF_8), "the two expired writes were dropped");
+    assertEquals(List.of(1), writes);
+  }
+
+  @Test
   void theQueueIsBoundedByBytesToo() {
     ActorRef<RangeShardCommand> shard = spawn("logshard.batching.max-queued-bytes = 2 KiB");
     TestProbe<KvReply> probe = testKit.createTestProbe();
