@@ -343,6 +343,19 @@ class TransferTest {
   }
 
   @Test
+  void noSplitByHandBeyondTheMaximumRangeCount() throws Exception {
+    start(ConfigFactory.parseString("logshard.planner.split.max-ranges = 16"));
+    var refused = post("{\"kind\":\"split\",\"range\":\"r3\"}");
+    assertEquals(400, refused.statusCode());
+    String body = new String(refused.body(), StandardCharsets.UTF_8);
+    assertTrue(body.contains("logshard.planner.split.max-ranges"), body);
+    assertEquals(16, node.store().shardMap().size());
+    // A move is still fine.
+    assertEquals("DONE", awaitEnd(startTransfer("{\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast\"}"))
+        .get("phase").asText());
+  }
+
+  @Test
   void badTransferRequestsAreProblems() throws Exception {
     start();
     assertEquals(400, post("{\"kind\":\"move\",\"range\":\"r3\"}").statusCode());

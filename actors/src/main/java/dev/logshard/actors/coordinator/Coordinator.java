@@ -278,10 +278,9 @@ public final class Coordinator
   }
 
   private ReplyEffect<CoordinatorEvent, CoordinatorState> onStartTransfer(CoordinatorState state, StartTransfer cmd) {
-    String to = cmd.request().toInstance();
-    if (to != null && !planning.knows(state, to)) {
-      return Effect().reply(cmd.replyTo(), new TransferStarted(null,
-          "no log instance '" + to + "'; there are " + planning.instanceNames(state), false));
+    var refusal = planning.refusal(state, cmd.request());
+    if (refusal.isPresent()) {
+      return Effect().reply(cmd.replyTo(), new TransferStarted(null, refusal.get(), false));
     }
     var conflict = state.conflictWith(cmd.request());
     if (conflict.isPresent()) {

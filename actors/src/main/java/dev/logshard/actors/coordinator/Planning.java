@@ -12,6 +12,7 @@ import dev.logshard.core.planner.Planner;
 import dev.logshard.core.planner.PlannerInput;
 import dev.logshard.core.planner.PlannerModes;
 import dev.logshard.core.planner.PlannerSettings;
+import dev.logshard.core.transfer.TransferKind;
 import dev.logshard.core.transfer.TransferPlan;
 import dev.logshard.core.transfer.TransferRequest;
 import dev.logshard.persistence.LogInstances;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -94,6 +96,19 @@ public final class Planning {
   /** Whether {@code instance} is a log instance, configured or added at runtime. */
   boolean knows(CoordinatorState state, String instance) {
     return instances(state.added()).stream().anyMatch(i -> i.name().equals(instance));
+  }
+
+  /** Why a transfer asked for by hand may not start (empty: it may): an unknown instance, or one split too many. */
+  Optional<String> refusal(CoordinatorState state, TransferRequest request) {
+    String to = request.toInstance();
+    if (to != null && !knows(state, to)) {
+      return Optional.of("no log instance '" + to + "'; there are " + instanceNames(state));
+    }
+    if (request.kind() == TransferKind.SPLIT && state.placements().size() >= settings.maxRanges()) {
+      return Optional.of("the map already has " + state.placements().size()
+          + " ranges, the most logshard.planner.split.max-ranges allows; merge cold ranges first");
+    }
+    return Optional.empty();
   }
 
   /** The names of every log instance, sorted. */

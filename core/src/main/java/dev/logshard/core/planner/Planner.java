@@ -346,6 +346,9 @@ public final class Planner {
           return "hysteresis: these hashes were moved " + ago / 1000 + " s ago";
         }
       }
+      if (kind == TransferKind.SPLIT && ranges >= settings.maxRanges()) {
+        return "already " + ranges + " ranges (split.max-ranges " + settings.maxRanges() + ")";
+      }
       if (kind == TransferKind.MERGE && ranges <= settings.minRanges()) {
         return "only " + ranges + " ranges (merge.min-ranges " + settings.minRanges() + ")";
       }

@@ -167,6 +167,20 @@ class PlannerTest {
   }
 
   @Test
+  void noSplitBeyondTheMaximumRangeCount() {
+    ShardMap map = map(16);
+    Map<String, RangeLoad> loads = uniform(map, 1);
+    RangePlacement hot = map.placements().get(3);
+    loads.put(hot.rangeId(), new RangeLoad(3000, 0, 3000, 1_000_000, middle(hot)));
+    Planner capped = new Planner(PlannerSettings.create(ConfigFactory.parseString("logshard.planner.split.max-ranges = 16")
+        .withFallback(ConfigFactory.load())));
+    PlanRound round = capped.plan(new PlannerInput(map, loads, INSTANCES, Set.of(), 0, List.of(), NOW));
+    assertTrue(requests(round).stream().noneMatch(r -> r.kind() == TransferKind.SPLIT), requests(round).toString());
+    assertTrue(round.skipped().stream().anyMatch(s -> s.why().contains("split.max-ranges 16")), round.skipped().toString());
+    assertTrue(requests(plan(map, loads)).stream().anyMatch(r -> r.kind() == TransferKind.SPLIT), "at the default it splits");
+  }
+
+  @Test
   void noMoreTransfersThanTheInFlightLimit() {
     ShardMap map = map(16);
     Map<String, RangeLoad> loads = uniform(map, 1);
