@@ -27,11 +27,14 @@ final class DataRoutes extends RouteSupport {
   private final KeyValueStore store;
   private final Inputs inputs;
   private final HttpSettings settings;
+  /** The node's request body bytes in flight (values and batches). */
+  private final BodyBudget budget;
 
   DataRoutes(KeyValueStore store, Inputs inputs, HttpSettings settings) {
     this.store = store;
     this.inputs = inputs;
     this.settings = settings;
+    this.budget = new BodyBudget(settings.maxBodyBytesInFlight());
   }
 
   /** The routes under {@code /v1}. */
@@ -49,7 +52,7 @@ final class DataRoutes extends RouteSupport {
   private Route keyRoutes(String key) {
     return validated(() -> inputs.checkKey(key), () -> withClientId(client -> concat(
         get(() -> reply(key, false, store.get(key, client))),
-        put(() -> withExpectation(expect -> body(inputs.maxValueBytes(),
+        put(() -> withExpectation(expect -> body(inputs.maxValueBytes(), budget,
             bytes -> reply(key, true, store.put(key, bytes.toArray(), expect, client))))),
         delete(() -> withExpectation(expect -> reply(key, true, store.delete(key, expect, client)))))));
   }
@@ -84,7 +87,7 @@ final class DataRoutes extends RouteSupport {
   }
 
   private Route batch() {
-    return body(settings.maxBatchBody(), body -> {
+    return body(settings.maxBatchBody(), budget, body -> {
       List<Operation> operations;
       try {
         operations = BatchJson.parse(body.toArray(), inputs);

@@ -23,6 +23,26 @@ abstract class RouteSupport extends AllDirectives {
     });
   }
 
+  /**
+   * The same, within the node's {@code budget} of body bytes in flight: a body that does not fit
+   * now is refused at once (503, not applied) before it is read; its bytes are given back once the
+   * request is answered, whatever the answer.
+   */
+  protected Route body(long limit, BodyBudget budget, Function<ByteString, Route> inner) {
+    return extractRequestEntity(entity -> {
+      long bytes = Math.min(limit + 1, entity.getContentLengthOption().orElse(limit));
+      if (bytes <= limit && !budget.tryTake(bytes)) {
+        return complete(Problem.overloaded("not applied: the node is already reading " + budget.capacity()
+            + " bytes of request bodies (logshard.http.max-body-bytes-in-flight); retry after a pause"));
+      }
+      if (bytes > limit) {
+        return body(limit, inner); // refused with 413 without being read
+      }
+      return mapRouteResultFuture(result -> result.whenComplete((done, failure) -> budget.giveBack(bytes)),
+          () -> body(limit, inner));
+    });
+  }
+
   /** Runs a check; its BadRequest becomes the response. */
   protected Route validated(Check check, Supplier<Route> inner) {
     try {

@@ -37,6 +37,10 @@ class HttpApiFailureTest {
   private static final HttpClient client = HttpClient.newHttpClient();
   private static String base;
 
+  /** The write to "held": answered when a test says so (its body stays in flight until then). */
+  private static final CompletableFuture<KvReply> HELD = new CompletableFuture<>();
+  private static final CompletableFuture<Void> HELD_ARRIVED = new CompletableFuture<>();
+
   /** Fails every call as a RangeShard that never answers would. */
   private static final class FailingStore implements KeyValueStore {
     @Override
@@ -55,6 +59,13 @@ class HttpApiFailureTest {
 
     @Override
     public CompletionStage<KvReply> put(String key, byte[] value, Expectation expect, int clientId) {
+      if (key.equals("held")) {
+        HELD_ARRIVED.complete(null);
+        return HELD;
+      }
+      if (key.equals("fine")) {
+        return CompletableFuture.completedFuture(new KvReply.Written(1, true));
+      }
       return get(key);
     }
 
@@ -82,7 +93,8 @@ class HttpApiFailureTest {
   @BeforeAll
   static void start() throws Exception {
     var config = ConfigFactory.load();
-    HttpSettings settings = new HttpSettings("127.0.0.1", 0, 1024 * 1024);
+    // 1 MiB of request bodies in flight at most.
+    HttpSettings settings = new HttpSettings("127.0.0.1", 0, 1024 * 1024, 1024 * 1024, AccessTokens.NONE);
     HttpApi api = new HttpApi(new FailingStore(), LogShardSettings.create(config), settings, () -> false);
     ServerBinding binding = HttpServer.start(testKit.system(), api.routes(), settings).toCompletableFuture().get();
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
@@ -152,6 +164,23 @@ class HttpApiFailureTest {
       assertProblem(response, 503, "in time");
       assertEquals("1", response.headers().firstValue("Retry-After").orElse(""));
     }
+  }
+
+  @Test
+  void bodiesBeyondTheNodesBudgetInFlightAreRefusedAtOnceAndItIsGivenBack() throws Exception {
+    byte[] value = new byte[600 * 1024];
+    var held = client.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/kv/held"))
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(value)).build(), HttpResponse.BodyHandlers.ofString());
+    HELD_ARRIVED.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    // 600 KiB are in flight: another 600 KiB do not fit in 1 MiB.
+    var refused = send(HttpRequest.newBuilder(URI.create(base + "/v1/kv/fine")).PUT(HttpRequest.BodyPublishers.ofByteArray(value)));
+    assertProblem(refused, 503, "max-body-bytes-in-flight");
+    assertEquals("1", refused.headers().firstValue("Retry-After").orElse(""));
+    HELD.complete(new KvReply.Written(7, true));
+    assertEquals(201, held.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+    // Answered, its bytes are given back: the same body now goes through.
+    assertEquals(201, send(HttpRequest.newBuilder(URI.create(base + "/v1/kv/fine"))
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(value))).statusCode());
   }
 
   @Test
