@@ -309,6 +309,19 @@ class TransferTest {
     assertReadable(versions);
   }
 
+  @Test
+  void aStopAndCopyThatHoldsWritesTooLongRollsBackAndTheRangeServesOn() throws Exception {
+    start(ConfigFactory.parseString("logshard.transfer.stop-and-copy-timeout = 1 ms\n"
+        + "logshard.transfer.progress-interval = 10 ms"));
+    Map<String, Long> versions = writeKeysOf("r2", 300);
+    JsonNode ended = awaitEnd(startTransfer("{\"kind\":\"move\",\"range\":\"r2\",\"toInstance\":\"fast\",\"mode\":\"stop-and-copy\"}"));
+    assertEquals("ROLLED_BACK", ended.get("phase").asText(), ended.toString());
+    assertTrue(ended.get("failure").asText().contains("stop-and-copy-timeout"), ended.toString());
+    assertEquals("standard", placement("r2").logInstance());
+    assertReadable(versions);
+    assertEquals(5, writeKeysOf("r2", 5).size(), "the source takes writes again");
+  }
+
   /** Writes {@code count} keys of the range (each its own name as value); their versions. */
   private Map<String, Long> writeKeysOf(String rangeId, int count) throws Exception {
     Map<String, Long> versions = new HashMap<>();

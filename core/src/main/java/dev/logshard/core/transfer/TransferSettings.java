@@ -18,6 +18,7 @@ public record TransferSettings(
     long redirectMaxLag,
     long fenceLag,
     Duration fenceTimeout,
+    Duration stopAndCopyTimeout,
     Duration cleanupAfter,
     Duration placementSettle,
     boolean faultInjection) {
@@ -38,6 +39,7 @@ public record TransferSettings(
         c.getLong("redirect.max-lag"),
         c.getLong("fence-lag"),
         c.getDuration("fence-timeout"),
+        c.getDuration("stop-and-copy-timeout"),
         c.getDuration("cleanup-after"),
         c.getDuration("placement-settle"),
         c.getBoolean("fault-injection"));

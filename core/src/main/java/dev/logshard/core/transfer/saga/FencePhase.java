@@ -29,6 +29,7 @@ final class FencePhase {
   boolean commitRequested;
   boolean handOffSent;
   private long fenceStartNanos;
+  private long stopFirstFencedNanos;
   long fenceMillis;
   /** Milliseconds from the fence's start to each of its steps, in the order they happened. */
   final Map<String, Long> fenceSteps = new LinkedHashMap<>();
@@ -110,8 +111,21 @@ final class FencePhase {
     ctx.emit(new SagaEffect.RequestCommit());
   }
 
-  /** Why the fence must end now (it lasted longer than {@code fence-timeout}), or null. */
+  /** The stop-and-copy baseline fenced a source (before its copy): its writes are held from now. */
+  void stopFirstFenced() {
+    stopFirstFencedNanos = stopFirstFencedNanos == 0 ? ctx.nanos() : stopFirstFencedNanos;
+  }
+
+  /**
+   * Why the fence must end now, or null: it lasted longer than {@code fence-timeout}, or, for the
+   * stop-and-copy baseline (fenced for its whole copy), longer than {@code stop-and-copy-timeout}.
+   */
   String timeout() {
+    long heldMillis = stopFirstFencedNanos == 0 ? 0 : (ctx.nanos() - stopFirstFencedNanos) / 1_000_000;
+    if (ctx.stopFirst && heldMillis > ctx.settings.stopAndCopyTimeout().toMillis()) {
+      return "the stop-and-copy held the range's writes for " + heldMillis + " ms, more than "
+          + ctx.settings.stopAndCopyTimeout().toMillis() + " ms (logshard.transfer.stop-and-copy-timeout)";
+    }
     if (ctx.phase != TransferPhase.FENCE || ctx.stopFirst
         || (ctx.nanos() - fenceStartNanos) / 1_000_000 <= ctx.settings.fenceTimeout().toMillis()) {
       return null;

@@ -139,6 +139,7 @@ public final class TransferSagaLogic {
     switch (ctx.phase) {
       case SNAPSHOT -> {
         if (reply instanceof TransferReply.Fenced fenced) { // the stop-and-copy baseline fences first
+          fence.stopFirstFenced();
           positions.fenced.put(from, fenced.seqNr());
           if (ctx.awaiting.isEmpty()) {
             startSnapshot();
