@@ -322,6 +322,20 @@ class TransferTest {
     assertEquals(5, writeKeysOf("r2", 5).size(), "the source takes writes again");
   }
 
+  @Test
+  void transfersStartedByHandAreLimitedPerMinute() throws Exception {
+    start(ConfigFactory.parseString("logshard.admin.max-transfers-per-minute = 2"));
+    assertEquals(400, post("{\"kind\":\"split\",\"range\":\"r9999\"}").statusCode());
+    assertEquals(400, post("{\"kind\":\"move\",\"range\":\"r4\",\"toInstance\":\"nowhere\"}").statusCode());
+    var limited = post("{\"kind\":\"move\",\"range\":\"r5\",\"toInstance\":\"fast\"}");
+    assertEquals(429, limited.statusCode());
+    String body = new String(limited.body(), StandardCharsets.UTF_8);
+    assertTrue(body.contains("max-transfers-per-minute"), body);
+    long retryAfter = Long.parseLong(limited.headers().firstValue("Retry-After").orElse("0"));
+    assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
+    assertEquals("standard", placement("r5").logInstance(), "nothing started");
+  }
+
   /** Writes {@code count} keys of the range (each its own name as value); their versions. */
   private Map<String, Long> writeKeysOf(String rangeId, int count) throws Exception {
     Map<String, Long> versions = new HashMap<>();

@@ -38,7 +38,7 @@ public final class HttpApi extends AllDirectives {
   public HttpApi(KeyValueStore store, LogShardSettings limits, HttpSettings settings, BooleanSupplier ready,
       Optional<ProfilerView> profiler, Optional<Transfers> transfers) {
     this.data = new DataRoutes(store, new Inputs(limits), settings);
-    this.transfers = new TransferRoutes(transfers, profiler);
+    this.transfers = new TransferRoutes(transfers, profiler, settings.maxTransfersPerMinute());
     this.profiler = new ProfilerRoutes(profiler);
     this.ready = ready;
     this.tokens = settings.tokens();

@@ -73,6 +73,12 @@ final class Problem {
     return of(StatusCodes.GATEWAY_TIMEOUT, "outcome-unknown", "Outcome unknown", detail);
   }
 
+  /** 429 with {@code Retry-After}: too many of these requests lately. */
+  static HttpResponse tooManyRequests(String detail, long retryAfterSeconds) {
+    return of(StatusCodes.TOO_MANY_REQUESTS, "too-many-requests", "Too many requests", detail)
+        .addHeader(RetryAfter.create(Math.max(1L, retryAfterSeconds)));
+  }
+
   /** 503 with {@code Retry-After}: the request may well succeed if sent again. */
   static HttpResponse unavailable(String detail) {
     return of(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail)

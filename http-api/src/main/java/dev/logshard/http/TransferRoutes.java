@@ -10,6 +10,9 @@ import dev.logshard.actors.profiler.ProfilerView;
 import dev.logshard.core.coordinator.CoordinatorState;
 import dev.logshard.core.transfer.TransferProgress;
 import dev.logshard.core.transfer.TransferRequest;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,10 +38,17 @@ final class TransferRoutes extends RouteSupport {
 
   private final Optional<Transfers> transfers;
   private final Optional<ProfilerView> profiler;
+  /** Transfers started through this node's admin API: {@code max-transfers-per-minute}. */
+  private final AtomicRateLimiter starts;
 
-  TransferRoutes(Optional<Transfers> transfers, Optional<ProfilerView> profiler) {
+  TransferRoutes(Optional<Transfers> transfers, Optional<ProfilerView> profiler, int maxTransfersPerMinute) {
     this.transfers = transfers;
     this.profiler = profiler;
+    this.starts = new AtomicRateLimiter("admin-transfers", RateLimiterConfig.custom()
+        .limitForPeriod(maxTransfersPerMinute)
+        .limitRefreshPeriod(Duration.ofMinutes(1))
+        .timeoutDuration(Duration.ZERO)
+        .build());
   }
 
   Route routes() {
@@ -129,6 +139,12 @@ final class TransferRoutes extends RouteSupport {
                 request = TransferJson.parse(body.toArray());
               } catch (BadRequest e) {
                 return complete(e.response());
+              }
+              if (!starts.acquirePermission()) {
+                long waitSeconds = (starts.getDetailedMetrics().getNanosToWait() + 999_999_999L) / 1_000_000_000L;
+                return complete(Problem.tooManyRequests("already " + starts.getRateLimiterConfig().getLimitForPeriod()
+                    + " transfers started through this node in the last minute (logshard.admin.max-transfers-per-minute)",
+                    waitSeconds));
               }
               return completeWithFuture(withSplitPoint(request)
                   .thenCompose(coordinator::start)

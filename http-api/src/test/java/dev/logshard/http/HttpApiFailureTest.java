@@ -94,7 +94,7 @@ class HttpApiFailureTest {
   static void start() throws Exception {
     var config = ConfigFactory.load();
     // 1 MiB of request bodies in flight at most.
-    HttpSettings settings = new HttpSettings("127.0.0.1", 0, 1024 * 1024, 1024 * 1024, AccessTokens.NONE);
+    HttpSettings settings = new HttpSettings("127.0.0.1", 0, 1024 * 1024, 1024 * 1024, 60, AccessTokens.NONE);
     HttpApi api = new HttpApi(new FailingStore(), LogShardSettings.create(config), settings, () -> false);
     ServerBinding binding = HttpServer.start(testKit.system(), api.routes(), settings).toCompletableFuture().get();
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
