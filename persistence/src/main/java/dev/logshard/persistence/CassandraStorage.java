@@ -50,19 +50,37 @@ public final class CassandraStorage {
     result = withLease(result, base, settings);
     for (LogInstance instance : instances) {
       String keyspace = keyspace(base, instance);
-      Config block = ConfigFactory.parseMap(Map.of(
-              "journal.keyspace", keyspace,
-              "journal.keyspace-autocreate", createSchema,
-              "journal.tables-autocreate", createSchema,
-              "journal.replication-factor", replicationFactor,
-              "snapshot.keyspace", keyspace,
-              "snapshot.keyspace-autocreate", createSchema,
-              "snapshot.tables-autocreate", createSchema,
-              "snapshot.replication-factor", replicationFactor,
-              "query.refresh-interval", refreshInterval,
-              // LogShard reads a range's events by persistence id only: no tag tables to write.
-              "events-by-tag.enabled", false))
-          .withFallback(base.getConfig(PLUGIN_DEFAULTS));
+      String own = "logshard.log-instances." + instance.name() + ".";
+      int instanceFactor = base.hasPath(own + "replication-factor") ? base.getInt(own + "replication-factor") : replicationFactor;
+      String consistency = consistency(base.hasPath(own + "consistency") ? base.getString(own + "consistency")
+          : settings.getString("consistency"), instance.name());
+      // One driver profile per instance, for its journal, snapshots and queries alike: the plugin's
+      // own profiles read and write snapshots at ONE, which, with events deleted once a snapshot
+      // covers them, could recover a range from an older snapshot without the events after it.
+      String profile = "logshard-" + instance.name();
+      result = result
+          .withValue("datastax-java-driver.profiles." + profile + ".basic.request.consistency",
+              ConfigValueFactory.fromAnyRef(consistency))
+          .withValue("datastax-java-driver.profiles." + profile + ".basic.request.default-idempotence",
+              ConfigValueFactory.fromAnyRef(true));
+      Map<String, Object> values = new java.util.HashMap<>(Map.of(
+          "journal.keyspace", keyspace,
+          "journal.keyspace-autocreate", createSchema,
+          "journal.tables-autocreate", createSchema,
+          "journal.replication-factor", instanceFactor,
+          "snapshot.keyspace", keyspace,
+          "snapshot.keyspace-autocreate", createSchema,
+          "snapshot.tables-autocreate", createSchema,
+          "snapshot.replication-factor", instanceFactor,
+          "query.refresh-interval", refreshInterval,
+          // LogShard reads a range's events by persistence id only: no tag tables to write.
+          "events-by-tag.enabled", false));
+      // The journal reads its profiles at the plugin's root; the snapshot store and the query their own.
+      for (String path : List.of("read-profile", "write-profile", "snapshot.read-profile", "snapshot.write-profile",
+          "query.read-profile")) {
+        values.put(path, profile);
+      }
+      Config block = ConfigFactory.parseMap(values).withFallback(base.getConfig(PLUGIN_DEFAULTS));
       // The plugins find their shared settings at the parent of journal/snapshot/query.
       result = result.withFallback(block.atPath("logshard-log-instance." + instance.name()));
     }
@@ -88,6 +106,18 @@ public final class CassandraStorage {
         .withValue("pekko.cluster.singleton.use-lease", ConfigValueFactory.fromAnyRef(LEASE))
         .withValue("pekko.cluster.singleton.lease-retry-interval", ConfigValueFactory.fromAnyRef("1s"))
         .withFallback(splitBrain(base.getConfig("logshard.cluster")));
+  }
+
+  private static final List<String> CONSISTENCY_LEVELS =
+      List.of("ONE", "TWO", "THREE", "QUORUM", "LOCAL_QUORUM", "EACH_QUORUM", "ALL", "LOCAL_ONE");
+
+  private static String consistency(String level, String instance) {
+    if (!CONSISTENCY_LEVELS.contains(level)) {
+      throw new IllegalArgumentException("the consistency of log instance " + instance + " must be one of "
+          + CONSISTENCY_LEVELS + ", not " + level + " (logshard.cassandra.consistency, or logshard.log-instances."
+          + instance + ".consistency)");
+    }
+    return level;
   }
 
   /** The split-brain resolver's strategy and timing from {@code logshard.cluster}. */

@@ -45,6 +45,29 @@ class CassandraStorageTest {
   }
 
   @Test
+  void everyInstanceReadsAndWritesAtItsConsistencyWithItsReplicationFactor() {
+    Config base = base("logshard.cassandra.replication-factor = 3\n"
+        + "logshard.log-instances.fast { tier = fast, capacity = 1 GiB, replication-factor = 5, consistency = LOCAL_QUORUM }\n");
+    Config config = CassandraStorage.pluginConfig(base).withFallback(base).resolve();
+    Config fast = config.getConfig("logshard-log-instance.fast");
+    Config standard = config.getConfig("logshard-log-instance.standard");
+    assertEquals(5, fast.getInt("journal.replication-factor"));
+    assertEquals(5, fast.getInt("snapshot.replication-factor"));
+    assertEquals(3, standard.getInt("journal.replication-factor"));
+    for (String path : List.of("read-profile", "write-profile", "snapshot.read-profile", "snapshot.write-profile",
+        "query.read-profile")) {
+      assertEquals("logshard-fast", fast.getString(path), path);
+      assertEquals("logshard-standard", standard.getString(path), path);
+    }
+    // The default QUORUM everywhere, snapshots too (the plugin's own snapshot profile says ONE).
+    assertEquals("LOCAL_QUORUM", config.getString("datastax-java-driver.profiles.logshard-fast.basic.request.consistency"));
+    assertEquals("QUORUM", config.getString("datastax-java-driver.profiles.logshard-standard.basic.request.consistency"));
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> CassandraStorage.pluginConfig(base("logshard.cassandra.consistency = MOSTLY")));
+    assertTrue(e.getMessage().contains("logshard.cassandra.consistency"), e.getMessage());
+  }
+
+  @Test
   void noContactPointIsAClearError() {
     var e = assertThrows(IllegalArgumentException.class,
         () -> CassandraStorage.pluginConfig(base("logshard.cassandra.contact-points = []")));
