@@ -313,7 +313,8 @@ class TransferTest {
   void aStopAndCopyThatHoldsWritesTooLongRollsBackAndTheRangeServesOn() throws Exception {
     start(ConfigFactory.parseString("logshard.transfer.stop-and-copy-timeout = 1 ms\n"
         + "logshard.transfer.progress-interval = 10 ms"));
-    Map<String, Long> versions = writeKeysOf("r2", 300);
+    // Enough keys that the copy takes more than a millisecond, however fast the machine.
+    Map<String, Long> versions = writeKeysOf("r2", 1000);
     JsonNode ended = awaitEnd(startTransfer("{\"kind\":\"move\",\"range\":\"r2\",\"toInstance\":\"fast\",\"mode\":\"stop-and-copy\"}"));
     assertEquals("ROLLED_BACK", ended.get("phase").asText(), ended.toString());
     assertTrue(ended.get("failure").asText().contains("stop-and-copy-timeout"), ended.toString());

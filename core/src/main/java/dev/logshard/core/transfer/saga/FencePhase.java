@@ -104,6 +104,9 @@ final class FencePhase {
     if (commitRequested || ctx.rollBackRequested || !positions.caughtUpWithFences()) {
       return;
     }
+    if (ctx.stopFirst && timeout() != null) {
+      return; // held the writes too long: no commit, the next tick rolls back (however fast the copy was)
+    }
     // From here on the Coordinator may persist the commit: the saga rolls back only if the
     // Coordinator, asked, has not (it answers a rollback request with the commit's epoch).
     commitRequested = true;
