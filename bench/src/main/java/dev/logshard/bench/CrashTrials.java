@@ -139,7 +139,7 @@ public final class CrashTrials implements Callable<Integer> {
         long[] current = read(url, i);
         long next = current[0] + 1;
         attempted.accumulateAndGet(i, next, Math::max);
-        HttpRequest.Builder put = HttpRequest.newBuilder(URI.create(url + "/v1/kv/ctr:" + i))
+        HttpRequest.Builder put = NodeRequests.to(URI.create(url + "/v1/kv/ctr:" + i))
             .timeout(Duration.ofSeconds(10))
             .PUT(HttpRequest.BodyPublishers.ofString(Long.toString(next)));
         put = current[1] == 0 ? put.header("If-None-Match", "*") : put.header("If-Match", "\"" + current[1] + "\"");
@@ -158,7 +158,7 @@ public final class CrashTrials implements Callable<Integer> {
 
   /** A counter's value and version (0, 0 if absent). */
   private long[] read(String url, int i) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/kv/ctr:" + i))
+    HttpResponse<String> r = http.send(NodeRequests.to(URI.create(url + "/v1/kv/ctr:" + i))
         .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() == 404) {
       return new long[] {0, 0};

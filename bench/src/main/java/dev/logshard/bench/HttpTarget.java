@@ -45,28 +45,18 @@ final class HttpTarget implements AutoCloseable {
     executor.shutdownNow();
   }
 
-  /**
-   * A request to the node, with {@code Authorization: Bearer $LOGSHARD_ADMIN_TOKEN} when that is set
-   * (the admin token opens the data API too).
-   */
-  static HttpRequest.Builder request(URI uri) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri);
-    String token = System.getenv("LOGSHARD_ADMIN_TOKEN");
-    return token == null || token.isEmpty() ? request : request.header("Authorization", "Bearer " + token);
-  }
-
   HttpRequest get(String key) {
-    return request(URI.create(url + "/v1/kv/" + key)).timeout(Duration.ofSeconds(30)).GET().build();
+    return NodeRequests.to(URI.create(url + "/v1/kv/" + key)).timeout(Duration.ofSeconds(30)).GET().build();
   }
 
   HttpRequest put(String key, byte[] value) {
-    return request(URI.create(url + "/v1/kv/" + key)).timeout(Duration.ofSeconds(30))
+    return NodeRequests.to(URI.create(url + "/v1/kv/" + key)).timeout(Duration.ofSeconds(30))
         .PUT(HttpRequest.BodyPublishers.ofByteArray(value)).build();
   }
 
   /** The JSON at {@code path} (e.g. {@code /v1/ranges}); fails unless 200. */
   JsonNode getJson(String path) throws IOException, InterruptedException {
-    HttpResponse<byte[]> response = client.send(request(URI.create(url + path))
+    HttpResponse<byte[]> response = client.send(NodeRequests.to(URI.create(url + path))
         .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     if (response.statusCode() != 200) {
       throw new IllegalStateException("GET " + path + ": " + response.statusCode() + " " + new String(response.body()));
@@ -76,7 +66,7 @@ final class HttpTarget implements AutoCloseable {
 
   /** PUTs {@code json} to {@code path}; answers the JSON; fails unless 200. */
   JsonNode putJson(String path, String json) throws IOException, InterruptedException {
-    HttpResponse<byte[]> response = client.send(request(URI.create(url + path))
+    HttpResponse<byte[]> response = client.send(NodeRequests.to(URI.create(url + path))
         .timeout(Duration.ofSeconds(10)).PUT(HttpRequest.BodyPublishers.ofString(json)).build(),
         HttpResponse.BodyHandlers.ofByteArray());
     if (response.statusCode() != 200) {

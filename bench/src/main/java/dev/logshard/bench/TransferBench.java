@@ -227,7 +227,7 @@ public final class TransferBench implements Callable<Integer> {
     String body = "{\"kind\":\"move\",\"range\":\"" + range + "\",\"toInstance\":\"" + toInstance + "\""
         + (acrossNodes ? ",\"toNode\":\"" + otherNode() + "\"" : "")
         + (mode.equals("live") ? "" : ",\"mode\":\"" + mode + "\"") + "}";
-    HttpResponse<byte[]> started = client.send(HttpTarget.request(URI.create(target.url + "/v1/admin/transfers"))
+    HttpResponse<byte[]> started = client.send(NodeRequests.to(URI.create(target.url + "/v1/admin/transfers"))
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
     if (started.statusCode() != 202) {
       throw new IllegalStateException("transfer refused: " + new String(started.body()));
@@ -302,7 +302,7 @@ public final class TransferBench implements Callable<Integer> {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     while (true) {
       try {
-        HttpResponse<byte[]> response = client.send(HttpTarget.request(URI.create(target.url + "/v1/admin/transfers/" + id))
+        HttpResponse<byte[]> response = client.send(NodeRequests.to(URI.create(target.url + "/v1/admin/transfers/" + id))
             .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() == 200) {
           return JSON.readTree(response.body());
@@ -331,7 +331,7 @@ public final class TransferBench implements Callable<Integer> {
   /** An up node other than the one running the range now (from {@code /v1/admin/nodes}). */
   private String otherNode() throws Exception {
     String entityId = http.range(range).get("entityId").asText();
-    HttpResponse<byte[]> response = client.send(HttpTarget.request(URI.create(target.url + "/v1/admin/nodes")).GET().build(),
+    HttpResponse<byte[]> response = client.send(NodeRequests.to(URI.create(target.url + "/v1/admin/nodes")).GET().build(),
         HttpResponse.BodyHandlers.ofByteArray());
     String other = null;
     for (JsonNode node : JSON.readTree(response.body()).get("nodes")) {

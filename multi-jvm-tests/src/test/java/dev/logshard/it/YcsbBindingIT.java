@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -79,4 +80,24 @@ class YcsbBindingIT {
       db.cleanup();
     }
   }
+  @Test
+  void theBindingSendsItsTokenToANodeThatAsksForOne() throws Exception {
+    try (NodeProcess node = NodeProcess.start(work.resolve("guarded"), List.of("-Dlogshard.http.data-token=ycsb-tok"));
+        HttpKv kv = new HttpKv(node.url())) {
+      kv.awaitReady(Duration.ofSeconds(60));
+      for (String token : new String[] {null, "ycsb-tok"}) {
+        LogShardDB db = new LogShardDB();
+        Properties properties = new Properties();
+        properties.setProperty("logshard.url", node.url());
+        properties.setProperty("fieldcount", "1");
+        properties.setProperty("logshard.token", token == null ? "" : token); // "": none, whatever the environment
+        db.setProperties(properties);
+        db.init();
+        assertEquals(token == null ? Status.ERROR : Status.OK, db.insert("usertable", "user1", fields("field0", "a")),
+            "token " + token);
+        db.cleanup();
+      }
+    }
+  }
+
 }

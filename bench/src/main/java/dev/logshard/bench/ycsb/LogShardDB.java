@@ -2,6 +2,7 @@ package dev.logshard.bench.ycsb;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.logshard.bench.NodeRequests;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -47,12 +48,15 @@ public final class LogShardDB extends DB {
       HttpClient.newBuilder().executor(EXECUTOR).connectTimeout(Duration.ofSeconds(5)).build();
 
   private String url;
+  /** The bearer token sent ({@code logshard.token}, else the environment's; null: none). */
+  private String token;
   private int fieldCount;
   private final AtomicLong requests = new AtomicLong();
 
   @Override
   public void init() throws DBException {
     url = getProperties().getProperty("logshard.url", "http://127.0.0.1:8080");
+    token = getProperties().getProperty("logshard.token", NodeRequests.environmentToken());
     fieldCount = Integer.parseInt(getProperties().getProperty("fieldcount", "10"));
   }
 
@@ -68,7 +72,7 @@ public final class LogShardDB extends DB {
   @Override
   public Status read(String table, String key, Set<String> fields, Map<String, ByteIterator> result) {
     try {
-      HttpResponse<byte[]> response = send(HttpRequest.newBuilder(uri(table, key)).GET());
+      HttpResponse<byte[]> response = send(NodeRequests.to(uri(table, key), token).GET());
       if (response.statusCode() == 404) {
         return Status.NOT_FOUND;
       }
@@ -102,7 +106,7 @@ public final class LogShardDB extends DB {
         return status == Status.UNEXPECTED_STATE ? Status.NOT_FOUND : status;
       }
       for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-        HttpResponse<byte[]> current = send(HttpRequest.newBuilder(uri(table, key)).GET());
+        HttpResponse<byte[]> current = send(NodeRequests.to(uri(table, key), token).GET());
         if (current.statusCode() == 404) {
           return Status.NOT_FOUND;
         }
@@ -135,7 +139,7 @@ public final class LogShardDB extends DB {
   @Override
   public Status delete(String table, String key) {
     try {
-      int status = send(HttpRequest.newBuilder(uri(table, key)).DELETE()).statusCode();
+      int status = send(NodeRequests.to(uri(table, key), token).DELETE()).statusCode();
       return status == 200 ? Status.OK : status == 404 ? Status.NOT_FOUND : Status.ERROR;
     } catch (IOException | InterruptedException e) {
       return Status.ERROR;
@@ -152,7 +156,7 @@ public final class LogShardDB extends DB {
   /** PUTs the record; UNEXPECTED_STATE when {@code If-Match} failed (someone wrote in between). */
   private Status putRecord(String table, String key, Map<String, String> record, String etag)
       throws IOException, InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri(table, key))
+    HttpRequest.Builder request = NodeRequests.to(uri(table, key), token)
         .PUT(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(record)));
     if (etag != null) {
       request.header("If-Match", etag);
