@@ -35,8 +35,8 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
   /** The child's answer to the batch in flight. */
   private record BatchApplied(KvReply reply) {}
 
-  /** A queued command and when it arrived. */
-  private record Queued(RangeShardCommand.KvCommand command, long atNanos) {}
+  /** A queued command, its operations and value bytes (counted once, on arrival), and when it arrived. */
+  private record Queued(RangeShardCommand.KvCommand command, List<Operation> ops, long bytes, long atNanos) {}
 
   private final ActorRef<RangeShardCommand> shard;
   private final ActorRef<KvReply> batchReplies;
@@ -107,7 +107,7 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
       kv.replyTo().tell(new KvReply.Overloaded()); // refused at once, not applied
       return this;
     }
-    pending.add(new Queued(kv, System.nanoTime()));
+    pending.add(new Queued(kv, ops, bytes, System.nanoTime()));
     pendingOperations += ops.size();
     pendingBytes += bytes;
     if (inFlight == null) {
@@ -160,8 +160,8 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
     int expired = 0;
     long expiredBefore = System.nanoTime() - settings.askTimeout().toNanos();
     for (Queued queued : pending) {
-      List<Operation> ops = operations(queued.command());
-      long commandBytes = valueBytes(ops);
+      List<Operation> ops = queued.ops();
+      long commandBytes = queued.bytes();
       if (queued.atNanos() < expiredBefore) {
         pendingOperations -= ops.size();
         pendingBytes -= commandBytes;

@@ -43,6 +43,13 @@ class PlannerTest {
     return new RangeLoad(requests, requests * 1024, requests, 1_000_000, middle(p));
   }
 
+  /** Gives the map's range at {@code index} this load (its median in the middle); returns it. */
+  private static RangePlacement hot(ShardMap map, Map<String, RangeLoad> loads, int index, double requests) {
+    RangePlacement p = map.placements().get(index);
+    loads.put(p.rangeId(), new RangeLoad(requests, 0, requests, 1_000_000, middle(p)));
+    return p;
+  }
+
   private static Long middle(RangePlacement p) {
     BigInteger start = new BigInteger(p.range().startString());
     return start.add(p.range().width().shiftRight(1)).longValue();
@@ -170,8 +177,7 @@ class PlannerTest {
   void noSplitBeyondTheMaximumRangeCount() {
     ShardMap map = map(16);
     Map<String, RangeLoad> loads = uniform(map, 1);
-    RangePlacement hot = map.placements().get(3);
-    loads.put(hot.rangeId(), new RangeLoad(3000, 0, 3000, 1_000_000, middle(hot)));
+    hot(map, loads, 3, 3000);
     Planner capped = new Planner(PlannerSettings.create(ConfigFactory.parseString("logshard.planner.split.max-ranges = 16")
         .withFallback(ConfigFactory.load())));
     PlanRound round = capped.plan(new PlannerInput(map, loads, INSTANCES, Set.of(), 0, List.of(), NOW));
@@ -185,8 +191,7 @@ class PlannerTest {
     ShardMap map = map(16);
     Map<String, RangeLoad> loads = uniform(map, 1);
     for (int i : new int[] {1, 6, 12}) {
-      RangePlacement p = map.placements().get(i);
-      loads.put(p.rangeId(), new RangeLoad(3000, 0, 3000, 1_000_000, middle(p)));
+      hot(map, loads, i, 3000);
     }
     assertEquals(2, plan(map, loads).transfers().size(), "max-in-flight 2");
     PlanRound oneRunning = plan(map, loads, List.of(), 1);
@@ -206,8 +211,7 @@ class PlannerTest {
   void aHalfJustSplitIsNotSplitAgainWithinTheCooldownButMayGoToTheFastTier() {
     ShardMap map = map(16);
     Map<String, RangeLoad> loads = uniform(map, 1);
-    RangePlacement half = map.placements().get(3);
-    loads.put(half.rangeId(), new RangeLoad(900, 0, 900, 1_000_000, middle(half)));
+    RangePlacement half = hot(map, loads, 3, 900);
     Decision split = new Decision(TransferKind.SPLIT, List.of("r99"), half.range().startString(),
         half.range().endString(), null, "split", NOW - 10_000);
     PlanRound round = plan(map, loads, List.of(split), 0);
