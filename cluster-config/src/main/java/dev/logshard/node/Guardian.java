@@ -12,13 +12,17 @@ import dev.logshard.actors.coordinator.Transfers;
 import dev.logshard.actors.profiler.NodeLatency;
 import dev.logshard.actors.profiler.Profiler;
 import dev.logshard.actors.profiler.ProfilerView;
+import dev.logshard.actors.rangeshard.HostedRanges;
 import dev.logshard.actors.rangeshard.LogShardSettings;
 import dev.logshard.actors.rangeshard.RangeShardEntity;
+import dev.logshard.actors.routing.RangeHosts;
+import dev.logshard.actors.routing.RangeHostsWatcher;
 import dev.logshard.actors.routing.Router;
 import dev.logshard.actors.routing.ShardMapSubscriber;
 import dev.logshard.actors.support.OnLogInstance;
 import dev.logshard.actors.support.SerializationWarmUp;
 import dev.logshard.actors.support.Stages;
+import dev.logshard.persistence.CassandraStorage;
 import dev.logshard.core.ShardMap;
 import dev.logshard.core.planner.PlannerSettings;
 import dev.logshard.core.profile.AccessRecorder;
@@ -71,6 +75,9 @@ final class Guardian {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       SerializationWarmUp.run(system);
+      if (system.settings().config().getString("logshard.mode").equals("cluster")) {
+        CassandraStorage.warmUp();
+      }
       // Nothing starts before the node knows the Coordinator's journal is where the config says.
       ctx.pipeToSelf(CoordinatorJournalGuard.check(system, logInstances, JOURNAL_CHECK_TIMEOUT),
           (refusal, failure) -> new JournalChecked(refusal == null ? Optional.empty() : refusal));
@@ -95,10 +102,12 @@ final class Guardian {
     ActorSystem<?> system = ctx.getSystem();
     Cluster cluster = Cluster.get(system);
     RangeSizes sizes = new RangeSizes();
+    HostedRanges hosted = new HostedRanges();
     TransferSettings transferSettings = TransferSettings.create(system.settings().config());
     LoadHistorySettings loadSettings = LoadHistorySettings.create(system.settings().config());
     ActorRef<CoordinatorCommand> coordinator =
-        startShardingAndCoordinator(system, seed, logInstances, settings, sizes, transferSettings, loadSettings);
+        startShardingAndCoordinator(system, seed, logInstances, settings, sizes, hosted, transferSettings,
+            loadSettings);
     // The router starts with the Coordinator's map; the singleton runs once the node is Up.
     coordinator.tell(new CoordinatorCommand.GetShardMap(ctx.messageAdapter(CurrentShardMap.class, m -> m)));
 
@@ -107,9 +116,12 @@ final class Guardian {
           ShardMap shardMap = current.toShardMap();
           ProfilerSettings profilerSettings = ProfilerSettings.create(system.settings().config());
           Optional<AccessRecorder> recorder = profilerSettings.recorder(shardMap);
+          RangeHosts hosts = new RangeHosts(system.scheduler(), system.executionContext(), settings.askTimeout(),
+              settings.askTimeout(), settings.maxHeldRequests());
+          ctx.spawn(RangeHostsWatcher.create(hosts, hosted, settings.hostsInterval()), "range-hosts");
           Router router = new Router(system, shardMap, () -> Stages.adopt(AskPattern.<CoordinatorCommand, CurrentShardMap>ask(
               coordinator, CoordinatorCommand.GetShardMap::new, settings.askTimeout(), system.scheduler()))
-              .thenApply(CurrentShardMap::toShardMap), settings, recorder);
+              .thenApply(CurrentShardMap::toShardMap), settings, recorder, hosts);
           ctx.spawn(ShardMapSubscriber.create(router, coordinator, settings.shardMapRefresh()), "shard-map-subscriber");
           Optional<ProfilerView> profiler = recorder.map(r ->
               startProfiler(ctx, r, sizes, profilerSettings, loadSettings, coordinator, settings));
@@ -134,15 +146,15 @@ final class Guardian {
    * recovers; starting entities ask the Coordinator for their placement.
    */
   private static ActorRef<CoordinatorCommand> startShardingAndCoordinator(ActorSystem<?> system, Coordinator.Seed seed,
-      LogInstances logInstances, LogShardSettings settings, RangeSizes sizes, TransferSettings transferSettings,
-      LoadHistorySettings loadSettings) {
+      LogInstances logInstances, LogShardSettings settings, RangeSizes sizes, HostedRanges hosted,
+      TransferSettings transferSettings, LoadHistorySettings loadSettings) {
     AtomicReference<ActorRef<CoordinatorCommand>> coordinator = new AtomicReference<>();
     RangeShardEntity.init(system,
         (entityId, replyTo) -> coordinator.get().tell(new CoordinatorCommand.ResolvePlacement(entityId, replyTo)),
         entityIds -> Stages.adopt(AskPattern.<CoordinatorCommand, CoordinatorCommand.Retired>ask(coordinator.get(),
             replyTo -> new CoordinatorCommand.FindRetired(entityIds, replyTo), settings.askTimeout(), system.scheduler()))
             .thenApply(CoordinatorCommand.Retired::entityIds),
-        logInstances, settings, sizes);
+        logInstances, settings, sizes, hosted);
     Planning planning = new Planning(PlannerSettings.create(system.settings().config()), logInstances,
         new Nodes(system, settings.askTimeout())::up);
     coordinator.set(Coordinator.init(system, Coordinator.create(seed, OnLogInstance.Plugins.of(logInstances.coordinator()),

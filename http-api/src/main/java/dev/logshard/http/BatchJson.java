@@ -133,6 +133,8 @@ final class BatchJson {
         r.put("status", 412).put("currentVersion", p.currentVersion()).put("detail", KvResponses.preconditionDetail(key, p));
       } else if (reply instanceof KvReply.Overloaded) {
         r.put("status", 503).put("type", "urn:logshard:problem:overloaded").put("detail", KvResponses.overloadedDetail(key));
+      } else if (reply instanceof KvReply.Unreachable) {
+        r.put("status", 503).put("type", "urn:logshard:problem:unavailable").put("detail", KvResponses.unreachableDetail(key));
       } else if (reply instanceof KvReply.NoReply && operations.get(i).kind() != Operation.Kind.GET) {
         r.put("status", 504).put("type", "urn:logshard:problem:outcome-unknown")
             .put("detail", KvResponses.outcomeUnknownDetail(key));

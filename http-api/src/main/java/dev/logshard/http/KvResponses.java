@@ -43,11 +43,19 @@ final class KvResponses {
     if (reply instanceof KvReply.Overloaded) {
       return Problem.overloaded(overloadedDetail(key));
     }
+    if (reply instanceof KvReply.Unreachable) {
+      return Problem.unavailable(unreachableDetail(key));
+    }
     return Json.internalError(new IllegalStateException("unexpected reply " + reply));
   }
 
   static String overloadedDetail(String key) {
     return "not applied: the range of key '" + key + "' has too many requests queued; retry after a pause";
+  }
+
+  static String unreachableDetail(String key) {
+    return "not applied: the node running the range of key '" + key + "' is unreachable; retry after a pause "
+        + "(its ranges start on the other nodes once the cluster removes it)";
   }
 
   static String outcomeUnknownDetail(String key) {

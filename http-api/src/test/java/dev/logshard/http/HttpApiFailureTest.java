@@ -51,6 +51,9 @@ class HttpApiFailureTest {
       if (key.equals("busy")) {
         return CompletableFuture.completedFuture(new KvReply.Overloaded());
       }
+      if (key.equals("cut-off")) {
+        return CompletableFuture.completedFuture(new KvReply.Unreachable());
+      }
       if (key.equals("broken")) {
         return CompletableFuture.failedFuture(new IllegalStateException("journal exploded"));
       }
@@ -79,7 +82,7 @@ class HttpApiFailureTest {
       if (operations.get(0).key().equals("mixed")) {
         // As the router answers when one range applied its part, one timed out and one was full.
         return CompletableFuture.completedFuture(List.of(new KvReply.Written(3, true), new KvReply.NoReply(),
-            new KvReply.NoReply(), new KvReply.Overloaded()));
+            new KvReply.NoReply(), new KvReply.Overloaded(), new KvReply.Unreachable()));
       }
       return CompletableFuture.failedFuture(new TimeoutException("Ask timed out"));
     }
@@ -143,7 +146,7 @@ class HttpApiFailureTest {
     var response = send(HttpRequest.newBuilder(URI.create(base + "/v1/kv:batch")).POST(HttpRequest.BodyPublishers.ofString(
         "{\"operations\":[{\"op\":\"put\",\"key\":\"mixed\",\"value\":\"dg==\"},"
             + "{\"op\":\"put\",\"key\":\"b\",\"value\":\"dg==\"},{\"op\":\"get\",\"key\":\"c\"},"
-            + "{\"op\":\"delete\",\"key\":\"d\"}]}")));
+            + "{\"op\":\"delete\",\"key\":\"d\"},{\"op\":\"put\",\"key\":\"e\",\"value\":\"dg==\"}]}")));
     assertEquals(200, response.statusCode(), response.body());
     var results = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).get("results");
     assertEquals(201, results.get(0).get("status").asInt());
@@ -152,6 +155,21 @@ class HttpApiFailureTest {
     assertEquals(503, results.get(2).get("status").asInt(), "a read that timed out: retry");
     assertEquals(503, results.get(3).get("status").asInt());
     assertEquals("urn:logshard:problem:overloaded", results.get(3).get("type").asText());
+    assertEquals(503, results.get(4).get("status").asInt(), "held while its node was unreachable: not applied");
+    assertEquals("urn:logshard:problem:unavailable", results.get(4).get("type").asText());
+    assertTrue(results.get(4).get("detail").asText().startsWith("not applied"), results.get(4).toString());
+  }
+
+  @Test
+  void aRequestHeldWhileItsRangesNodeWasUnreachableIs503NotApplied() throws Exception {
+    for (var request : List.of(HttpRequest.newBuilder(URI.create(base + "/v1/kv/cut-off")).GET(),
+        HttpRequest.newBuilder(URI.create(base + "/v1/kv/cut-off")).PUT(HttpRequest.BodyPublishers.ofString("v")))) {
+      var response = send(request);
+      assertProblem(response, 503, "not applied");
+      assertTrue(response.body().contains("urn:logshard:problem:unavailable"), response.body());
+      assertTrue(response.body().contains("unreachable"), response.body());
+      assertEquals("1", response.headers().firstValue("Retry-After").orElse(""));
+    }
   }
 
   @Test

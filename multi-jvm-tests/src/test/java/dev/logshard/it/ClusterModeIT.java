@@ -33,6 +33,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Cluster mode for real: a Cassandra process started by LogShard's own launcher, two node JVMs in
@@ -112,7 +114,7 @@ class ClusterModeIT {
     int portA = freePort();
     int portB = freePort();
     List<String> keys = new ArrayList<>();
-    AtomicLongArray acknowledged = new AtomicLongArray(KEYS);
+    AtomicLongArray acknowledged;
     String destination;
     try (NodeProcess a = node("a", portA, null); HttpKv kvA = new HttpKv(a.url());
         NodeProcess b = node("b", portB, portA); HttpKv kvB = new HttpKv(b.url())) {
@@ -158,25 +160,8 @@ class ClusterModeIT {
       assertEquals("127.0.0.1:" + portA, sourceNode, "the range starts on the node that first used it");
 
       // Clients on both nodes: read, then write value+1 only if the key is still at that version.
-      AtomicBoolean running = new AtomicBoolean(true);
-      AtomicLong failures = new AtomicLong();
-      List<Thread> clients = new ArrayList<>();
-      for (int c = 0; c < CLIENTS; c++) {
-        HttpKv kv = c % 2 == 0 ? kvA : kvB;
-        int first = c;
-        Thread client = new Thread(() -> {
-          for (int n = first; running.get(); n++) {
-            int k = n % KEYS;
-            if (increment(kv, keys.get(k))) {
-              acknowledged.incrementAndGet(k);
-            } else {
-              failures.incrementAndGet();
-            }
-          }
-        }, "client-" + c);
-        client.start();
-        clients.add(client);
-      }
+      Incrementers clients = new Incrementers(keys, kvA, kvB, CLIENTS);
+      acknowledged = clients.acknowledged;
       awaitIncrements(acknowledged, 50);
 
       String target = "127.0.0.1:" + portB;
@@ -195,11 +180,8 @@ class ClusterModeIT {
       // The clients go on against the range's new home for a while.
       long atCommit = total(acknowledged);
       awaitIncrements(acknowledged, atCommit + 50);
-      running.set(false);
-      for (Thread client : clients) {
-        client.join(60_000);
-      }
-      assertEquals(0, failures.get(), "requests that failed (not a version conflict) during the move: " + FAILED);
+      clients.stop();
+      assertEquals(0, clients.failures(), "requests that failed (not a version conflict) during the move: " + FAILED);
 
       destination = rangeOf(kvB, "r3").get("entityId").asText();
       // The source generation is retired: its shard stops and releases its lease; the destination holds one.
@@ -300,76 +282,95 @@ class ClusterModeIT {
       awaitMembers(kvA, 3);
       List<String> keys = zeroInEveryRange(kvA, portA, "failover:", 1);
       String nodeA = "127.0.0.1:" + portA;
-
       int n = keys.size();
-      AtomicLongArray acknowledged = new AtomicLongArray(n);
-      AtomicLongArray failed = new AtomicLongArray(n);
-      AtomicLongArray lastSuccess = new AtomicLongArray(n);
-      AtomicLongArray firstAfterKill = new AtomicLongArray(n);
-      AtomicLong killedAt = new AtomicLong(Long.MAX_VALUE);
-      AtomicBoolean running = new AtomicBoolean(true);
-      List<Thread> clients = new ArrayList<>();
-      for (int t = 0; t < 8; t++) {
-        HttpKv kv = t % 2 == 0 ? kvB : kvC;
-        int first = t;
-        Thread client = new Thread(() -> {
-          for (int i = first; running.get(); i++) {
-            int k = i % n;
-            if (increment(kv, keys.get(k))) {
-              long now = System.nanoTime();
-              acknowledged.incrementAndGet(k);
-              lastSuccess.set(k, now);
-              if (now > killedAt.get()) {
-                firstAfterKill.compareAndSet(k, 0, now);
-              }
-            } else {
-              failed.incrementAndGet(k);
-            }
-          }
-        }, "failover-client-" + t);
-        client.start();
-        clients.add(client);
-      }
-      awaitIncrements(acknowledged, 4L * n);
-      Instant everyKey = Instant.now().plusSeconds(60);
-      for (int k = 0; k < n; k++) {
-        while (lastSuccess.get(k) == 0) {
-          assertTrue(Instant.now().isBefore(everyKey), keys.get(k) + " took no increment before the kill");
-          Thread.sleep(20);
-        }
-      }
-      long[] lastBefore = new long[n];
+      Incrementers clients = new Incrementers(keys, kvB, kvC, 8);
+      awaitIncrements(clients.acknowledged, 4L * n);
+      clients.awaitEveryKey();
       a.kill();
-      killedAt.set(System.nanoTime());
+      clients.mark();
+      long[] lastBefore = new long[n];
       for (int k = 0; k < n; k++) {
-        lastBefore[k] = lastSuccess.get(k);
+        lastBefore[k] = clients.lastSuccess.get(k);
       }
-      Instant deadline = Instant.now().plusSeconds(120);
-      for (int k = 0; k < n; k++) {
-        while (firstAfterKill.get(k) == 0) {
-          assertTrue(Instant.now().isBefore(deadline), keys.get(k) + " took no increment for 120 s after the kill");
-          Thread.sleep(50);
-        }
-      }
-      running.set(false);
-      for (Thread client : clients) {
-        client.join(60_000);
-      }
+      clients.awaitEveryKeyAfterMark(Duration.ofSeconds(120));
+      clients.stop();
       List<Long> unavailableMillis = new ArrayList<>();
-      long failures = 0;
       for (int k = 0; k < n; k++) {
-        unavailableMillis.add((firstAfterKill.get(k) - lastBefore[k]) / 1_000_000);
-        failures += failed.get(k);
-        long value = value(kvB, keys.get(k));
-        // A request that failed may still have been applied (its answer was lost): never more than those.
-        assertTrue(value >= acknowledged.get(k) && value <= acknowledged.get(k) + failed.get(k),
-            keys.get(k) + ": value " + value + ", acknowledged " + acknowledged.get(k) + ", failed " + failed.get(k));
+        unavailableMillis.add((clients.firstAfterMark.get(k) - lastBefore[k]) / 1_000_000);
       }
+      // A request that failed may still have been applied (its answer was lost): never more than those.
+      clients.assertNothingLost(kvB);
       unavailableMillis.sort(null);
       System.out.println("ClusterModeIT failover: after kill -9 of the node running all " + n + " ranges, each key took"
           + " no increment for (ms, sorted) " + unavailableMillis + "; median " + unavailableMillis.get(n / 2) + ", max "
-          + unavailableMillis.get(n - 1) + "; failed requests " + failures + "; now " + hosted(kvB));
+          + unavailableMillis.get(n - 1) + "; failed requests " + clients.failures() + "; now " + hosted(kvB));
       assertEquals(List.of(), hosted(kvB).getOrDefault(nodeA, List.of()), "nothing runs on the dead node");
+    }
+  }
+
+  /**
+   * The node that runs the Coordinator (and the range being moved) halts (what {@code kill -9} does:
+   * fault injection halts the JVM on entering the phase) in the middle of a move to another node,
+   * while clients on the two other nodes increment the range's keys: the Coordinator starts on a
+   * survivor, resumes the saga from its journaled phase, the transfer ends (committed or rolled back),
+   * the range serves again, and nothing acknowledged is lost.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"CATCH_UP", "FENCE"})
+  void theCoordinatorsNodeKilledMidTransferTheSagaEndsOnASurvivor(String phase) throws Exception {
+    int portA = freePort();
+    int portB = freePort();
+    int portC = freePort();
+    List<String> own = List.of("-Dlogshard.cassandra.keyspace-prefix=saga_" + phase.toLowerCase() + "_",
+        "-Dlogshard.planner.mode=off", "-Dlogshard.transfer.fault-injection=on", "-Dlogshard.transfer.step-timeout=30s",
+        "-Dlogshard.transfer.redirect.step=0.25", "-Dlogshard.transfer.redirect.interval=50ms");
+    try (NodeProcess a = NodeProcess.start(work.resolve("sa" + phase), own, clusterOptions(portA, null));
+        HttpKv kvA = new HttpKv(a.url());
+        NodeProcess b = NodeProcess.start(work.resolve("sb" + phase), own, clusterOptions(portB, portA));
+        HttpKv kvB = new HttpKv(b.url());
+        NodeProcess c = NodeProcess.start(work.resolve("sc" + phase), own, clusterOptions(portC, portA));
+        HttpKv kvC = new HttpKv(c.url())) {
+      kvA.awaitReady(Duration.ofSeconds(60));
+      kvB.awaitReady(Duration.ofSeconds(60));
+      kvC.awaitReady(Duration.ofSeconds(60));
+      awaitMembers(kvA, 3);
+      JsonNode r3 = rangeOf(kvA, "r3");
+      List<String> keys = keysPerRange(JSON.createArrayNode().add(r3), "saga:", KEYS);
+      for (String key : keys) {
+        assertEquals(201, kvA.put(key, bytes("0")).get(30, TimeUnit.SECONDS).statusCode());
+      }
+      String nodeA = "127.0.0.1:" + portA;
+      assertEquals(nodeA, hostOf(kvA, r3.get("entityId").asText()), "the range runs with the Coordinator, on a");
+      Incrementers clients = new Incrementers(keys, kvB, kvC, 4);
+      awaitIncrements(clients.acknowledged, 20);
+
+      var started = kvB.send("POST", "/v1/admin/transfers", "{\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast\","
+          + "\"toNode\":\"127.0.0.1:" + portB + "\",\"fault\":\"crash:" + phase + "\"}").get(30, TimeUnit.SECONDS);
+      assertEquals(202, started.statusCode(), new String(started.body(), StandardCharsets.UTF_8));
+      String id = JSON.readTree(started.body()).get("id").asText();
+      assertEquals(137, a.awaitExit(Duration.ofSeconds(90)), "node a halted on entering " + phase);
+      clients.mark();
+
+      Instant deadline = Instant.now().plusSeconds(120);
+      String ended = null;
+      while (ended == null) {
+        HttpResponse<byte[]> t = kvB.send("GET", "/v1/admin/transfers/" + id, null).get(30, TimeUnit.SECONDS);
+        String now = t.statusCode() == 200 ? JSON.readTree(t.body()).get("phase").asText() : "answer " + t.statusCode();
+        if (now.equals("DONE") || now.equals("ROLLED_BACK")) {
+          ended = now;
+        } else {
+          assertTrue(Instant.now().isBefore(deadline), "the transfer did not end on a survivor: " + now);
+          Thread.sleep(100);
+        }
+      }
+      clients.awaitEveryKeyAfterMark(Duration.ofSeconds(60));
+      clients.stop();
+      clients.assertNothingLost(kvC);
+      System.out.println("ClusterModeIT: the Coordinator's node halted entering " + phase + "; the transfer ended "
+          + ended + " on a survivor; " + clients.failures() + " requests failed; now " + hosted(kvB));
+      JsonNode after = rangeOf(kvB, "r3");
+      assertEquals(ended.equals("DONE") ? "fast" : "standard", after.get("logInstance").asText(), after.toString());
+      assertFalse(hosted(kvB).containsKey(nodeA), "nothing runs on the dead node: " + hosted(kvB));
     }
   }
 
@@ -455,6 +456,103 @@ class ClusterModeIT {
         assertEquals(200, kvB.get(key).get(30, TimeUnit.SECONDS).statusCode(), key);
       }
       assertTrue(a.stop(Duration.ofSeconds(60)) && b.stop(Duration.ofSeconds(60)), "the nodes stopped");
+    }
+  }
+
+  /**
+   * Compare-and-set increment clients over the keys, alternating between two nodes, each starting at
+   * its own key and going on to the next after every attempt; per key: increments acknowledged,
+   * attempts failed (they may still have been applied), the last acknowledged one's time, and the
+   * first acknowledged after {@link #mark}.
+   */
+  private static final class Incrementers {
+    final List<String> keys;
+    final AtomicLongArray acknowledged;
+    final AtomicLongArray failed;
+    final AtomicLongArray lastSuccess;
+    final AtomicLongArray firstAfterMark;
+    final AtomicLong markedAt = new AtomicLong(Long.MAX_VALUE);
+    final AtomicBoolean running = new AtomicBoolean(true);
+    final List<Thread> clients = new ArrayList<>();
+
+    Incrementers(List<String> keys, HttpKv one, HttpKv other, int count) {
+      this.keys = keys;
+      int n = keys.size();
+      acknowledged = new AtomicLongArray(n);
+      failed = new AtomicLongArray(n);
+      lastSuccess = new AtomicLongArray(n);
+      firstAfterMark = new AtomicLongArray(n);
+      for (int t = 0; t < count; t++) {
+        HttpKv kv = t % 2 == 0 ? one : other;
+        int first = t;
+        Thread client = new Thread(() -> {
+          for (int i = first; running.get(); i++) {
+            int k = i % n;
+            if (increment(kv, keys.get(k))) {
+              long now = System.nanoTime();
+              acknowledged.incrementAndGet(k);
+              lastSuccess.set(k, now);
+              if (now > markedAt.get()) {
+                firstAfterMark.compareAndSet(k, 0, now);
+              }
+            } else {
+              failed.incrementAndGet(k);
+            }
+          }
+        }, "incrementer-" + t);
+        client.start();
+        clients.add(client);
+      }
+    }
+
+    /** Waits until every key took an increment. */
+    void awaitEveryKey() throws InterruptedException {
+      Instant deadline = Instant.now().plusSeconds(60);
+      for (int k = 0; k < keys.size(); k++) {
+        while (lastSuccess.get(k) == 0) {
+          assertTrue(Instant.now().isBefore(deadline), keys.get(k) + " took no increment");
+          Thread.sleep(20);
+        }
+      }
+    }
+
+    /** From now on {@link #firstAfterMark} records each key's first acknowledged increment. */
+    void mark() {
+      markedAt.set(System.nanoTime());
+    }
+
+    void awaitEveryKeyAfterMark(Duration within) throws InterruptedException {
+      Instant deadline = Instant.now().plus(within);
+      for (int k = 0; k < keys.size(); k++) {
+        while (firstAfterMark.get(k) == 0) {
+          assertTrue(Instant.now().isBefore(deadline), keys.get(k) + " took no increment for " + within);
+          Thread.sleep(50);
+        }
+      }
+    }
+
+    void stop() throws InterruptedException {
+      running.set(false);
+      for (Thread client : clients) {
+        client.join(60_000);
+      }
+    }
+
+    long failures() {
+      long sum = 0;
+      for (int k = 0; k < keys.size(); k++) {
+        sum += failed.get(k);
+      }
+      return sum;
+    }
+
+    /** Nothing acknowledged is lost: each key holds at least its acknowledged increments, at most those plus the failed. */
+    void assertNothingLost(HttpKv kv) throws Exception {
+      for (int k = 0; k < keys.size(); k++) {
+        long value = value(kv, keys.get(k));
+        assertTrue(value >= acknowledged.get(k) && value <= acknowledged.get(k) + failed.get(k),
+            keys.get(k) + ": value " + value + ", acknowledged " + acknowledged.get(k) + ", failed " + failed.get(k));
+      }
     }
   }
 

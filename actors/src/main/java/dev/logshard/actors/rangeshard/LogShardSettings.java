@@ -20,7 +20,9 @@ public record LogShardSettings(
     int maxQueuedOperations,
     long maxQueuedBytes,
     int startStashCapacity,
-    Duration shardMapRefresh) {
+    Duration shardMapRefresh,
+    int maxHeldRequests,
+    Duration hostsInterval) {
 
   public static LogShardSettings create(Config config) {
     Config c = config.getConfig("logshard");
@@ -40,6 +42,8 @@ public record LogShardSettings(
         c.getInt("batching.max-queued-operations"),
         c.getBytes("batching.max-queued-bytes"),
         c.getInt("start-stash-capacity"),
-        c.getDuration("shard-map-refresh"));
+        c.getDuration("shard-map-refresh"),
+        c.getInt("unreachable-node.max-held-requests"),
+        c.getDuration("unreachable-node.hosts-interval"));
   }
 }

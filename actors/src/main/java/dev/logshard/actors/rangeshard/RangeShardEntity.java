@@ -21,9 +21,11 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.external.ExternalShardAllocation;
 import org.apache.pekko.cluster.sharding.external.ExternalShardAllocationStrategy;
 import org.apache.pekko.cluster.sharding.external.javadsl.ExternalShardAllocationClient;
@@ -53,15 +55,16 @@ public final class RangeShardEntity {
 
   /**
    * Registers the entity type with Cluster Sharding on this node; {@code retired} answers which of
-   * the given generations are retired, whose shards then stop ({@link RetiringAllocation}).
+   * the given generations are retired, whose shards then stop ({@link RetiringAllocation}); each
+   * generation counts in {@code hosted} while it runs on this node.
    */
   public static void init(ActorSystem<?> system, PlacementDirectory directory,
       Function<Set<String>, CompletionStage<Set<String>>> retired, LogInstances logInstances,
-      LogShardSettings settings, RangeSizes sizes) {
+      LogShardSettings settings, RangeSizes sizes, HostedRanges hosted) {
     String leasePath = system.settings().config().getString("logshard.range-lease");
     ClusterSharding.get(system).init(
-        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), directory, logInstances, settings, sizes,
-                RangeLease.of(system, leasePath, ctx.getEntityId())))
+        Entity.of(ENTITY_KEY, ctx -> hosted.track(ctx.getEntityId(), create(ctx.getEntityId(), directory, logInstances,
+                settings, sizes, RangeLease.of(system, leasePath, ctx.getEntityId()))))
             .withMessageExtractor(new OneEntityPerShard())
             .withAllocationStrategy(new RetiringAllocation(
                 ExternalShardAllocationStrategy.create(system, ENTITY_KEY.name(), settings.askTimeout()), retired)));
@@ -70,6 +73,23 @@ public final class RangeShardEntity {
   /** Records the node a shard is to run on, for the allocation strategy above. */
   public static ExternalShardAllocationClient allocation(ActorSystem<?> system) {
     return ExternalShardAllocation.get(system).getClient(ENTITY_KEY.name());
+  }
+
+  /**
+   * Starts {@code entityId}'s generation where sharding places it, without a request (it recovers
+   * and then waits for one; a running one is left as it is). False if sharding of range generations
+   * does not run on this node (a Coordinator run alone, in tests).
+   */
+  public static boolean start(ActorSystem<?> system, String entityId) {
+    org.apache.pekko.actor.ActorRef region;
+    try {
+      region = org.apache.pekko.cluster.sharding.ClusterSharding.get(Adapter.toClassic(system))
+          .shardRegion(ENTITY_KEY.name());
+    } catch (IllegalStateException notStarted) {
+      return false;
+    }
+    region.tell(new ShardRegion.StartEntity(entityId), org.apache.pekko.actor.ActorRef.noSender());
+    return true;
   }
 
   /** The shard that holds an entity: itself (see {@link OneEntityPerShard}). */

@@ -61,10 +61,13 @@ public final class Router implements KeyValueStore {
   /** Null when the profiler is off: the request path then pays one null check. */
   private final AccessRecorder recorder;
   private final AtomicInteger batchIds = new AtomicInteger();
+  private final RangeHosts hosts;
 
+  /** {@code hosts}: where ranges run and which nodes are unreachable (requests for those are held). */
   public Router(ActorSystem<?> system, ShardMap initial, ShardMapSource source, LogShardSettings settings,
-      Optional<AccessRecorder> recorder) {
+      Optional<AccessRecorder> recorder, RangeHosts hosts) {
     this.system = system;
+    this.hosts = hosts;
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = settings.askTimeout();
     this.shardMap = new AtomicReference<>(initial);
@@ -137,6 +140,17 @@ public final class Router implements KeyValueStore {
     int part = 0;
     for (Map.Entry<RangePlacement, List<Integer>> group : byRange.entrySet()) {
       List<Integer> mine = group.getValue();
+      CompletableFuture<Boolean> held = hosts.hold(group.getKey().entityId());
+      if (held != null) { // its node is unreachable: sent once it is back or gone, else not applied
+        parts[part++] = held.thenCompose(go -> {
+          if (go) {
+            return sendBatch(operations, hashes, mine, results, System.nanoTime());
+          }
+          mine.forEach(j -> results[j] = new KvReply.Unreachable());
+          return CompletableFuture.completedFuture(null);
+        });
+        continue;
+      }
       List<Operation> ops = mine.stream().map(operations::get).toList();
       parts[part++] = Stages.adopt(entityRef(group.getKey())
               .<KvReply>ask(replyTo -> new RangeShardCommand.ApplyBatch(ops, replyTo), askTimeout))
@@ -169,7 +183,13 @@ public final class Router implements KeyValueStore {
   private CompletableFuture<KvReply> send(
       long hash, Function<ActorRef<KvReply>, RangeShardCommand> command, long firstSentNanos) {
     ShardMap map = shardMap.get();
-    return Stages.adopt(entityRef(map.lookup(hash)).ask(command::apply, askTimeout))
+    RangePlacement placement = map.lookup(hash);
+    CompletableFuture<Boolean> held = hosts.hold(placement.entityId());
+    if (held != null) { // its node is unreachable: sent once it is back or gone, else not applied
+      return held.thenCompose(go -> go ? send(hash, command, System.nanoTime())
+          : CompletableFuture.completedFuture(new KvReply.Unreachable()));
+    }
+    return Stages.adopt(entityRef(placement).ask(command::apply, askTimeout))
         .thenCompose(reply -> sendAgain(reply, firstSentNanos)
             ? refreshed(map).thenCompose(m -> send(hash, command, firstSentNanos))
             : CompletableFuture.completedFuture(reply));

@@ -18,7 +18,10 @@ import java.util.List;
   @JsonSubTypes.Type(value = KvReply.NotFound.class, name = "not-found"),
   @JsonSubTypes.Type(value = KvReply.PreconditionFailed.class, name = "precondition-failed"),
   @JsonSubTypes.Type(value = KvReply.WrongRange.class, name = "wrong-range"),
-  @JsonSubTypes.Type(value = KvReply.Batch.class, name = "batch")
+  @JsonSubTypes.Type(value = KvReply.Batch.class, name = "batch"),
+  @JsonSubTypes.Type(value = KvReply.Overloaded.class, name = "overloaded"),
+  @JsonSubTypes.Type(value = KvReply.Unreachable.class, name = "unreachable"),
+  @JsonSubTypes.Type(value = KvReply.NoReply.class, name = "no-reply")
 })
 public sealed interface KvReply extends CborSerializable {
 
@@ -48,6 +51,12 @@ public sealed interface KvReply extends CborSerializable {
 
   /** Not applied: the range's queue is full; sending it again later may succeed. */
   record Overloaded() implements KvReply {}
+
+  /**
+   * Not applied: the node running the range was unreachable for as long as the router held the
+   * request (set by the router, never sent); sending it again later may succeed.
+   */
+  record Unreachable() implements KvReply {}
 
   /**
    * No reply in time (set by the router, never sent): the operation was queued, so a write may or
