@@ -371,7 +371,7 @@ public final class Coordinator
           if (state.isInitialized()) {
             publish(state);
           }
-          ctx.spawn(RangeWaker.create(ctx.getSelf()), "range-waker");
+          ctx.spawn(RangeWaker.create(ctx.getSelf(), state.placedOn()), "range-waker");
           for (var t : state.active()) {
             ctx.getLog().info("Transfer [{}] had not ended: resuming its saga", t.plan().id());
             transfers.resume(new TransferSaga.Start(t.plan(), null, false));

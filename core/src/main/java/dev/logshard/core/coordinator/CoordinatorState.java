@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,7 +23,10 @@ import java.util.regex.Pattern;
  * The Coordinator's state: the ShardMap (epoch 0 until the first request creates it), the running
  * Transfers with their plans, the counters that make every new generation and range id unique, the
  * most recent ended transfers, the planner's decisions, the log instances being drained (the
- * planner empties them), those added at runtime, and the cluster nodes being drained ({@code host:port}). Immutable: each event makes a new one (it is small).
+ * planner empties them), those added at runtime, the cluster nodes being drained ({@code host:port}),
+ * and the node each generation of the map was placed on by a transfer that named one ({@code placedOn}:
+ * entity id → {@code host:port}; recorded again for sharding at every Coordinator start, so a range
+ * goes back to its node after the whole cluster restarted). Immutable: each event makes a new one (it is small).
  */
 public record CoordinatorState(
     long epoch,
@@ -34,7 +39,8 @@ public record CoordinatorState(
     List<Decision> decisions,
     List<String> draining,
     List<AddedInstance> added,
-    List<String> drainingNodes) implements CborSerializable {
+    List<String> drainingNodes,
+    Map<String, String> placedOn) implements CborSerializable {
 
   /** Ended transfers kept for the admin API. */
   public static final int ENDED_KEPT = 100;
@@ -46,6 +52,7 @@ public record CoordinatorState(
     draining = draining == null ? List.of() : draining;
     added = added == null ? List.of() : added;
     drainingNodes = drainingNodes == null ? List.of() : drainingNodes;
+    placedOn = placedOn == null ? Map.of() : placedOn;
   }
 
   /** A log instance added at runtime (those of the configuration are not journaled). */
@@ -66,7 +73,8 @@ public record CoordinatorState(
   public record ActiveTransfer(TransferPlan plan, long committedEpoch, boolean rollingBack) {}
 
   public static CoordinatorState empty() {
-    return new CoordinatorState(0, List.of(), List.of(), 0, 0, 0, List.of(), List.of(), List.of(), List.of(), List.of());
+    return new CoordinatorState(0, List.of(), List.of(), 0, 0, 0, List.of(), List.of(), List.of(), List.of(), List.of(),
+        Map.of());
   }
 
   public boolean isInitialized() {
@@ -160,14 +168,14 @@ public record CoordinatorState(
   public CoordinatorState apply(CoordinatorEvent event) {
     if (event instanceof CoordinatorEvent.MapInitialized init) {
       return new CoordinatorState(init.epoch(), init.placements(), active, maxGeneration(init.placements(), 0),
-          maxRangeNumber(init.placements(), 0), transferCount, ended, decisions, draining, added, drainingNodes);
+          maxRangeNumber(init.placements(), 0), transferCount, ended, decisions, draining, added, drainingNodes, placedOn);
     }
     if (event instanceof CoordinatorEvent.TransferPlanned planned) {
       List<ActiveTransfer> next = new ArrayList<>(active);
       next.add(new ActiveTransfer(planned.plan(), 0, false));
       return new CoordinatorState(epoch, placements, List.copyOf(next),
           maxGeneration(planned.plan().destinations(), lastGeneration),
-          maxRangeNumber(planned.plan().destinations(), lastRangeNumber), transferCount + 1, ended, decisions, draining, added, drainingNodes);
+          maxRangeNumber(planned.plan().destinations(), lastRangeNumber), transferCount + 1, ended, decisions, draining, added, drainingNodes, placedOn);
     }
     if (event instanceof CoordinatorEvent.TransferCommitted committed) {
       ActiveTransfer transfer = activeTransfer(committed.transferId()).orElseThrow();
@@ -176,27 +184,27 @@ public record CoordinatorState(
           .map(t -> t == transfer ? new ActiveTransfer(t.plan(), next.epoch(), false) : t)
           .toList();
       return new CoordinatorState(next.epoch(), next.placements(), nextActive, lastGeneration, lastRangeNumber,
-          transferCount, ended, decisions, draining, added, drainingNodes);
+          transferCount, ended, decisions, draining, added, drainingNodes, placedOn(next, transfer.plan()));
     }
     if (event instanceof CoordinatorEvent.TransferRollingBack rollingBack) {
       return new CoordinatorState(epoch, placements,
           active.stream().map(t -> t.plan().id().equals(rollingBack.transferId())
               ? new ActiveTransfer(t.plan(), t.committedEpoch(), true) : t).toList(),
-          lastGeneration, lastRangeNumber, transferCount, ended, decisions, draining, added, drainingNodes);
+          lastGeneration, lastRangeNumber, transferCount, ended, decisions, draining, added, drainingNodes, placedOn);
     }
     if (event instanceof CoordinatorEvent.DrainingSet set) {
       return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
-          decisions, marked(draining, set.instance(), set.draining()), added, drainingNodes);
+          decisions, marked(draining, set.instance(), set.draining()), added, drainingNodes, placedOn);
     }
     if (event instanceof CoordinatorEvent.NodeDrainingSet set) {
       return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
-          decisions, draining, added, marked(drainingNodes, set.node(), set.draining()));
+          decisions, draining, added, marked(drainingNodes, set.node(), set.draining()), placedOn);
     }
     if (event instanceof CoordinatorEvent.InstanceAdded instance) {
       List<AddedInstance> next = new ArrayList<>(added);
       next.add(instance.instance());
       return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
-          decisions, draining, List.copyOf(next), drainingNodes);
+          decisions, draining, List.copyOf(next), drainingNodes, placedOn);
     }
     if (event instanceof CoordinatorEvent.DecisionRecorded recorded) {
       List<Decision> next = new ArrayList<>(decisions);
@@ -205,7 +213,7 @@ public record CoordinatorState(
         next.remove(0);
       }
       return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
-          List.copyOf(next), draining, added, drainingNodes);
+          List.copyOf(next), draining, added, drainingNodes, placedOn);
     }
     CoordinatorEvent.TransferEnded end = (CoordinatorEvent.TransferEnded) event;
     List<TransferProgress> nextEnded = new ArrayList<>(ended);
@@ -215,7 +223,25 @@ public record CoordinatorState(
     }
     return new CoordinatorState(epoch, placements,
         active.stream().filter(t -> !t.plan().id().equals(end.progress().id())).toList(),
-        lastGeneration, lastRangeNumber, transferCount, List.copyOf(nextEnded), decisions, draining, added, drainingNodes);
+        lastGeneration, lastRangeNumber, transferCount, List.copyOf(nextEnded), decisions, draining, added, drainingNodes, placedOn);
+  }
+
+  /**
+   * The nodes the map's generations were placed on by name after {@code plan} committed (a transfer
+   * to a named node): its destinations there if it named one, and only generations still in the map.
+   */
+  private Map<String, String> placedOn(ShardMap next, TransferPlan plan) {
+    Map<String, String> nodes = new TreeMap<>();
+    for (RangePlacement p : next.placements()) {
+      String node = placedOn.get(p.entityId());
+      if (node != null) {
+        nodes.put(p.entityId(), node);
+      }
+    }
+    if (plan.toNode() != null) {
+      plan.destinations().forEach(d -> nodes.put(d.entityId(), plan.toNode()));
+    }
+    return Map.copyOf(nodes);
   }
 
   /** {@code names} with {@code name} in it ({@code in}) or not, sorted. */
