@@ -239,6 +239,7 @@ final class TransferRoutes extends RouteSupport {
           .put("draining", view.draining())
           .put("removable", view.removable());
       view.node().entityIds().forEach(n.putArray("ranges")::add);
+      view.node().leases().forEach(n.putArray("leases")::add);
     }
     return Json.response(200, body);
   }

@@ -69,6 +69,14 @@ public final class CassandraLease extends Lease {
     return LeaseTable.refusals(system);
   }
 
+  /**
+   * Every lease in the lease table this actor system uses, name → owner ({@code system@host:port});
+   * empty if it has used none (embedded mode).
+   */
+  public static CompletionStage<Map<String, String>> owners(ActorSystem system) {
+    return LeaseTable.owners(system);
+  }
+
   @Override
   public LeaseSettings getSettings() {
     return settings;

@@ -2,6 +2,7 @@ package dev.logshard.persistence.lease;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -138,6 +140,25 @@ final class LeaseTable {
   static Map<String, String> refusals(ActorSystem system) {
     LeaseTable table = TABLES.get(system);
     return table == null ? Map.of() : Map.copyOf(table.refusals);
+  }
+
+  /** Every lease in the table now, name → owner (a lease gone past its TTL is not there). */
+  static CompletionStage<Map<String, String>> owners(ActorSystem system) {
+    LeaseTable table = TABLES.get(system);
+    return table == null ? CompletableFuture.completedFuture(Map.of()) : table.owners();
+  }
+
+  private CompletionStage<Map<String, String>> owners() {
+    String select = "SELECT name, owner FROM " + config.getString("keyspace") + ".leases";
+    return prepared().thenCompose(p -> p.session().executeAsync(
+            SimpleStatement.newInstance(select).setConsistencyLevel(consistency).setTimeout(timeout)))
+        .thenCompose(page -> collect(page, new TreeMap<>()));
+  }
+
+  private static CompletionStage<Map<String, String>> collect(AsyncResultSet page, Map<String, String> owners) {
+    page.currentPage().forEach(row -> owners.put(row.getString("name"), row.getString("owner")));
+    return page.hasMorePages() ? page.fetchNextPage().thenCompose(next -> collect(next, owners))
+        : CompletableFuture.completedFuture(Map.copyOf(owners));
   }
 
   void refused(String name, String holder) {
