@@ -13,6 +13,7 @@ import dev.logshard.actors.profiler.NodeLatency;
 import dev.logshard.actors.profiler.Profiler;
 import dev.logshard.actors.profiler.ProfilerView;
 import dev.logshard.actors.rangeshard.HostedRanges;
+import dev.logshard.actors.rangeshard.UnappliedCommands;
 import dev.logshard.actors.rangeshard.LogShardSettings;
 import dev.logshard.actors.rangeshard.RangeShardEntity;
 import dev.logshard.actors.routing.RangeHosts;
@@ -103,6 +104,7 @@ final class Guardian {
     Cluster cluster = Cluster.get(system);
     RangeSizes sizes = new RangeSizes();
     HostedRanges hosted = new HostedRanges();
+    ctx.spawn(UnappliedCommands.create(), "unapplied-commands");
     TransferSettings transferSettings = TransferSettings.create(system.settings().config());
     LoadHistorySettings loadSettings = LoadHistorySettings.create(system.settings().config());
     ActorRef<CoordinatorCommand> coordinator =

@@ -287,6 +287,42 @@ class HttpApiTest {
     }
   }
 
+  /**
+   * A batch's part for one range is one message to that range's node, so it must fit one remote
+   * frame: two values of 1 MiB on one range are refused (413, nothing applied); the same two on two
+   * ranges are applied.
+   */
+  @Test
+  void aBatchWhosePartForOneRangeIsOverTheFrameIs413AndNothingIsApplied() throws Exception {
+    List<String> sameRange = new java.util.ArrayList<>();
+    String other = null;
+    int firstRange = -1;
+    for (int i = 0; sameRange.size() < 2 || other == null; i++) {
+      String key = "frame-" + i;
+      int range = map().indexOf(dev.logshard.core.KeyHash.of(key));
+      if (firstRange < 0) {
+        firstRange = range;
+      }
+      if (range == firstRange && sameRange.size() < 2) {
+        sameRange.add(key);
+      } else if (range != firstRange && other == null) {
+        other = key;
+      }
+    }
+    String mib = Base64.getEncoder().encodeToString(new byte[1 << 20]);
+    String op = "{\"op\": \"put\", \"key\": \"%s\", \"value\": \"%s\"}";
+    String tooLarge = "{\"operations\": [" + op.formatted(sameRange.get(0), mib) + ","
+        + op.formatted(sameRange.get(1), mib) + "]}";
+    JsonNode problem = expectProblem(send(request("/v1/kv:batch").POST(BodyPublishers.ofString(tooLarge))), 413);
+    assertTrue(problem.get("detail").asText().contains("max-batch-bytes-per-range"), problem.toString());
+    assertEquals(404, send(get(kv(sameRange.get(0)))).statusCode(), "nothing was applied");
+
+    String split = "{\"operations\": [" + op.formatted(sameRange.get(0), mib) + "," + op.formatted(other, mib) + "]}";
+    var response = send(request("/v1/kv:batch").POST(BodyPublishers.ofString(split)));
+    assertEquals(200, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+    assertEquals(1 << 20, send(get(kv(other))).body().length);
+  }
+
   @Test
   void rangesTileTheRing() throws Exception {
     var response = send(get("/v1/ranges"));

@@ -91,6 +91,7 @@ final class DataRoutes extends RouteSupport {
       List<Operation> operations;
       try {
         operations = BatchJson.parse(body.toArray(), inputs);
+        inputs.checkRangeParts(operations, store.shardMap());
       } catch (BadRequest e) {
         return complete(e.response());
       }

@@ -2,7 +2,13 @@ package dev.logshard.http;
 
 import dev.logshard.actors.rangeshard.LogShardSettings;
 import dev.logshard.core.Expectation;
+import dev.logshard.core.KeyHash;
+import dev.logshard.core.ShardMap;
+import dev.logshard.core.shard.Operation;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Checks of keys, values and preconditions against the configured limits. */
@@ -36,6 +42,29 @@ final class Inputs {
 
   int maxBatchOperations() {
     return limits.maxBatchOperations();
+  }
+
+  /** Bytes an operation counts for against {@code limits.max-batch-bytes-per-range}, beyond its key and value. */
+  static final int OPERATION_OVERHEAD_BYTES = 64;
+
+  /**
+   * Refuses (413) a batch whose part for one range of {@code map} is over
+   * {@code limits.max-batch-bytes-per-range}: that part is one message to the range's node.
+   */
+  void checkRangeParts(List<Operation> operations, ShardMap map) throws BadRequest {
+    Map<String, Long> bytesByRange = new HashMap<>();
+    for (Operation op : operations) {
+      long bytes = op.key().getBytes(StandardCharsets.UTF_8).length + OPERATION_OVERHEAD_BYTES
+          + (op.value() == null ? 0 : op.value().length);
+      String rangeId = map.lookup(KeyHash.of(op.key())).rangeId();
+      long total = bytesByRange.merge(rangeId, bytes, Long::sum);
+      if (total > limits.maxBatchBytesPerRange()) {
+        throw BadRequest.tooLarge("the batch's operations on range " + rangeId + " carry more than "
+            + limits.maxBatchBytesPerRange() + " bytes (keys, values and " + OPERATION_OVERHEAD_BYTES
+            + " per operation; logshard.limits.max-batch-bytes-per-range): a range's part of a batch is one message "
+            + "between nodes; split the batch. Nothing was applied");
+      }
+    }
   }
 
   /**

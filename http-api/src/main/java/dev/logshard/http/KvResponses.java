@@ -37,7 +37,7 @@ final class KvResponses {
           StatusCodes.PRECONDITION_FAILED, "precondition-failed", "Precondition failed", preconditionDetail(key, p));
       return p.currentVersion() > 0 ? response.addHeader(etag(p.currentVersion())) : response;
     }
-    if (reply instanceof KvReply.WrongRange) {
+    if (reply instanceof KvReply.WrongRange || reply instanceof KvReply.HandedOff) {
       return Problem.unavailable("the range of key '" + key + "' is moving; retry");
     }
     if (reply instanceof KvReply.Overloaded) {

@@ -427,6 +427,7 @@ class ClusterModeIT {
       awaitMembers(kvs.get(0), 3);
       List<String> keys = zeroInEveryRange(kvs.get(0), ports[0], "rolling:", 1);
       FAILED.clear();
+      ANSWERED_FAILED.set(0);
       Incrementers clients = new Incrementers(keys, 6, t -> {
         int i = t % 3;
         return kvs.get(i == restarting.get() ? (i + 1) % 3 : i);
@@ -453,6 +454,9 @@ class ClusterModeIT {
       clients.assertNothingLost(kvs.get(1));
       System.out.println("ClusterModeIT rolling restart: " + steps + "; " + total(clients.acknowledged)
           + " increments acknowledged, " + clients.failures() + " requests failed " + FAILED + "; now " + hosted(kvs.get(0)));
+      // A node hands its ranges over as it leaves: the nodes that stay up answer every request. (A
+      // request may still meet the leaving node's HTTP port as it closes: the client's side of it.)
+      assertEquals(0, ANSWERED_FAILED.get(), "requests the running nodes answered with an error: " + FAILED);
     } finally {
       for (int i = 0; i < 3; i++) {
         if (kvs.get(i) != null) {
@@ -719,6 +723,19 @@ class ClusterModeIT {
   /** The first few failed requests of the clients, for the assertion's message. */
   private static final java.util.Queue<String> FAILED = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
+  /**
+   * Of those, the requests LogShard answered with an error (a problem body), not those that met a
+   * connection closed or refused, or the HTTP server's own 503 while it stops.
+   */
+  private static final AtomicLong ANSWERED_FAILED = new AtomicLong();
+
+  private static boolean answeredFailed(String what) {
+    if (what.contains("urn:logshard:problem")) {
+      ANSWERED_FAILED.incrementAndGet();
+    }
+    return failed(what);
+  }
+
   private static boolean failed(String what) {
     if (FAILED.size() < 10) {
       FAILED.add(Instant.now() + " " + what);
@@ -731,7 +748,7 @@ class ClusterModeIT {
       while (true) {
         HttpResponse<byte[]> read = kv.get(key).get(30, TimeUnit.SECONDS);
         if (read.statusCode() != 200) {
-          return failed("GET " + key + ": " + read.statusCode() + " " + new String(read.body(), StandardCharsets.UTF_8));
+          return answeredFailed("GET " + key + ": " + read.statusCode() + " " + new String(read.body(), StandardCharsets.UTF_8));
         }
         long next = Long.parseLong(new String(read.body(), StandardCharsets.UTF_8)) + 1;
         String etag = read.headers().firstValue("ETag").orElseThrow();
@@ -740,7 +757,7 @@ class ClusterModeIT {
           return true;
         }
         if (write.statusCode() != 412) {
-          return failed("PUT " + key + ": " + write.statusCode() + " " + new String(write.body(), StandardCharsets.UTF_8));
+          return answeredFailed("PUT " + key + ": " + write.statusCode() + " " + new String(write.body(), StandardCharsets.UTF_8));
         }
       }
     } catch (Exception e) {

@@ -136,7 +136,9 @@ final class NodeProcess implements AutoCloseable {
 
   /** SIGTERM (coordinated shutdown); true if the node exited within {@code timeout}. */
   boolean stop(Duration timeout) throws InterruptedException {
-    process.destroy();
+    // SIGTERM through the handle: Process.destroy() also closes the pipe of the node's output, so
+    // its log would end where its shutdown begins.
+    process.toHandle().destroy();
     return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 

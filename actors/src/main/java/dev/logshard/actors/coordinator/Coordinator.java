@@ -85,6 +85,7 @@ public final class Coordinator
 
 
   private final ActorContext<CoordinatorCommand> ctx;
+  private final long startedNanos = System.nanoTime();
   private final LongSupplier clock;
   private final ActorRef<Topic.Command<CurrentShardMap>> topic;
   private final RunningTransfers transfers;
@@ -365,6 +366,8 @@ public final class Coordinator
   public SignalHandler<CoordinatorState> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
+          ctx.getLog().debug("Coordinator recovered at epoch {} in {} ms", state.epoch(),
+              (System.nanoTime() - startedNanos) / 1_000_000);
           // Before the sagas resume: they may copy to, or read from, an instance added at runtime.
           planning.registerAdded(state).forEach((name, why) ->
               ctx.getLog().error("Log instance {} (added at runtime) cannot be opened on this node: {}", name, why));

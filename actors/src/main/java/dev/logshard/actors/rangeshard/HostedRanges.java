@@ -4,10 +4,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.BehaviorInterceptor;
-import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.Signal;
-import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -25,7 +21,7 @@ public final class HostedRanges {
     return Behaviors.setup(ctx -> {
       running.add(entityId);
       version.incrementAndGet();
-      return Behaviors.intercept(() -> new StopSignal(() -> {
+      return Behaviors.intercept(() -> new OnStop(() -> {
         running.remove(entityId);
         version.incrementAndGet();
       }), behavior);
@@ -39,30 +35,5 @@ public final class HostedRanges {
 
   public long version() {
     return version.get();
-  }
-
-  /** Runs {@code onStop} once, on the behavior's PostStop (whatever ended it), and passes everything on. */
-  private static final class StopSignal extends BehaviorInterceptor<RangeShardCommand, RangeShardCommand> {
-    private final Runnable onStop;
-
-    StopSignal(Runnable onStop) {
-      super(RangeShardCommand.class);
-      this.onStop = onStop;
-    }
-
-    @Override
-    public Behavior<RangeShardCommand> aroundReceive(TypedActorContext<RangeShardCommand> ctx, RangeShardCommand msg,
-        ReceiveTarget<RangeShardCommand> target) {
-      return target.apply(ctx, msg);
-    }
-
-    @Override
-    public Behavior<RangeShardCommand> aroundSignal(TypedActorContext<RangeShardCommand> ctx, Signal signal,
-        SignalTarget<RangeShardCommand> target) {
-      if (signal instanceof PostStop) {
-        onStop.run();
-      }
-      return target.apply(ctx, signal);
-    }
   }
 }

@@ -6,9 +6,6 @@ import dev.logshard.actors.support.Stages;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.BehaviorInterceptor;
-import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.Signal;
 import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -52,10 +49,11 @@ final class RangeLease {
     return Behaviors.intercept(Holding::new, behavior);
   }
 
-  private final class Holding extends BehaviorInterceptor<RangeShardCommand, RangeShardCommand> {
+  /** Stops the generation when the lease is lost; releases it when the generation stops. */
+  private final class Holding extends OnStop {
 
     Holding() {
-      super(RangeShardCommand.class);
+      super(lease::release);
     }
 
     @Override
@@ -67,15 +65,6 @@ final class RangeLease {
         return Behaviors.stopped();
       }
       return target.apply(ctx, msg);
-    }
-
-    @Override
-    public Behavior<RangeShardCommand> aroundSignal(TypedActorContext<RangeShardCommand> ctx, Signal signal,
-        SignalTarget<RangeShardCommand> target) {
-      if (signal instanceof PostStop) {
-        lease.release();
-      }
-      return target.apply(ctx, signal);
     }
   }
 }

@@ -119,6 +119,8 @@ public final class RangeShard extends OnLogInstance<RangeShardCommand, RangeShar
         .onCommand(Step.class, this::onStep)
         .onCommand(PlacementResolved.class, (state, cmd) -> Effect().noReply())
         .onCommand(ResolveAgain.class, (state, cmd) -> Effect().noReply())
+        // After the writes before it (commands that came while one persisted wait for it, in order).
+        .onCommand(RangeShardCommand.HandOff.class, (state, cmd) -> Effect().stop().thenNoReply())
         .build();
   }
 
@@ -225,7 +227,11 @@ public final class RangeShard extends OnLogInstance<RangeShardCommand, RangeShar
   @Override
   public SignalHandler<RangeShardState> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), state -> size.update(state.keyCount(), state.storedBytes()))
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          size.update(state.keyCount(), state.storedBytes());
+          ctx.getLog().debug("RangeShard [{}] recovered {} keys in {} ms", placement.entityId(), state.keyCount(),
+              (System.nanoTime() - lastTransferStepNanos) / 1_000_000);
+        })
         .onSignal(SnapshotCompleted.class, (state, completed) -> onSnapshotCompleted(completed.metadata()))
         .build();
   }

@@ -25,8 +25,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * The queue is bounded ({@code batching.max-queued-operations} and {@code -bytes}): past it a
  * command is answered {@link KvReply.Overloaded} at once, not applied.
  *
- * <p>Lifecycle: started and passivated by Cluster Sharding with its RangeShard as child; if the
- * child stops (a journal failure), so does the batcher, and sharding starts both on the next
+ * <p>Lifecycle: started and passivated by Cluster Sharding with its RangeShard as child. Sharding's
+ * stop message ({@link RangeShardCommand.HandOff}: a hand-off to another node, a passivation) is
+ * passed to the child after the batch in flight; queued and later commands are answered
+ * {@link KvReply.HandedOff} (not applied: routers send them again, to where the generation runs
+ * next), and the batcher stops once the child has and the batch's reply is out. If the child stops
+ * otherwise (a journal failure), so does the batcher, and sharding starts both on the next
  * command. The batch in flight when the child stops gets no reply (it may have been written: the
  * senders' asks time out, HTTP 503); queued commands are answered WrongRange, so routers resend them.
  */
@@ -49,6 +53,11 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
   private List<RangeShardCommand.KvCommand> inFlight;
   /** A Transfer discards this generation: nothing more is sent to the RangeShard. */
   private boolean discarding;
+  /** Sharding stops this generation: nothing more is sent to the RangeShard. */
+  private boolean handingOff;
+
+  /** Sent to itself once the child stopped during a hand-off: after the batch's reply, if one is due. */
+  private enum Stop { INSTANCE }
 
   static Behavior<RangeShardCommand> create(Behavior<RangeShardCommand> rangeShard, LogShardSettings settings) {
     return Behaviors.<Object>setup(ctx -> new RangeShardBatcher(ctx, rangeShard, settings)).narrow();
@@ -70,11 +79,15 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
     return newReceiveBuilder()
         .onMessage(RangeShardCommand.class, this::onCommand)
         .onMessage(BatchApplied.class, this::onBatchApplied)
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onSignal(Terminated.class, this::onShardStopped)
         .build();
   }
 
   private Behavior<Object> onCommand(RangeShardCommand command) {
+    if (command == RangeShardCommand.HandOff.INSTANCE || handingOff) {
+      return onHandOff(command);
+    }
     if (command instanceof RangeShardCommand.Step step && step.step() instanceof TransferStep.Discard) {
       // The RangeShard stops after what it was sent; queued and later commands go elsewhere.
       discarding = true;
@@ -116,6 +129,27 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
     return this;
   }
 
+  /**
+   * The hand-off, and whatever comes after it: queued and later commands never reach the RangeShard
+   * (answered HandedOff); the stop message follows the batch in flight to the child.
+   */
+  private Behavior<Object> onHandOff(RangeShardCommand command) {
+    if (command instanceof RangeShardCommand.KvCommand kv) {
+      kv.replyTo().tell(new KvReply.HandedOff());
+      return this;
+    }
+    if (command != RangeShardCommand.HandOff.INSTANCE || handingOff) {
+      return this; // a Transfer's step: its saga sends it again, to where the generation runs next
+    }
+    handingOff = true;
+    pending.forEach(queued -> queued.command().replyTo().tell(new KvReply.HandedOff()));
+    pending = new ArrayList<>();
+    pendingOperations = 0;
+    pendingBytes = 0;
+    shard.tell(command);
+    return this;
+  }
+
   private Behavior<Object> onBatchApplied(BatchApplied applied) {
     reply(inFlight, applied.reply());
     inFlight = null;
@@ -131,6 +165,11 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
    * after a Transfer). The batch in flight gets no reply: it may or may not have been written.
    */
   private Behavior<Object> onShardStopped(Terminated terminated) {
+    if (handingOff) {
+      // The child answered its last batch before it stopped; that reply may still be queued here.
+      getContext().getSelf().tell(Stop.INSTANCE);
+      return this;
+    }
     if (inFlight != null || !pending.isEmpty()) {
       getContext().getLog().warn("RangeShard {} stopped: {} queued commands are sent back, {} in flight get no reply",
           entityId(), pending.size(), inFlight == null ? 0 : inFlight.size());

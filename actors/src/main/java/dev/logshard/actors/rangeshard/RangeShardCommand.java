@@ -50,6 +50,13 @@ public sealed interface RangeShardCommand extends CborSerializable {
   enum LeaseCheck implements RangeShardCommand { RETRY, LOST }
 
   /**
+   * Cluster Sharding stops this generation (its stop message: a hand-off to another node, a
+   * passivation, a retired shard). Commands it has not applied are answered {@link KvReply.HandedOff}
+   * (routers send them again), what is being written is finished and answered, then it stops.
+   */
+  enum HandOff implements RangeShardCommand { INSTANCE }
+
+  /**
    * A step of a Transfer, sent by its saga (or, {@link TransferStep.PersistHandOff}, by the
    * RangeShard to itself), answered to {@code replyTo}.
    */

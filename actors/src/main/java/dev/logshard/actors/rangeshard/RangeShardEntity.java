@@ -66,6 +66,7 @@ public final class RangeShardEntity {
         Entity.of(ENTITY_KEY, ctx -> hosted.track(ctx.getEntityId(), create(ctx.getEntityId(), directory, logInstances,
                 settings, sizes, RangeLease.of(system, leasePath, ctx.getEntityId()))))
             .withMessageExtractor(new OneEntityPerShard())
+            .withStopMessage(RangeShardCommand.HandOff.INSTANCE)
             .withAllocationStrategy(new RetiringAllocation(
                 ExternalShardAllocationStrategy.create(system, ENTITY_KEY.name(), settings.askTimeout()), retired)));
   }
@@ -117,12 +118,18 @@ public final class RangeShardEntity {
     return lease == null ? starting : lease.around(starting);
   }
 
-  /** How long a generation waits before it asks again for a lease another node holds. */
-  private static final Duration LEASE_RETRY = Duration.ofSeconds(1);
+  /**
+   * How long a generation waits before it asks again for a lease another node holds: first briefly
+   * (after a hand-off the previous node releases it as it stops, a moment later), then doubling.
+   */
+  private static final Duration FIRST_LEASE_RETRY = Duration.ofMillis(100);
+  private static final Duration MAX_LEASE_RETRY = Duration.ofSeconds(1);
+  /** How long a starting generation first waits for the Coordinator's answer before it asks again (then doubling, up to the ask timeout). */
+  private static final Duration FIRST_RESOLVE_RETRY = Duration.ofMillis(250);
 
   /**
-   * A starting entity: it takes its lease if it has one (asking again every second while another
-   * node holds it), then asks the directory for its placement until it answers, holding commands meanwhile.
+   * A starting entity: it takes its lease if it has one (asking again, up to every second, while
+   * another node holds it), then asks the directory for its placement until it answers, holding commands meanwhile.
    */
   private static final class Starting {
     private final String entityId;
@@ -135,6 +142,9 @@ public final class RangeShardEntity {
     private final StashBuffer<RangeShardCommand> stash;
     private final TimerScheduler<RangeShardCommand> timers;
     private final ActorRef<PlacementDirectory.Placement> answers;
+    private Duration leaseRetry = FIRST_LEASE_RETRY;
+    private Duration resolveRetry = FIRST_RESOLVE_RETRY;
+    private final long startedNanos = System.nanoTime();
 
     Starting(String entityId, PlacementDirectory directory, LogInstances logInstances, LogShardSettings settings,
         RangeSizes sizes, RangeLease lease, ActorContext<RangeShardCommand> ctx, StashBuffer<RangeShardCommand> stash,
@@ -168,8 +178,9 @@ public final class RangeShardEntity {
 
     private void resolve() {
       directory.resolve(entityId, answers);
-      // The coordinator may be moving to another node: ask again until it answers.
-      timers.startTimerWithFixedDelay(ResolveAgain.INSTANCE, settings.askTimeout());
+      // The Coordinator may be moving to another node (the question then reaches the one that
+      // stops): ask again until it answers, soon at first (a client's request waits meanwhile).
+      timers.startSingleTimer(ResolveAgain.INSTANCE, resolveRetry);
     }
 
     private Behavior<RangeShardCommand> onLeaseAcquired(LeaseAcquired result) {
@@ -177,8 +188,9 @@ public final class RangeShardEntity {
         resolve();
       } else {
         ctx.getLog().info("RangeShard [{}] did not get its lease{}: asking again in {} ms", entityId,
-            result.failure() == null ? " (another node holds it)" : " (" + result.failure() + ")", LEASE_RETRY.toMillis());
-        timers.startSingleTimer(LeaseCheck.RETRY, LEASE_RETRY);
+            result.failure() == null ? " (another node holds it)" : " (" + result.failure() + ")", leaseRetry.toMillis());
+        timers.startSingleTimer(LeaseCheck.RETRY, leaseRetry);
+        leaseRetry = leaseRetry.multipliedBy(2).compareTo(MAX_LEASE_RETRY) > 0 ? MAX_LEASE_RETRY : leaseRetry.multipliedBy(2);
       }
       return Behaviors.same();
     }
@@ -190,6 +202,8 @@ public final class RangeShardEntity {
 
     private Behavior<RangeShardCommand> onPlacementResolved(PlacementResolved resolved) {
       timers.cancelAll();
+      ctx.getLog().debug("RangeShard [{}] placed {} ms after its start ({} commands held)", entityId,
+          (System.nanoTime() - startedNanos) / 1_000_000, stash.size());
       RangePlacement placement = resolved.placement().placement();
       if (placement == null || !placement.entityId().equals(entityId)) {
         ctx.getLog().info("RangeShard [{}] is not placed at epoch {}: answering WrongRange",
@@ -204,11 +218,22 @@ public final class RangeShardEntity {
     }
 
     private Behavior<RangeShardCommand> onResolveAgain() {
-      directory.resolve(entityId, answers);
+      resolveRetry = resolveRetry.multipliedBy(2).compareTo(settings.askTimeout()) > 0
+          ? settings.askTimeout() : resolveRetry.multipliedBy(2);
+      resolve();
       return Behaviors.same();
     }
 
     private Behavior<RangeShardCommand> onCommand(RangeShardCommand command) {
+      if (command == RangeShardCommand.HandOff.INSTANCE) {
+        // Nothing was applied yet: the routers send the held commands again, to where it runs next.
+        stash.forEach(held -> {
+          if (held instanceof KvCommand kv) {
+            kv.replyTo().tell(new KvReply.HandedOff());
+          }
+        });
+        return Behaviors.stopped();
+      }
       if (stash.isFull()) {
         // Backpressure, never a stash overflow (that would stop the entity and drop all it held).
         if (command instanceof KvCommand kv) {
@@ -228,6 +253,9 @@ public final class RangeShardEntity {
   static Behavior<RangeShardCommand> unplaced(String entityId, long epoch) {
     KvReply wrongRange = new KvReply.WrongRange(entityId, epoch);
     return Behaviors.receiveMessage(cmd -> {
+      if (cmd == RangeShardCommand.HandOff.INSTANCE) {
+        return Behaviors.stopped();
+      }
       if (cmd instanceof ReadAt readAt) {
         readAt.source().tell(new ReadLocal(readAt.key(), readAt.replyTo()));
       } else if (cmd instanceof KvCommand kv) {

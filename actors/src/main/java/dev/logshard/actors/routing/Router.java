@@ -157,7 +157,7 @@ public final class Router implements KeyValueStore {
           .handle(Router::noReplyOnTimeout) // one range's timeout leaves the others' results
           .thenCompose(reply -> {
             if (sendAgain(reply, firstSentNanos)) {
-              return refreshed(map).thenCompose(m -> sendBatch(operations, hashes, mine, results, firstSentNanos));
+              return refreshed(map, reply, firstSentNanos).thenCompose(m -> sendBatch(operations, hashes, mine, results, firstSentNanos));
             }
             for (int j = 0; j < mine.size(); j++) {
               results[mine.get(j)] = reply instanceof KvReply.Batch batch ? batch.results().get(j) : reply;
@@ -191,7 +191,7 @@ public final class Router implements KeyValueStore {
     }
     return Stages.adopt(entityRef(placement).ask(command::apply, askTimeout))
         .thenCompose(reply -> sendAgain(reply, firstSentNanos)
-            ? refreshed(map).thenCompose(m -> send(hash, command, firstSentNanos))
+            ? refreshed(map, reply, firstSentNanos).thenCompose(m -> send(hash, command, firstSentNanos))
             : CompletableFuture.completedFuture(reply));
   }
 
@@ -212,11 +212,17 @@ public final class Router implements KeyValueStore {
   }
 
   /**
-   * A map newer than {@code stale}: the cached one if someone refreshed meanwhile, else the
-   * Coordinator's (one fetch at a time, shared by every waiting request). If even that is not newer,
-   * the commit that retired the range is on its way: pause briefly, so the next send is not wasted.
+   * The map to send again with after {@code reply}. For {@link KvReply.HandedOff} the map was right
+   * (the generation moves to another node): the same one after a pause that grows with the time
+   * the command has waited ({@link WrongRangeRetry#handedOffPause}). For WrongRange, a map
+   * newer than {@code stale}: the cached one if someone refreshed meanwhile, else the Coordinator's
+   * (one fetch at a time, shared by every waiting request). If even that is not newer, the commit
+   * that retired the range is on its way: pause briefly, so the next send is not wasted.
    */
-  private CompletableFuture<ShardMap> refreshed(ShardMap stale) {
+  private CompletableFuture<ShardMap> refreshed(ShardMap stale, KvReply reply, long firstSentNanos) {
+    if (reply instanceof KvReply.HandedOff) {
+      return paused(WrongRangeRetry.handedOffPause(Duration.ofNanos(System.nanoTime() - firstSentNanos)));
+    }
     ShardMap cached = shardMap.get();
     if (cached.epoch() > stale.epoch()) {
       return CompletableFuture.completedFuture(cached);
@@ -237,10 +243,14 @@ public final class Router implements KeyValueStore {
       if (map.epoch() > stale.epoch()) {
         return CompletableFuture.completedFuture(map);
       }
-      CompletableFuture<ShardMap> later = new CompletableFuture<>();
-      system.scheduler().scheduleOnce(WrongRangeRetry.PAUSE, () -> later.complete(shardMap.get()), system.executionContext());
-      return later;
+      return paused(WrongRangeRetry.PAUSE);
     });
+  }
+
+  private CompletableFuture<ShardMap> paused(Duration pause) {
+    CompletableFuture<ShardMap> later = new CompletableFuture<>();
+    system.scheduler().scheduleOnce(pause, () -> later.complete(shardMap.get()), system.executionContext());
+    return later;
   }
 
   private EntityRef<RangeShardCommand> entityRef(RangePlacement placement) {

@@ -254,4 +254,41 @@ class RangeShardBatcherTest {
     assertInstanceOf(TransferReply.Done.class, steps.receiveMessage());
     assertEquals(List.of(1), writes);
   }
+
+  /**
+   * Sharding's stop message (a hand-off to another node): the batch in flight is written and
+   * answered, queued and later commands are answered HandedOff (never applied: routers send them
+   * again), then the generation stops; a new incarnation recovers exactly the one write.
+   */
+  @Test
+  void aHandOffAnswersTheBatchInFlightSendsTheRestBackUnappliedAndStops() {
+    RangePlacement r1 = MAP.byRangeId("r1").orElseThrow();
+    RangePlacement placement = new RangePlacement("r1", r1.range(), ++generation, "standard");
+    LogShardSettings settings = LogShardSettings.create(CONFIG);
+    ActorRef<RangeShardCommand> shard = testKit.spawn(RangeShard.createBatched(placement, settings));
+    TestProbe<KvReply> probe = testKit.createTestProbe();
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    List<String> keys = keysInR1(3);
+    shard.tell(new RangeShardCommand.Put(keys.get(0), bytes("a"), Expectation.any(), probe.getRef())); // in flight
+    shard.tell(new RangeShardCommand.Put(keys.get(1), bytes("b"), Expectation.any(), probe.getRef())); // queued
+    shard.tell(RangeShardCommand.HandOff.INSTANCE);
+    assertInstanceOf(KvReply.HandedOff.class, probe.receiveMessage());
+    shard.tell(new RangeShardCommand.Put(keys.get(2), bytes("c"), Expectation.any(), probe.getRef()));
+    assertInstanceOf(KvReply.HandedOff.class, probe.receiveMessage());
+    journalOpen.countDown();
+    assertInstanceOf(KvReply.Written.class, probe.receiveMessage());
+    watcher.expectTerminated(shard, java.time.Duration.ofSeconds(5));
+    assertEquals(List.of(1), writes);
+
+    ActorRef<RangeShardCommand> next = testKit.spawn(RangeShard.createBatched(placement, settings));
+    for (int i = 0; i < keys.size(); i++) {
+      next.tell(new RangeShardCommand.Get(keys.get(i), probe.getRef()));
+      KvReply read = probe.receiveMessage();
+      if (i == 0) {
+        assertArrayEquals(bytes("a"), assertInstanceOf(KvReply.Value.class, read).value());
+      } else {
+        assertInstanceOf(KvReply.NotFound.class, read, "handed back, never applied: " + keys.get(i));
+      }
+    }
+  }
 }

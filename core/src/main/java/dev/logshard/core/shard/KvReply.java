@@ -21,7 +21,8 @@ import java.util.List;
   @JsonSubTypes.Type(value = KvReply.Batch.class, name = "batch"),
   @JsonSubTypes.Type(value = KvReply.Overloaded.class, name = "overloaded"),
   @JsonSubTypes.Type(value = KvReply.Unreachable.class, name = "unreachable"),
-  @JsonSubTypes.Type(value = KvReply.NoReply.class, name = "no-reply")
+  @JsonSubTypes.Type(value = KvReply.NoReply.class, name = "no-reply"),
+  @JsonSubTypes.Type(value = KvReply.HandedOff.class, name = "handed-off")
 })
 public sealed interface KvReply extends CborSerializable {
 
@@ -63,4 +64,11 @@ public sealed interface KvReply extends CborSerializable {
    * may not have been applied.
    */
   record NoReply() implements KvReply {}
+
+  /**
+   * Not applied: the generation was stopping to run on another node (Cluster Sharding handed it off,
+   * or passivated it) when the command reached it. Routers send it again to the same generation,
+   * which sharding starts where it now runs.
+   */
+  record HandedOff() implements KvReply {}
 }
