@@ -28,10 +28,20 @@ public final class CassandraServer implements AutoCloseable {
   /** A CQL v4 OPTIONS request (stream 1, no body); a ready node answers SUPPORTED (opcode 6). */
   private static final byte[] OPTIONS_FRAME = {0x04, 0, 0, 1, 0x05, 0, 0, 0, 0};
 
-  /** Where and how to run it. {@code heap} as for -Xmx ("512m", "1g"). */
-  public record Settings(Path dataDir, int cqlPort, int storagePort, String heap, Duration readyTimeout) {
+  /**
+   * Where and how to run it. {@code heap} as for -Xmx ("512m", "1g"). {@code address}: the loopback
+   * address it binds (internode and CQL); {@code seeds}: the address of the node it joins (itself for
+   * the first); {@code replicas}: the replication factor its tokens are allocated for.
+   */
+  public record Settings(Path dataDir, int cqlPort, int storagePort, String heap, Duration readyTimeout,
+      String address, String seeds, int replicas) {
     public Settings {
       dataDir = dataDir.toAbsolutePath().normalize();
+    }
+
+    /** A single node on 127.0.0.1. */
+    public Settings(Path dataDir, int cqlPort, int storagePort, String heap, Duration readyTimeout) {
+      this(dataDir, cqlPort, storagePort, heap, readyTimeout, "127.0.0.1", "127.0.0.1", 1);
     }
   }
 
@@ -60,9 +70,10 @@ public final class CassandraServer implements AutoCloseable {
       Files.createDirectories(conf);
       Files.createDirectories(logs);
       Files.createDirectories(dir.resolve("triggers"));
-      for (String name : List.of("cassandra.yaml", "logback.xml", "jvm17-server.flags")) {
+      for (String name : List.of("logback.xml", "jvm17-server.flags")) {
         Files.writeString(conf.resolve(name), resource(name));
       }
+      Files.writeString(conf.resolve("cassandra.yaml"), yaml(settings));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare Cassandra's directory " + dir, e);
     }
@@ -79,7 +90,7 @@ public final class CassandraServer implements AutoCloseable {
     command.add("-Dcassandra.native_transport_port=" + settings.cqlPort());
     command.add("-Dcassandra.storage_port=" + settings.storagePort());
     command.add("-Dcassandra-foreground=true");
-    // A single node: no other member to wait for.
+    // Gossip settles at once on loopback: no need to wait for it.
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
     command.add("-Dcassandra.ring_delay_ms=1000");
     command.add("-cp");
@@ -105,9 +116,9 @@ public final class CassandraServer implements AutoCloseable {
     }
   }
 
-  /** {@code 127.0.0.1:<cql port>}, as a contact point. */
+  /** {@code <address>:<cql port>}, as a contact point. */
   public String contactPoint() {
-    return "127.0.0.1:" + settings.cqlPort();
+    return settings.address() + ":" + settings.cqlPort();
   }
 
   public Settings settings() {
@@ -140,7 +151,7 @@ public final class CassandraServer implements AutoCloseable {
 
   private boolean servesCql() {
     try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", settings.cqlPort()), 1000);
+      socket.connect(new InetSocketAddress(settings.address(), settings.cqlPort()), 1000);
       socket.setSoTimeout(2000);
       OutputStream request = socket.getOutputStream();
       request.write(OPTIONS_FRAME);
@@ -178,6 +189,12 @@ public final class CassandraServer implements AutoCloseable {
     }
   }
 
+  /** SIGKILL, as a crash: Cassandra gets no chance to drain. Returns once the process is gone. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
   /** Waits until the process has ended, however it ends. */
   public int awaitExit() throws InterruptedException {
     return process.waitFor();
@@ -191,6 +208,25 @@ public final class CassandraServer implements AutoCloseable {
     } catch (IllegalStateException shuttingDown) {
       // The hook is running or has run: nothing left to remove.
     }
+  }
+
+  /** The bundled cassandra.yaml, bound to this node's address and seeds. */
+  private static String yaml(Settings settings) {
+    String yaml = resource("cassandra.yaml");
+    String[][] replacements = {
+      {"listen_address: 127.0.0.1", "listen_address: " + settings.address()},
+      {"rpc_address: 127.0.0.1", "rpc_address: " + settings.address()},
+      {"- seeds: \"127.0.0.1\"", "- seeds: \"" + settings.seeds() + "\""},
+      {"allocate_tokens_for_local_replication_factor: 1",
+          "allocate_tokens_for_local_replication_factor: " + settings.replicas()},
+    };
+    for (String[] r : replacements) {
+      if (!yaml.contains(r[0])) {
+        throw new IllegalStateException("the bundled cassandra.yaml has no '" + r[0] + "'");
+      }
+      yaml = yaml.replace(r[0], r[1]);
+    }
+    return yaml;
   }
 
   private static String resource(String name) {

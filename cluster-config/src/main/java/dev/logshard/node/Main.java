@@ -2,6 +2,7 @@ package dev.logshard.node;
 
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import dev.logshard.cassandra.CassandraCluster;
 import dev.logshard.cassandra.CassandraServer;
 import java.io.IOException;
 import java.net.URI;
@@ -102,23 +103,38 @@ public final class Main {
     @Option(names = "--storage-port", description = "Cassandra's internode port (default: ${DEFAULT-VALUE}).")
     int storagePort = 7000;
 
-    @Option(names = "--heap", description = "Cassandra's heap (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--heap", description = "Cassandra's heap, per node (default: ${DEFAULT-VALUE}).")
     String heap = "1g";
+
+    @Option(names = "--nodes", description = "Cassandra nodes, on 127.0.0.1, 127.0.0.2, … with the same ports, "
+        + "each in <data-dir>/nodeN (default: ${DEFAULT-VALUE}; 3 lets keyspaces of replication factor 3 lose a node).")
+    int nodes = 1;
 
     @Override
     public Integer call() throws InterruptedException {
-      CassandraServer server;
+      List<CassandraServer> servers;
       try {
-        server = CassandraServer.start(new CassandraServer.Settings(dataDir, port, storagePort, heap, Duration.ofMinutes(3)));
+        servers = nodes == 1
+            ? List.of(CassandraServer.start(new CassandraServer.Settings(dataDir, port, storagePort, heap, Duration.ofMinutes(3))))
+            : CassandraCluster.start(dataDir, nodes, port, storagePort, heap, Duration.ofMinutes(3)).nodes();
       } catch (RuntimeException e) {
         System.err.println("logshard cassandra: " + e.getMessage());
         return 1;
       }
-      System.out.println("Cassandra serving CQL on " + server.contactPoint() + " (data: " + server.settings().dataDir()
-          + ", pid " + server.pid() + "); start nodes with: logshard start --mode cluster --cassandra " + server.contactPoint());
+      String contactPoints = String.join(",", servers.stream().map(CassandraServer::contactPoint).toList());
+      for (CassandraServer server : servers) {
+        System.out.println("Cassandra serving CQL on " + server.contactPoint() + " (data: " + server.settings().dataDir()
+            + ", pid " + server.pid() + ")");
+      }
+      System.out.println("start nodes with: " + (nodes >= 3 ? "LOGSHARD_JAVA_OPTS=-Dlogshard.cassandra.replication-factor=3 " : "")
+          + "logshard start --mode cluster --cassandra " + contactPoints);
       System.out.flush();
-      // Ctrl-C runs the JVM's shutdown hooks, and the server's stops Cassandra gracefully.
-      return server.awaitExit() == 0 ? 0 : 1;
+      // Ctrl-C runs the JVM's shutdown hooks, and each server's stops its Cassandra gracefully.
+      boolean clean = true;
+      for (CassandraServer server : servers) {
+        clean &= server.awaitExit() == 0;
+      }
+      return clean ? 0 : 1;
     }
   }
 

@@ -10,8 +10,6 @@ import dev.logshard.cassandra.CassandraServer;
 import dev.logshard.persistence.CassandraStorage;
 import dev.logshard.persistence.lease.CassandraLease;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -78,9 +76,7 @@ class CassandraLeaseIT {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+    return Ports.free();
   }
 
   private static CassandraLease lease(String name, String owner) {

@@ -13,7 +13,6 @@ import dev.logshard.core.KeyHash;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,9 +87,7 @@ class ClusterModeIT {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+    return Ports.free();
   }
 
   private static List<String> clusterOptions(int clusterPort, Integer seedPort) {
