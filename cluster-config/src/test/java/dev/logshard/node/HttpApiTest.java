@@ -321,6 +321,15 @@ class HttpApiTest {
     var response = send(request("/v1/kv:batch").POST(BodyPublishers.ofString(split)));
     assertEquals(200, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
     assertEquals(1 << 20, send(get(kv(other))).body().length);
+
+    // Reads: the second 1-MiB value on one range would take the range's answer over the frame.
+    assertEquals(201, send(put(sameRange.get(1), "x".repeat(1 << 20))).statusCode());
+    String reads = "{\"operations\": [{\"op\": \"get\", \"key\": \"%s\"}, {\"op\": \"get\", \"key\": \"%s\"}]}"
+        .formatted(sameRange.get(0), sameRange.get(1));
+    JsonNode results = json(send(request("/v1/kv:batch").POST(BodyPublishers.ofString(reads)))).get("results");
+    assertEquals(200, results.get(0).get("status").asInt(), results.toString());
+    assertEquals(413, results.get(1).get("status").asInt(), results.get(1).toString());
+    assertTrue(results.get(1).get("detail").asText().contains("alone or in a smaller batch"), results.get(1).toString());
   }
 
   @Test

@@ -135,6 +135,10 @@ final class BatchJson {
         r.put("status", 503).put("type", "urn:logshard:problem:overloaded").put("detail", KvResponses.overloadedDetail(key));
       } else if (reply instanceof KvReply.Unreachable) {
         r.put("status", 503).put("type", "urn:logshard:problem:unavailable").put("detail", KvResponses.unreachableDetail(key));
+      } else if (reply instanceof KvReply.TooLarge) {
+        r.put("status", 413).put("type", "urn:logshard:problem:too-large").put("detail", "the values this batch reads "
+            + "on the range of key '" + key + "' add up to more than one answer between nodes carries "
+            + "(logshard.limits.max-batch-bytes-per-range): read this key alone or in a smaller batch");
       } else if (reply instanceof KvReply.NoReply && operations.get(i).kind() != Operation.Kind.GET) {
         r.put("status", 504).put("type", "urn:logshard:problem:outcome-unknown")
             .put("detail", KvResponses.outcomeUnknownDetail(key));

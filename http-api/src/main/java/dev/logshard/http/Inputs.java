@@ -4,6 +4,7 @@ import dev.logshard.actors.rangeshard.LogShardSettings;
 import dev.logshard.core.Expectation;
 import dev.logshard.core.KeyHash;
 import dev.logshard.core.ShardMap;
+import dev.logshard.core.shard.KvReply;
 import dev.logshard.core.shard.Operation;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -44,8 +45,7 @@ final class Inputs {
     return limits.maxBatchOperations();
   }
 
-  /** Bytes an operation counts for against {@code limits.max-batch-bytes-per-range}, beyond its key and value. */
-  static final int OPERATION_OVERHEAD_BYTES = 64;
+  private static final int OPERATION_OVERHEAD_BYTES = KvReply.BATCH_BYTES_PER_OPERATION;
 
   /**
    * Refuses (413) a batch whose part for one range of {@code map} is over

@@ -67,6 +67,8 @@ public final class RangeShard extends OnLogInstance<RangeShardCommand, RangeShar
   /** The latest snapshot this incarnation completed; older ones are deleted after the next. */
   private long lastSnapshotSeqNr;
   private final boolean deleteEvents;
+  /** A client batch's answer past this is cut ({@link KvReply.TooLarge}): it is one remote message. */
+  private final long maxBatchBytes;
   private final long holdDeletesNanos;
   /** When this range last took a transfer step (or started: a restart may be in the middle of one). */
   private long lastTransferStepNanos = System.nanoTime();
@@ -98,6 +100,7 @@ public final class RangeShard extends OnLogInstance<RangeShardCommand, RangeShar
     this.logic = new RangeShardLogic(placement);
     this.snapshots = new SnapshotPolicy(settings.snapshotEveryEvents(), settings.snapshotAfterBytes());
     this.deleteEvents = settings.deleteEventsOnSnapshot();
+    this.maxBatchBytes = settings.maxBatchBytesPerRange();
     this.holdDeletesNanos = settings.holdDeletesAfterTransferStep().toNanos();
   }
 
@@ -181,7 +184,9 @@ public final class RangeShard extends OnLogInstance<RangeShardCommand, RangeShar
     }
     RangeShardDraft draft = new RangeShardDraft(state, placement.range(), placement.entityId());
     List<KvReply> results = operations.stream().map(draft::apply).toList();
-    KvReply reply = batch ? new KvReply.Batch(results) : results.get(0);
+    KvReply reply = batch
+        ? KvReply.fitted(new KvReply.Batch(results), maxBatchBytes)
+        : results.get(0);
     List<RangeShardEvent> events = draft.events();
     if (events.isEmpty()) {
       return Effect().reply(replyTo, reply);

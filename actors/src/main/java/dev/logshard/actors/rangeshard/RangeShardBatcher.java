@@ -151,7 +151,7 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onBatchApplied(BatchApplied applied) {
-    reply(inFlight, applied.reply());
+    reply(inFlight, applied.reply(), settings.maxBatchBytesPerRange());
     inFlight = null;
     if (!pending.isEmpty()) {
       sendBatch();
@@ -253,8 +253,11 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
     return ((ApplyBatch) command).operations();
   }
 
-  /** Splits the batch's results back to the commands, in order. */
-  private static void reply(List<RangeShardCommand.KvCommand> commands, KvReply reply) {
+  /**
+   * Splits the batch's results back to the commands, in order; a client batch's values past
+   * {@code maxBytes} are answered {@link KvReply.TooLarge} (its answer is one remote message).
+   */
+  private static void reply(List<RangeShardCommand.KvCommand> commands, KvReply reply, long maxBytes) {
     if (!(reply instanceof KvReply.Batch batch)) {
       commands.forEach(c -> c.replyTo().tell(reply)); // WrongRange for the whole batch
       return;
@@ -263,7 +266,8 @@ final class RangeShardBatcher extends AbstractBehavior<Object> {
     for (RangeShardCommand.KvCommand command : commands) {
       if (command instanceof ApplyBatch own) {
         int n = own.operations().size();
-        command.replyTo().tell(new KvReply.Batch(List.copyOf(batch.results().subList(next, next + n))));
+        command.replyTo().tell(KvReply.fitted(new KvReply.Batch(List.copyOf(batch.results().subList(next, next + n))),
+            maxBytes));
         next += n;
       } else {
         command.replyTo().tell(batch.results().get(next++));

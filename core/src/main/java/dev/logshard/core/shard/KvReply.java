@@ -22,7 +22,8 @@ import java.util.List;
   @JsonSubTypes.Type(value = KvReply.Overloaded.class, name = "overloaded"),
   @JsonSubTypes.Type(value = KvReply.Unreachable.class, name = "unreachable"),
   @JsonSubTypes.Type(value = KvReply.NoReply.class, name = "no-reply"),
-  @JsonSubTypes.Type(value = KvReply.HandedOff.class, name = "handed-off")
+  @JsonSubTypes.Type(value = KvReply.HandedOff.class, name = "handed-off"),
+  @JsonSubTypes.Type(value = KvReply.TooLarge.class, name = "too-large")
 })
 public sealed interface KvReply extends CborSerializable {
 
@@ -71,4 +72,40 @@ public sealed interface KvReply extends CborSerializable {
    * which sharding starts where it now runs.
    */
   record HandedOff() implements KvReply {}
+
+  /**
+   * A read of a batch whose value is not returned: with the values before it in the batch, the
+   * range's answer would not fit one message between nodes ({@code limits.max-batch-bytes-per-range}).
+   * The key is there; read it alone or in a smaller batch.
+   */
+  record TooLarge() implements KvReply {}
+
+  /**
+   * What each operation of a batch counts for against {@code limits.max-batch-bytes-per-range},
+   * beyond its key and value: the envelope of its part of the message.
+   */
+  int BATCH_BYTES_PER_OPERATION = 64;
+
+  /**
+   * {@code batch} with every value past {@code maxBytes} (values plus
+   * {@link #BATCH_BYTES_PER_OPERATION} for each result, counted in order) replaced by
+   * {@link TooLarge}: the answer of one range stays within one remote message. The same batch when it fits.
+   */
+  static Batch fitted(Batch batch, long maxBytes) {
+    int perOperation = BATCH_BYTES_PER_OPERATION;
+    long bytes = 0;
+    List<KvReply> results = null;
+    for (int i = 0; i < batch.results().size(); i++) {
+      KvReply r = batch.results().get(i);
+      bytes += perOperation + (r instanceof Value v ? v.value().length : 0);
+      if (bytes > maxBytes && r instanceof Value) {
+        if (results == null) {
+          results = new java.util.ArrayList<>(batch.results());
+        }
+        results.set(i, new TooLarge());
+        bytes -= ((Value) r).value().length;
+      }
+    }
+    return results == null ? batch : new Batch(List.copyOf(results));
+  }
 }
