@@ -274,7 +274,18 @@ public final class Coordinator
       return Effect().noReply();
     }
     return Effect().persist(decided.events())
-        .thenRun(newState -> decided.plans().forEach(plan -> transfers.begin(new TransferSaga.Start(plan, null, false))))
+        .thenRun(newState -> {
+          decided.plans().forEach(plan -> transfers.begin(new TransferSaga.Start(plan, null, false)));
+          if (!decided.relocations().isEmpty()) {
+            // Journaled first: recorded again at the next Coordinator start if this fails.
+            var log = ctx.getLog(); // the stage completes off the actor's thread
+            RangeWaker.record(ctx.getSystem(), decided.relocations()).whenComplete((done, failure) -> {
+              if (failure != null) {
+                log.warn("Relocations {} not recorded for sharding yet: {}", decided.relocations(), failure.toString());
+              }
+            });
+          }
+        })
         .thenNoReply();
   }
 

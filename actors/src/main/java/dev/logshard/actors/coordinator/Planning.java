@@ -173,8 +173,11 @@ public final class Planning {
     this.mode = mode;
   }
 
-  /** What a round decided: the events to persist (a decision, then its transfer, each) and the sagas to start. */
-  record Decided(List<CoordinatorEvent> events, List<TransferPlan> plans) {}
+  /**
+   * What a round decided: the events to persist (a decision, then its transfer or relocation, each),
+   * the sagas to start, and the generations to relocate (entity id → {@code host:port}).
+   */
+  record Decided(List<CoordinatorEvent> events, List<TransferPlan> plans, Map<String, String> relocations) {}
 
   /**
    * Plans on {@code state} and the cluster's load now, and turns the round's transfers into plans
@@ -186,8 +189,22 @@ public final class Planning {
     List<TransferPlan> plans = new ArrayList<>();
     List<Started> started = new ArrayList<>();
     CoordinatorState next = state;
+    Map<String, String> relocations = new HashMap<>();
     for (PlannedTransfer t : round.transfers()) {
       TransferRequest request = t.request();
+      RangePlacement relocated = relocatable(next, t);
+      if (relocated != null) {
+        // The same generation on another node: no copy, Cluster Sharding hands it off.
+        CoordinatorEvent decision = new CoordinatorEvent.DecisionRecorded(Decision.relocation(t, relocated, nowMillis));
+        CoordinatorEvent event = new CoordinatorEvent.GenerationRelocated(relocated.entityId(), request.toNode());
+        next = next.apply(decision).apply(event);
+        events.add(decision);
+        events.add(event);
+        relocations.put(relocated.entityId(), request.toNode());
+        started.add(new Started(null, "relocate", request.rangeIds(), null, request.toNode(), null, t.reason(),
+            t.expectedGain(), 0, null));
+        continue;
+      }
       String refusal = next.conflictWith(request).map(id -> "in transfer " + id).orElse(null);
       TransferPlan plan = null;
       if (refusal == null) {
@@ -213,7 +230,18 @@ public final class Planning {
     if (!started.isEmpty() || !round.skipped().isEmpty()) {
       record(new Round(nowMillis, mode, List.copyOf(started), round.skipped()));
     }
-    return new Decided(List.copyOf(events), List.copyOf(plans));
+    return new Decided(List.copyOf(events), List.copyOf(plans), Map.copyOf(relocations));
+  }
+
+  /**
+   * The placement whose generation {@code t} relocates, or null when it is to be a transfer: only a
+   * move of one range to another node, with {@code planner.nodes.relocate} on, of a range in no transfer.
+   */
+  private RangePlacement relocatable(CoordinatorState state, PlannedTransfer t) {
+    if (!settings.relocate() || !t.nodeOnly() || state.conflictWith(t.request()).isPresent()) {
+      return null;
+    }
+    return state.shardMap().byRangeId(t.request().rangeIds().get(0)).orElse(null);
   }
 
   /** The round for {@code state} and the cluster's load now. */
@@ -252,6 +280,14 @@ public final class Planning {
     }
     Map<String, String> nodeOf = new HashMap<>();
     load.ranges().stream().filter(r -> r.node() != null).forEach(r -> nodeOf.put(r.rangeId(), r.node()));
+    // Where a generation was placed or relocated to (sharding moves it there if that node is up),
+    // ahead of the nodes' load reports, which lag a relocation by a few seconds.
+    for (RangePlacement p : state.placements()) {
+      String placed = state.placedOn().get(p.entityId());
+      if (placed != null && up.contains(placed)) {
+        nodeOf.put(p.rangeId(), placed);
+      }
+    }
     for (CoordinatorState.ActiveTransfer t : state.inFlight()) {
       if (t.plan().toNode() != null) {
         t.plan().destinations().forEach(d -> nodeOf.put(d.rangeId(), t.plan().toNode()));

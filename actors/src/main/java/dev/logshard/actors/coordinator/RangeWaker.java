@@ -7,7 +7,10 @@ import dev.logshard.core.transfer.TransferSettings;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -42,10 +45,7 @@ final class RangeWaker {
       if (placedOn.isEmpty()) {
         coordinator.tell(new CoordinatorCommand.GetShardMap(ctx.getSelf().narrow()));
       } else {
-        Map<String, Address> locations = new HashMap<>();
-        placedOn.forEach((entityId, node) ->
-            locations.put(RangeShardEntity.shardId(entityId), Nodes.address(ctx.getSystem(), node)));
-        ctx.pipeToSelf(Stages.adopt(RangeShardEntity.allocation(ctx.getSystem()).setShardLocations(locations)),
+        ctx.pipeToSelf(record(ctx.getSystem(), placedOn),
             (done, failure) -> new Recorded(failure == null ? null : failure.toString()));
       }
       Duration settle = TransferSettings.create(ctx.getSystem().settings().config()).placementSettle();
@@ -70,6 +70,16 @@ final class RangeWaker {
           .onMessage(CurrentShardMap.class, map -> start(ctx, map))
           .build();
     }));
+  }
+
+  /**
+   * Records for sharding's allocation that each generation ({@code entity id → host:port}) is to run
+   * on its node: one not running there is handed off to it at the allocation's next rebalance.
+   */
+  static CompletionStage<Done> record(ActorSystem<?> system, Map<String, String> nodes) {
+    Map<String, Address> locations = new HashMap<>();
+    nodes.forEach((entityId, node) -> locations.put(RangeShardEntity.shardId(entityId), Nodes.address(system, node)));
+    return Stages.adopt(RangeShardEntity.allocation(system).setShardLocations(locations));
   }
 
   private static Behavior<Object> start(ActorContext<Object> ctx, CurrentShardMap map) {

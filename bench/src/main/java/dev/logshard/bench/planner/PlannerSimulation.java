@@ -36,6 +36,12 @@ public final class PlannerSimulation implements Callable<Integer> {
   /** The copy pace (logshard.transfer.copy-bytes-per-second) and the read ramp at the defaults (100 steps of 100 ms). */
   static final double COPY_BYTES_PER_SECOND = 16 * (1 << 20);
   static final double RAMP_SECONDS = 10;
+  /**
+   * A relocation (the same generation to another node, planner.nodes.relocate): sharding's next
+   * rebalance (every 2 s) hands it off, and it recovers from its log on the new node (under a second
+   * in ClusterModeIT); its load stays on the old node meanwhile.
+   */
+  static final double RELOCATE_SECONDS = 3;
 
   @Option(names = "--shapes", split = ",",
       description = "shifting, diurnal, flash, grow, drain, node-added, node-drain, correlated"

@@ -36,7 +36,8 @@ import java.util.TreeSet;
  * One planner mode on one trace (see {@link PlannerSimulation}): three log instances and three
  * nodes. The map, plans and commits are the real {@link CoordinatorState}; a committed transfer's
  * generations run on the node it names, else (as Pekko's least-shard allocation would place them)
- * on the node with the fewest ranges. The planner sees where each range runs and, unless
+ * on the node with the fewest ranges; a relocated generation runs on its new node
+ * {@link PlannerSimulation#RELOCATE_SECONDS} later. The planner sees where each range runs and, unless
  * {@code colocation} is off, the ranges the workload's batches use together.
  */
 final class SimulatedCluster {
@@ -48,6 +49,8 @@ final class SimulatedCluster {
   List<PlannerInput.Instance> instances;
   CoordinatorState state = CoordinatorState.empty();
   final Map<String, Double> secondsLeft = new HashMap<>();
+  /** Generations relocated to another node, by range, until they run there. */
+  final Map<String, Relocation> relocating = new HashMap<>();
   LoadHistory history = LoadHistory.empty(1024);
   RingForecast forecast;
   double[] minuteCells = new double[1024];
@@ -89,6 +92,7 @@ final class SimulatedCluster {
         stepCells[cell] += rates[i] * TICK_SECONDS;
       }
       finishTransfers(now);
+      finishRelocations();
       if (t % 60 == 0) {
         history = history.add(now, CellCounts.of(minuteCells), 6 * 3_600_000L);
         minuteCells = new double[1024];
@@ -225,6 +229,7 @@ final class SimulatedCluster {
       strength.forEach((pair, s) -> correlated.add(new PlannerInput.Correlated(pair.get(0), pair.get(1), s)));
     }
     Map<String, String> where = new HashMap<>(nodeOf);
+    relocating.forEach((rangeId, r) -> where.put(rangeId, r.node())); // on its way there
     for (CoordinatorState.ActiveTransfer t : state.inFlight()) {
       if (t.plan().toNode() != null) {
         t.plan().destinations().forEach(d -> where.put(d.rangeId(), t.plan().toNode())); // on its way there
@@ -261,6 +266,17 @@ final class SimulatedCluster {
       if (state.conflictWith(t.request()).isPresent()) {
         continue;
       }
+      if (settings.relocate() && t.nodeOnly()) {
+        // The same generation to another node: handed off at sharding's next rebalance, then recovered.
+        RangePlacement p = state.shardMap().byRangeId(t.request().rangeIds().get(0)).orElseThrow();
+        state = state.apply(new CoordinatorEvent.DecisionRecorded(Decision.relocation(t, p, now)))
+            .apply(new CoordinatorEvent.GenerationRelocated(p.entityId(), t.request().toNode()));
+        relocating.put(p.rangeId(), new Relocation(t.request().toNode(), PlannerSimulation.RELOCATE_SECONDS));
+        if (measured) {
+          m.transfers++;
+        }
+        continue;
+      }
       TransferPlan plan = state.plan(t.request()).startedBy("planner: " + t.reason());
       state = state.apply(new CoordinatorEvent.DecisionRecorded(Decision.of(t, plan, now)))
           .apply(new CoordinatorEvent.TransferPlanned(plan));
@@ -269,6 +285,23 @@ final class SimulatedCluster {
       if (measured) {
         m.transfers++;
         m.bytesMoved += bytes;
+      }
+    }
+  }
+
+  /** A relocation under way: the node it goes to, and the seconds until it runs there. */
+  private record Relocation(String node, double secondsLeft) {}
+
+  private void finishRelocations() {
+    for (Map.Entry<String, Relocation> r : List.copyOf(relocating.entrySet())) {
+      double left = r.getValue().secondsLeft() - TICK_SECONDS;
+      if (left <= 0 || !nodeOf.containsKey(r.getKey())) {
+        relocating.remove(r.getKey());
+        if (nodeOf.containsKey(r.getKey())) {
+          nodeOf.put(r.getKey(), r.getValue().node());
+        }
+      } else {
+        relocating.put(r.getKey(), new Relocation(r.getValue().node(), left));
       }
     }
   }

@@ -32,6 +32,12 @@ public sealed interface CoordinatorEvent extends CborSerializable {
   /** A cluster node ({@code host:port}) is to be emptied of ranges, or no longer. */
   record NodeDrainingSet(String node, boolean draining) implements CoordinatorEvent {}
 
+  /**
+   * The generation {@code entityId} is to run on {@code node} ({@code host:port}) from now on, its log
+   * unchanged: the planner relocated it (Cluster Sharding hands it off there).
+   */
+  record GenerationRelocated(String entityId, String node) implements CoordinatorEvent {}
+
   /** A log instance was added at runtime ({@code POST /v1/admin/log-instances}). */
   record InstanceAdded(CoordinatorState.AddedInstance instance) implements CoordinatorEvent {}
 }

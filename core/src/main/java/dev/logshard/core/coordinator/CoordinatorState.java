@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * Transfers with their plans, the counters that make every new generation and range id unique, the
  * most recent ended transfers, the planner's decisions, the log instances being drained (the
  * planner empties them), those added at runtime, the cluster nodes being drained ({@code host:port}),
- * and the node each generation of the map was placed on by a transfer that named one ({@code placedOn}:
+ * and the node each generation of the map was placed on by a transfer that named one, or relocated to ({@code placedOn}:
  * entity id → {@code host:port}; recorded again for sharding at every Coordinator start, so a range
  * goes back to its node after the whole cluster restarted). Immutable: each event makes a new one (it is small).
  */
@@ -205,6 +205,14 @@ public record CoordinatorState(
       next.add(instance.instance());
       return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
           decisions, draining, List.copyOf(next), drainingNodes, placedOn);
+    }
+    if (event instanceof CoordinatorEvent.GenerationRelocated relocated) {
+      Map<String, String> nodes = new TreeMap<>(placedOn);
+      if (placements.stream().anyMatch(p -> p.entityId().equals(relocated.entityId()))) {
+        nodes.put(relocated.entityId(), relocated.node());
+      }
+      return new CoordinatorState(epoch, placements, active, lastGeneration, lastRangeNumber, transferCount, ended,
+          decisions, draining, added, drainingNodes, Map.copyOf(nodes));
     }
     if (event instanceof CoordinatorEvent.DecisionRecorded recorded) {
       List<Decision> next = new ArrayList<>(decisions);

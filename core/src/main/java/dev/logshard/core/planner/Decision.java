@@ -15,6 +15,12 @@ import java.util.List;
 public record Decision(TransferKind kind, List<String> rangeIds, String start, String end, String toInstance,
     String reason, long atMillis) implements CborSerializable {
 
+  /** The decision to relocate {@code placement}'s generation to the node {@code planned} names, at {@code atMillis}. */
+  public static Decision relocation(PlannedTransfer planned, RangePlacement placement, long atMillis) {
+    return new Decision(TransferKind.MOVE, List.of(placement.rangeId()), placement.range().startString(),
+        placement.range().endString(), null, planned.reason(), atMillis);
+  }
+
   /** The decision for a planned transfer that became {@code plan} at {@code atMillis}. */
   public static Decision of(PlannedTransfer planned, TransferPlan plan, long atMillis) {
     KeyRange first = plan.sources().get(0).range();

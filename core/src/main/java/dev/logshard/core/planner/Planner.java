@@ -181,8 +181,9 @@ public final class Planner {
     final Map<String, Map<String, Double>> partners;
     final List<Skipped> skipped = new ArrayList<>();
     final double totalRequests;
-    /** Per range, its latest decision's time; the decisions inside the flap window, by hashes. */
+    /** Per range, its latest decision's time (relocations apart); the decisions inside the flap window, by hashes. */
     final Map<String, Long> lastTransferred = new HashMap<>();
+    final Map<String, Long> lastRelocated = new HashMap<>();
     final List<RecentHashes> flapWindow = new ArrayList<>();
     int ranges;
     int hidden;
@@ -203,7 +204,9 @@ public final class Planner {
       ranges = in.map().size();
       partners = NodePlacement.partners(in.hosts().correlated(), 0);
       for (Decision d : in.recent()) {
-        d.rangeIds().forEach(id -> lastTransferred.merge(id, d.atMillis(), Math::max));
+        // Relocations and transfers cool down apart: a range relocated may still change instance.
+        boolean relocated = settings.relocate() && d.kind() == TransferKind.MOVE && d.toInstance() == null;
+        d.rangeIds().forEach(id -> (relocated ? lastRelocated : lastTransferred).merge(id, d.atMillis(), Math::max));
         if (in.nowMillis() - d.atMillis() < settings.flapWindow().toMillis()) {
           flapWindow.add(RecentHashes.of(d));
         }
@@ -230,34 +233,47 @@ public final class Planner {
     PlanRound choose(List<Candidate> candidates) {
       List<PlannedTransfer> chosen = new ArrayList<>();
       Set<String> taken = new HashSet<>();
-      int slots = settings.maxInFlight() - in.transfersInFlight();
+      // Transfers copy, so few run at once; relocations (a node-only move, planner.nodes.relocate)
+      // copy nothing and have their own, larger share of each round.
+      int[] slots = {settings.maxInFlight() - in.transfersInFlight(), settings.relocate() ? settings.maxRelocations() : 0};
+      int[] used = {0, 0};
       int waiting = 0;
       // By rank, each rank sorted only if a slot is still free when it comes (a large map has many
       // proposals of a low rank, and few slots).
       TreeMap<Integer, List<Candidate>> byRank = new TreeMap<>();
       candidates.forEach(c -> byRank.computeIfAbsent(c.rank, r -> new ArrayList<>()).add(c));
       for (List<Candidate> rank : byRank.values()) {
-        if (chosen.size() >= slots) {
+        if (used[0] >= slots[0] && used[1] >= slots[1]) {
           waiting += rank.size(); // counted, not weighed: every slot is taken
           continue;
         }
         rank.sort(Candidate.ORDER);
         for (Candidate c : rank) {
-          if (chosen.size() >= slots) {
+          int kind = relocation(c.request) ? 1 : 0;
+          if (used[kind] >= slots[kind]) {
             waiting += c.fallback ? 0 : 1;
             continue;
           }
+          int before = chosen.size();
           weigh(c, chosen, taken);
+          used[kind] += chosen.size() - before;
         }
       }
       if (waiting > 0) {
         skipped.add(new Skipped(null, "any", waiting + " more proposals wait: already "
-            + (in.transfersInFlight() + chosen.size()) + " transfers in flight (max-in-flight " + settings.maxInFlight() + ")"));
+            + (in.transfersInFlight() + used[0]) + " transfers in flight (max-in-flight " + settings.maxInFlight() + ")"
+            + (settings.relocate() ? " and " + used[1] + " relocations this round (nodes.max-relocations "
+                + settings.maxRelocations() + ")" : "")));
       }
       if (hidden > 0) {
         skipped.add(new Skipped(null, "any", hidden + " more proposals skipped (the first " + SKIPPED_SHOWN + " are listed)"));
       }
       return new PlanRound(List.copyOf(chosen), List.copyOf(skipped));
+    }
+
+    /** Whether {@code request} would be a relocation rather than a transfer ({@link PlannedTransfer#nodeOnly}). */
+    private boolean relocation(TransferRequest request) {
+      return settings.relocate() && new PlannedTransfer(request, "", 0, 0).nodeOnly();
     }
 
     /** Takes {@code c} into the round, or says why not. */
@@ -320,7 +336,7 @@ public final class Planner {
         if (c.forced) {
           continue;
         }
-        Long at = lastTransferred.get(range);
+        Long at = (relocation(c.request) ? lastRelocated : lastTransferred).get(range);
         if (at != null && in.nowMillis() - at < settings.cooldown().toMillis()) {
           return "cooldown: transferred " + (in.nowMillis() - at) / 1000 + " s ago";
         }

@@ -26,6 +26,8 @@ public record PlannerSettings(
     double balanceTolerance,
     double colocateMinStrength,
     double nodeCapacityRequestsPerSecond,
+    boolean relocate,
+    int maxRelocations,
     ForecastSettings forecast) {
 
   /**
@@ -60,6 +62,8 @@ public record PlannerSettings(
         c.getDouble("balance.tolerance"),
         c.getDouble("colocate.min-strength"),
         c.getDouble("nodes.capacity-requests-per-second"),
+        c.getBoolean("nodes.relocate"),
+        c.getInt("nodes.max-relocations"),
         ForecastSettings.create(config));
   }
 }

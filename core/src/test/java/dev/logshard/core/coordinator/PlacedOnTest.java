@@ -42,6 +42,20 @@ class PlacedOnTest {
   }
 
   @Test
+  void aRelocatedGenerationIsPlacedOnItsNewNodeAndAGenerationNotInTheMapIsIgnored() {
+    CoordinatorState state = CoordinatorState.empty()
+        .apply(new CoordinatorEvent.MapInitialized(1, ShardMap.initial(4, "standard").placements()));
+    String r1 = state.shardMap().byRangeId("r1").orElseThrow().entityId();
+    state = state.apply(new CoordinatorEvent.GenerationRelocated(r1, "127.0.0.1:2552"));
+    assertEquals(Map.of(r1, "127.0.0.1:2552"), state.placedOn());
+    state = state.apply(new CoordinatorEvent.GenerationRelocated(r1, "127.0.0.1:2553"));
+    assertEquals(Map.of(r1, "127.0.0.1:2553"), state.placedOn(), "relocated again");
+    state = state.apply(new CoordinatorEvent.GenerationRelocated("r1.99", "127.0.0.1:2552"));
+    assertEquals(Map.of(r1, "127.0.0.1:2553"), state.placedOn(), "a retired or unknown generation is not placed");
+    assertEquals(1, state.epoch(), "the map is unchanged");
+  }
+
+  @Test
   void aSnapshotOfAnOlderVersionHasNoPlacedNodes() {
     CoordinatorState old = new CoordinatorState(1, ShardMap.initial(2, "standard").placements(), java.util.List.of(),
         1, 2, 0, java.util.List.of(), null, null, null, null, null);

@@ -139,8 +139,9 @@ class NodePlacementTest {
   void aDrainingNodeIsEmptiedAheadOfCooldownAndNothingMovesToIt() {
     ShardMap map = ShardMap.initial(15, "standard");
     Map<String, String> nodeOf = even(map);
-    // c:1 is drained: its five ranges go to a:1 and b:1, two a round (max-in-flight), though r2 was
-    // moved a minute ago; the others are balanced without it (nothing goes to c:1).
+    // c:1 is drained: its five ranges go to a:1 and b:1, relocated (nodes.max-relocations a round;
+    // copied, two a round, with relocation off), though r2 was moved a minute ago; the others are
+    // balanced without it (nothing goes to c:1).
     List<Decision> recent = List.of(new Decision(TransferKind.MOVE, List.of("r2"),
         map.byRangeId("r2").orElseThrow().range().startString(), map.byRangeId("r2").orElseThrow().range().endString(),
         null, "balance nodes", NOW - 60_000));
@@ -148,7 +149,8 @@ class NodePlacementTest {
     for (int round = 0; round < 3; round++) {
       PlanRound r = PLANNER.plan(new PlannerInput(map, loads(map, Set.of()), ONE_INSTANCE, Set.of(), 0, recent, NOW,
           new Hosts(NODES, placed, List.of(), Map.of(), Set.of("c:1"))));
-      assertTrue(r.transfers().size() <= DEFAULTS.maxInFlight(), r.toString());
+      assertTrue(r.transfers().size() <= DEFAULTS.maxRelocations(), r.toString());
+      assertTrue(r.transfers().stream().allMatch(PlannedTransfer::nodeOnly), r.toString());
       for (PlannedTransfer t : r.transfers()) {
         assertTrue(t.reason().startsWith("drain node c:1"), t.reason());
         assertTrue(!t.request().toNode().equals("c:1"), t.toString());
@@ -161,6 +163,22 @@ class NodePlacementTest {
     // Every other transfer the planner starts for a range on the draining node goes elsewhere too.
     assertEquals("a:1", NodePlacement.stay(TransferRequest.split("r2", null),
         new Hosts(NODES, nodeOf, List.of(), Map.of(), Set.of("c:1"))).toNode());
+  }
+
+  /**
+   * Relocations copy nothing: with max-in-flight taken by transfers already running, the skewed
+   * nodes are still balanced in one round (up to nodes.max-relocations).
+   */
+  @Test
+  void relocationsHaveTheirOwnSlotsAndCooldown() {
+    ShardMap map = ShardMap.initial(15, "standard");
+    PlanRound round = PLANNER.plan(new PlannerInput(map, loads(map, Set.of()), ONE_INSTANCE, Set.of(),
+        DEFAULTS.maxInFlight(), List.of(), NOW, new Hosts(NODES, skewed(map), List.of())));
+    assertTrue(round.transfers().size() > DEFAULTS.maxInFlight(), round.toString());
+    assertTrue(round.transfers().size() <= DEFAULTS.maxRelocations(), round.toString());
+    assertTrue(round.transfers().stream().allMatch(PlannedTransfer::nodeOnly), round.toString());
+    assertTrue(maxOverMean(after(skewed(map), round)) <= 1.2, after(skewed(map), round).toString());
+
   }
 
   @Test

@@ -93,6 +93,8 @@ class PlannerSimulationTest {
     final List<String> nodes = List.of("n1:1", "n2:1", "n3:1");
     final Map<String, String> nodeOf = new HashMap<>();
     final Map<String, Integer> roundsLeft = new HashMap<>();
+    /** Generations relocated this round, by range: on their new node from the next. */
+    final Map<String, String> relocated = new HashMap<>();
     long now = 1_000_000;
     double hotStart;
     final double hotWidth = 1.0 / 64;
@@ -115,8 +117,18 @@ class PlannerSimulationTest {
         now += ROUND_MILLIS;
         finishTransfers();
         PlanRound round = planner.plan(input());
+        int relocations = 0;
         for (PlannedTransfer t : round.transfers()) {
           assertTrue(state.conflictWith(t.request()).isEmpty(), "the planner proposed a range in transfer: " + t);
+          if (SETTINGS.relocate() && t.nodeOnly()) {
+            // The same generation on another node, running there by the next round (a hand-off).
+            RangePlacement p = state.shardMap().byRangeId(t.request().rangeIds().get(0)).orElseThrow();
+            state = state.apply(new CoordinatorEvent.DecisionRecorded(Decision.relocation(t, p, now)))
+                .apply(new CoordinatorEvent.GenerationRelocated(p.entityId(), t.request().toNode()));
+            relocated.put(p.rangeId(), t.request().toNode());
+            relocations++;
+            continue;
+          }
           TransferPlan plan = state.plan(t.request()).startedBy("planner: " + t.reason());
           state = state.apply(new CoordinatorEvent.DecisionRecorded(Decision.of(t, plan, now)))
               .apply(new CoordinatorEvent.TransferPlanned(plan));
@@ -124,11 +136,14 @@ class PlannerSimulationTest {
           roundsLeft.put(plan.id(), (int) Math.max(1, (bytes + BYTES_PER_ROUND - 1) / BYTES_PER_ROUND));
           transfersStarted++;
         }
+        assertTrue(relocations <= SETTINGS.maxRelocations(), "relocations in a round: " + relocations);
         checkInvariants();
       }
     }
 
     private void finishTransfers() {
+      relocated.forEach((rangeId, node) -> nodeOf.computeIfPresent(rangeId, (id, before) -> node));
+      relocated.clear();
       for (var t : List.copyOf(state.active())) {
         String id = t.plan().id();
         int left = roundsLeft.merge(id, -1, Integer::sum);
@@ -162,6 +177,7 @@ class PlannerSimulationTest {
     /** Where each range runs, or is on its way to. */
     private Map<String, String> where() {
       Map<String, String> where = new HashMap<>(nodeOf);
+      where.putAll(relocated);
       state.active().stream().filter(t -> t.plan().toNode() != null)
           .forEach(t -> t.plan().destinations().forEach(d -> where.put(d.rangeId(), t.plan().toNode())));
       return where;
