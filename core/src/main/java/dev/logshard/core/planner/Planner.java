@@ -87,7 +87,8 @@ public final class Planner {
     int waiting = 0;
     String firstWaiting = null;
     for (int i = 0; i + 1 < placements.size(); i++) {
-      Candidate merge = proposeMerge(round, placements.get(i), placements.get(i + 1));
+      Candidate merge = ColdMerges.propose(settings, round.in, round.instances, round.partners, placements.get(i),
+          placements.get(i + 1));
       if (merge != null && calm) {
         candidates.add(merge);
       } else if (merge != null) {
@@ -146,29 +147,6 @@ public final class Planner {
   }
 
   // --- merge
-
-  /** The merge of two cold neighbours on one log instance, or null. */
-  private Candidate proposeMerge(Round round, RangePlacement left, RangePlacement right) {
-    Instance on = round.instances.get(left.logInstance());
-    if (round.in.rangesInTransfer().contains(left.rangeId()) || round.in.rangesInTransfer().contains(right.rangeId())
-        || !left.logInstance().equals(right.logInstance()) || (on != null && on.draining())) {
-      return null;
-    }
-    RangeLoad a = round.in.loadOf(left.rangeId());
-    RangeLoad b = round.in.loadOf(right.rangeId());
-    if (a.plannedRequestsPerSecond() >= settings.mergeRequestsPerSecond()
-        || b.plannedRequestsPerSecond() >= settings.mergeRequestsPerSecond()
-        || a.storedBytes() + b.storedBytes() >= settings.splitBytes() / 2) {
-      return null;
-    }
-    // Neighbours used together merge first (one range then serves what took two).
-    double together = round.partners.getOrDefault(left.rangeId(), Map.of()).getOrDefault(right.rangeId(), 0.0);
-    return new Candidate(MERGE_RANK, List.of(left.rangeId(), right.rangeId()),
-        TransferRequest.merge(left.rangeId(), right.rangeId()),
-        () -> String.format(Locale.ROOT, "cold neighbours: %.1f and %.1f requests/s%s", a.plannedRequestsPerSecond(),
-            b.plannedRequestsPerSecond(), together > 0 ? String.format(Locale.ROOT, ", used together %.0f times", together)
-                : ""), 0, a.storedBytes() + b.storedBytes()).merging(left, right).ordered(together);
-  }
 
   // --- one round's bookkeeping
 
