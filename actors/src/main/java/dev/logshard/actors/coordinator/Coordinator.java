@@ -276,15 +276,7 @@ public final class Coordinator
     return Effect().persist(decided.events())
         .thenRun(newState -> {
           decided.plans().forEach(plan -> transfers.begin(new TransferSaga.Start(plan, null, false)));
-          if (!decided.relocations().isEmpty()) {
-            // Journaled first: recorded again at the next Coordinator start if this fails.
-            var log = ctx.getLog(); // the stage completes off the actor's thread
-            RangeWaker.record(ctx.getSystem(), decided.relocations()).whenComplete((done, failure) -> {
-              if (failure != null) {
-                log.warn("Relocations {} not recorded for sharding yet: {}", decided.relocations(), failure.toString());
-              }
-            });
-          }
+          RangeWaker.relocate(ctx, decided.relocations()); // journaled first: recorded again at every start
         })
         .thenNoReply();
   }

@@ -238,7 +238,7 @@ public final class Planning {
    * move of one range to another node, with {@code planner.nodes.relocate} on, of a range in no transfer.
    */
   private RangePlacement relocatable(CoordinatorState state, PlannedTransfer t) {
-    if (!settings.relocate() || !t.nodeOnly() || state.conflictWith(t.request()).isPresent()) {
+    if (!settings.relocates(t.request()) || state.conflictWith(t.request()).isPresent()) {
       return null;
     }
     return state.shardMap().byRangeId(t.request().rangeIds().get(0)).orElse(null);

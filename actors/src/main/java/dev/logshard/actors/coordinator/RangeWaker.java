@@ -82,6 +82,23 @@ final class RangeWaker {
     return Stages.adopt(RangeShardEntity.allocation(system).setShardLocations(locations));
   }
 
+  /**
+   * Records the generations the planner relocated ({@code entity id → host:port}) for sharding's
+   * allocation, logging (not failing) if that does not succeed: they are journaled, and recorded
+   * again at the next Coordinator start.
+   */
+  static void relocate(ActorContext<?> ctx, Map<String, String> relocations) {
+    if (relocations.isEmpty()) {
+      return;
+    }
+    var log = ctx.getLog(); // the stage completes off the actor's thread
+    record(ctx.getSystem(), relocations).whenComplete((done, failure) -> {
+      if (failure != null) {
+        log.warn("Relocations {} not recorded for sharding yet: {}", relocations, failure.toString());
+      }
+    });
+  }
+
   private static Behavior<Object> start(ActorContext<Object> ctx, CurrentShardMap map) {
     for (var placement : map.placements()) {
       if (!RangeShardEntity.start(ctx.getSystem(), placement.entityId())) {

@@ -266,7 +266,7 @@ final class SimulatedCluster {
       if (state.conflictWith(t.request()).isPresent()) {
         continue;
       }
-      if (settings.relocate() && t.nodeOnly()) {
+      if (settings.relocates(t.request())) {
         // The same generation to another node: handed off at sharding's next rebalance, then recovered.
         RangePlacement p = state.shardMap().byRangeId(t.request().rangeIds().get(0)).orElseThrow();
         state = state.apply(new CoordinatorEvent.DecisionRecorded(Decision.relocation(t, p, now)))
@@ -295,13 +295,11 @@ final class SimulatedCluster {
   private void finishRelocations() {
     for (Map.Entry<String, Relocation> r : List.copyOf(relocating.entrySet())) {
       double left = r.getValue().secondsLeft() - TICK_SECONDS;
-      if (left <= 0 || !nodeOf.containsKey(r.getKey())) {
-        relocating.remove(r.getKey());
-        if (nodeOf.containsKey(r.getKey())) {
-          nodeOf.put(r.getKey(), r.getValue().node());
-        }
-      } else {
+      if (left > 0) {
         relocating.put(r.getKey(), new Relocation(r.getValue().node(), left));
+      } else {
+        relocating.remove(r.getKey());
+        nodeOf.computeIfPresent(r.getKey(), (rangeId, before) -> r.getValue().node()); // unless it left the map
       }
     }
   }

@@ -1,7 +1,5 @@
 package dev.logshard.core.planner;
 
-import dev.logshard.core.transfer.TransferKind;
-
 import dev.logshard.core.transfer.TransferRequest;
 
 /**
@@ -9,13 +7,4 @@ import dev.logshard.core.transfer.TransferRequest;
  * API), what it should gain (requests per second taken off where they are too many, or served on
  * the right tier) and what it costs (bytes to copy).
  */
-public record PlannedTransfer(TransferRequest request, String reason, double expectedGain, long costBytes) {
-
-  /**
-   * A move that changes only the node a range runs on (no log instance named): with
-   * {@code planner.nodes.relocate}, its generation is relocated rather than copied.
-   */
-  public boolean nodeOnly() {
-    return request.kind() == TransferKind.MOVE && request.toInstance() == null && request.toNode() != null;
-  }
-}
+public record PlannedTransfer(TransferRequest request, String reason, double expectedGain, long costBytes) {}

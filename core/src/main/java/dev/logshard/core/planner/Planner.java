@@ -227,7 +227,7 @@ public final class Planner {
         }
         rank.sort(Candidate.ORDER);
         for (Candidate c : rank) {
-          int kind = relocation(c.request) ? 1 : 0;
+          int kind = settings.relocates(c.request) ? 1 : 0;
           if (used[kind] >= slots[kind]) {
             waiting += c.fallback ? 0 : 1;
             continue;
@@ -247,11 +247,6 @@ public final class Planner {
         skipped.add(new Skipped(null, "any", hidden + " more proposals skipped (the first " + SKIPPED_SHOWN + " are listed)"));
       }
       return new PlanRound(List.copyOf(chosen), List.copyOf(skipped));
-    }
-
-    /** Whether {@code request} would be a relocation rather than a transfer ({@link PlannedTransfer#nodeOnly}). */
-    private boolean relocation(TransferRequest request) {
-      return settings.relocate() && new PlannedTransfer(request, "", 0, 0).nodeOnly();
     }
 
     /** Takes {@code c} into the round, or says why not. */
@@ -314,7 +309,7 @@ public final class Planner {
         if (c.forced) {
           continue;
         }
-        Long at = (relocation(c.request) ? lastRelocated : lastTransferred).get(range);
+        Long at = (settings.relocates(c.request) ? lastRelocated : lastTransferred).get(range);
         if (at != null && in.nowMillis() - at < settings.cooldown().toMillis()) {
           return "cooldown: transferred " + (in.nowMillis() - at) / 1000 + " s ago";
         }

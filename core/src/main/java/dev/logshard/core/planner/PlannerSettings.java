@@ -2,6 +2,8 @@ package dev.logshard.core.planner;
 
 import com.typesafe.config.Config;
 import dev.logshard.core.forecast.ForecastSettings;
+import dev.logshard.core.transfer.TransferKind;
+import dev.logshard.core.transfer.TransferRequest;
 import java.time.Duration;
 import java.util.List;
 
@@ -36,6 +38,15 @@ public record PlannerSettings(
    * measured load), {@code predictive} (on the larger of the measured and the forecast load).
    */
   public static final List<String> MODES = List.of("off", "baseline", "reactive", "predictive");
+
+  /**
+   * Whether {@code request} is carried out as a relocation rather than a transfer: with
+   * {@code nodes.relocate} on, a move that only changes the node a range runs on (no log instance
+   * named) relocates its generation instead of copying it.
+   */
+  public boolean relocates(TransferRequest request) {
+    return relocate && request.kind() == TransferKind.MOVE && request.toInstance() == null && request.toNode() != null;
+  }
 
   public static PlannerSettings create(Config config) {
     Config c = config.getConfig("logshard.planner");

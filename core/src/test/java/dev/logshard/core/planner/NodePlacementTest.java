@@ -150,7 +150,7 @@ class NodePlacementTest {
       PlanRound r = PLANNER.plan(new PlannerInput(map, loads(map, Set.of()), ONE_INSTANCE, Set.of(), 0, recent, NOW,
           new Hosts(NODES, placed, List.of(), Map.of(), Set.of("c:1"))));
       assertTrue(r.transfers().size() <= DEFAULTS.maxRelocations(), r.toString());
-      assertTrue(r.transfers().stream().allMatch(PlannedTransfer::nodeOnly), r.toString());
+      assertTrue(r.transfers().stream().allMatch(t -> DEFAULTS.relocates(t.request())), r.toString());
       for (PlannedTransfer t : r.transfers()) {
         assertTrue(t.reason().startsWith("drain node c:1"), t.reason());
         assertTrue(!t.request().toNode().equals("c:1"), t.toString());
@@ -176,7 +176,7 @@ class NodePlacementTest {
         DEFAULTS.maxInFlight(), List.of(), NOW, new Hosts(NODES, skewed(map), List.of())));
     assertTrue(round.transfers().size() > DEFAULTS.maxInFlight(), round.toString());
     assertTrue(round.transfers().size() <= DEFAULTS.maxRelocations(), round.toString());
-    assertTrue(round.transfers().stream().allMatch(PlannedTransfer::nodeOnly), round.toString());
+    assertTrue(round.transfers().stream().allMatch(t -> DEFAULTS.relocates(t.request())), round.toString());
     assertTrue(maxOverMean(after(skewed(map), round)) <= 1.2, after(skewed(map), round).toString());
 
   }

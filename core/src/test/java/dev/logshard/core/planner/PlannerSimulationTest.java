@@ -120,7 +120,7 @@ class PlannerSimulationTest {
         int relocations = 0;
         for (PlannedTransfer t : round.transfers()) {
           assertTrue(state.conflictWith(t.request()).isEmpty(), "the planner proposed a range in transfer: " + t);
-          if (SETTINGS.relocate() && t.nodeOnly()) {
+          if (SETTINGS.relocates(t.request())) {
             // The same generation on another node, running there by the next round (a hand-off).
             RangePlacement p = state.shardMap().byRangeId(t.request().rangeIds().get(0)).orElseThrow();
             state = state.apply(new CoordinatorEvent.DecisionRecorded(Decision.relocation(t, p, now)))
