@@ -38,13 +38,13 @@ final class NodeConfig {
   }
 
   /**
-   * How the node prepares log instances added at runtime: in embedded mode an H2 file each, like
-   * the configured ones; in cluster mode none (pekko-persistence-cassandra reads a plugin's shared
-   * settings from the actor system's config only, so its instances come from the configuration).
+   * How the node prepares log instances added at runtime: in embedded mode a database each, like
+   * the configured ones; in cluster mode a keyspace each, its plugins in an actor system of their
+   * own ({@link CassandraStorage#runtime}).
    */
   static LogInstances.RuntimeStorage runtimeStorage(Config config) {
     if (cluster(config)) {
-      return null;
+      return CassandraStorage.runtime(config);
     }
     return rocksdb(config) ? RocksStorage.create(config, dataDir(config)).runtime(config)
         : EmbeddedStorage.create(config, dataDir(config)).runtime(config);

@@ -40,8 +40,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Cluster mode for real: a Cassandra process started by LogShard's own launcher, two node JVMs in
- * one Pekko cluster journaling to it, and a range moved from one node (and log instance) to the
- * other while clients on both nodes do compare-and-set increments on its keys; and the planner
+ * one Pekko cluster journaling to it, and a range moved from one node to the other, onto a log
+ * instance added while the cluster runs, while clients on both nodes do compare-and-set increments
+ * on its keys; and the planner
  * spreading ranges over the nodes by load by itself.
  */
 class ClusterModeIT {
@@ -70,10 +71,7 @@ class ClusterModeIT {
 
   /** The leases the range generations' shards hold now, by entity id: their owners. */
   private static Map<String, String> shardLeases() {
-    String[] hostPort = cassandra.contactPoint().split(":");
-    try (CqlSession session = CqlSession.builder()
-        .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
-        .withLocalDatacenter("datacenter1").build()) {
+    return cql(session -> {
       Map<String, String> owners = new HashMap<>();
       for (Row row : session.execute("SELECT name, owner FROM logshard_standard.leases")) {
         String name = row.getString("name");
@@ -83,6 +81,20 @@ class ClusterModeIT {
         }
       }
       return owners;
+    });
+  }
+
+  private static List<String> keyspaces() {
+    return cql(session -> session.execute("SELECT keyspace_name FROM system_schema.keyspaces").all().stream()
+        .map(row -> row.getString("keyspace_name")).toList());
+  }
+
+  private static <T> T cql(java.util.function.Function<CqlSession, T> query) {
+    String[] hostPort = cassandra.contactPoint().split(":");
+    try (CqlSession session = CqlSession.builder()
+        .addContactPoint(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])))
+        .withLocalDatacenter("datacenter1").build()) {
+      return query.apply(session);
     }
   }
 
@@ -164,9 +176,14 @@ class ClusterModeIT {
       acknowledged = clients.acknowledged;
       awaitIncrements(acknowledged, 50);
 
+      // The destination is a log instance added while the cluster runs: a keyspace of its own,
+      // prepared on node b when the range's new generation starts there.
+      var added = kvA.send("POST", "/v1/admin/log-instances", "{\"name\":\"fast-2\",\"tier\":\"fast\"}")
+          .get(30, TimeUnit.SECONDS);
+      assertEquals(201, added.statusCode(), new String(added.body(), StandardCharsets.UTF_8));
       String target = "127.0.0.1:" + portB;
       var started = kvB.send("POST", "/v1/admin/transfers",
-          "{\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast\",\"toNode\":\"" + target + "\"}").get(30, TimeUnit.SECONDS);
+          "{\"kind\":\"move\",\"range\":\"r3\",\"toInstance\":\"fast-2\",\"toNode\":\"" + target + "\"}").get(30, TimeUnit.SECONDS);
       assertEquals(202, started.statusCode(), new String(started.body(), StandardCharsets.UTF_8));
       String id = JSON.readTree(started.body()).get("id").asText();
       Instant deadline = Instant.now().plusSeconds(90);
@@ -195,7 +212,8 @@ class ClusterModeIT {
       }
       assertFalse(leases.containsKey(retired), "the retired generation's lease is released: " + leases);
       assertTrue(leases.containsKey(destination), "the destination holds a lease: " + leases);
-      assertEquals("fast", rangeOf(kvB, "r3").get("logInstance").asText());
+      assertEquals("fast-2", rangeOf(kvB, "r3").get("logInstance").asText());
+      assertTrue(keyspaces().contains("logshard_fast_2"), "the added instance's keyspace: " + keyspaces());
       assertEquals(target, hostOf(kvA, destination), "the moved range runs on the node the transfer named");
       // GET /v1/admin/nodes shows each node's leases, as the lease table has them.
       boolean shown = false;
@@ -223,6 +241,7 @@ class ClusterModeIT {
       kvA.awaitReady(Duration.ofSeconds(60));
       kvB.awaitReady(Duration.ofSeconds(60));
       assertEquals(destination, rangeOf(kvA, "r3").get("entityId").asText());
+      assertEquals("fast-2", rangeOf(kvA, "r3").get("logInstance").asText(), "the added instance is journaled");
       for (int k = 0; k < KEYS; k++) {
         assertEquals(acknowledged.get(k), value(kvA, keys.get(k)), keys.get(k) + " after the restart");
       }

@@ -1,6 +1,7 @@
 package dev.logshard.persistence;
 
 import com.datastax.oss.driver.api.core.uuid.Uuids;
+import dev.logshard.persistence.runtime.InstanceSystems;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -44,9 +45,6 @@ public final class CassandraStorage {
     if (contactPoints.isEmpty()) {
       throw new IllegalArgumentException("logshard.cassandra.contact-points names no Cassandra node");
     }
-    boolean createSchema = settings.getBoolean("create-schema");
-    int replicationFactor = settings.getInt("replication-factor");
-    String refreshInterval = settings.getDuration("query-refresh-interval").toMillis() + "ms";
     Config result = ConfigFactory.empty()
         .withValue("datastax-java-driver.basic.contact-points", ConfigValueFactory.fromIterable(contactPoints))
         .withValue("datastax-java-driver.basic.load-balancing-policy.local-datacenter",
@@ -61,42 +59,62 @@ public final class CassandraStorage {
             instances.stream().map(LogInstance::snapshotPluginId).toList()));
     result = withLease(result, base, settings);
     for (LogInstance instance : instances) {
-      String keyspace = keyspace(base, instance);
-      String own = "logshard.log-instances." + instance.name() + ".";
-      int instanceFactor = base.hasPath(own + "replication-factor") ? base.getInt(own + "replication-factor") : replicationFactor;
-      String consistency = consistency(base.hasPath(own + "consistency") ? base.getString(own + "consistency")
-          : settings.getString("consistency"), instance.name());
-      // One driver profile per instance, for its journal, snapshots and queries alike: the plugin's
-      // own profiles read and write snapshots at ONE, which, with events deleted once a snapshot
-      // covers them, could recover a range from an older snapshot without the events after it.
-      String profile = "logshard-" + instance.name();
-      result = result
-          .withValue("datastax-java-driver.profiles." + profile + ".basic.request.consistency",
-              ConfigValueFactory.fromAnyRef(consistency))
-          .withValue("datastax-java-driver.profiles." + profile + ".basic.request.default-idempotence",
-              ConfigValueFactory.fromAnyRef(true));
-      Map<String, Object> values = new java.util.HashMap<>(Map.of(
-          "journal.keyspace", keyspace,
-          "journal.keyspace-autocreate", createSchema,
-          "journal.tables-autocreate", createSchema,
-          "journal.replication-factor", instanceFactor,
-          "snapshot.keyspace", keyspace,
-          "snapshot.keyspace-autocreate", createSchema,
-          "snapshot.tables-autocreate", createSchema,
-          "snapshot.replication-factor", instanceFactor,
-          "query.refresh-interval", refreshInterval,
-          // LogShard reads a range's events by persistence id only: no tag tables to write.
-          "events-by-tag.enabled", false));
-      // The journal reads its profiles at the plugin's root; the snapshot store and the query their own.
-      for (String path : List.of("read-profile", "write-profile", "snapshot.read-profile", "snapshot.write-profile",
-          "query.read-profile")) {
-        values.put(path, profile);
-      }
-      Config block = ConfigFactory.parseMap(values).withFallback(base.getConfig(PLUGIN_DEFAULTS));
-      // The plugins find their shared settings at the parent of journal/snapshot/query.
-      result = result.withFallback(block.atPath("logshard-log-instance." + instance.name()));
+      result = result.withFallback(instanceConfig(base, instance));
     }
     return result;
+  }
+
+  /**
+   * How a node prepares a log instance added at runtime: pekko-persistence-cassandra reads a
+   * plugin's settings from its actor system's config only, so the instance's plugins run in a
+   * system of their own made with its block ({@link InstanceSystems}), and the node's plugin ids
+   * forward to them. Its keyspace and tables are made when that system starts (the first use).
+   */
+  public static LogInstances.RuntimeStorage runtime(Config base) {
+    return instance -> InstanceSystems.forwarding(instance.name(), instance.journalPluginId(),
+        instance.snapshotPluginId(), instance.queryPluginId(), instanceConfig(base, instance));
+  }
+
+  /** One instance's plugin block (keyspace, replication, consistency) and its driver profile. */
+  private static Config instanceConfig(Config base, LogInstance instance) {
+    Config settings = base.getConfig("logshard.cassandra");
+    boolean createSchema = settings.getBoolean("create-schema");
+    String refreshInterval = settings.getDuration("query-refresh-interval").toMillis() + "ms";
+    String keyspace = keyspace(base, instance);
+    String own = "logshard.log-instances." + instance.name() + ".";
+    int instanceFactor = base.hasPath(own + "replication-factor") ? base.getInt(own + "replication-factor")
+        : settings.getInt("replication-factor");
+    String consistency = consistency(base.hasPath(own + "consistency") ? base.getString(own + "consistency")
+        : settings.getString("consistency"), instance.name());
+    // One driver profile per instance, for its journal, snapshots and queries alike: the plugin's
+    // own profiles read and write snapshots at ONE, which, with events deleted once a snapshot
+    // covers them, could recover a range from an older snapshot without the events after it.
+    String profile = "logshard-" + instance.name();
+    Config result = ConfigFactory.empty()
+        .withValue("datastax-java-driver.profiles." + profile + ".basic.request.consistency",
+            ConfigValueFactory.fromAnyRef(consistency))
+        .withValue("datastax-java-driver.profiles." + profile + ".basic.request.default-idempotence",
+            ConfigValueFactory.fromAnyRef(true));
+    Map<String, Object> values = new java.util.HashMap<>(Map.of(
+        "journal.keyspace", keyspace,
+        "journal.keyspace-autocreate", createSchema,
+        "journal.tables-autocreate", createSchema,
+        "journal.replication-factor", instanceFactor,
+        "snapshot.keyspace", keyspace,
+        "snapshot.keyspace-autocreate", createSchema,
+        "snapshot.tables-autocreate", createSchema,
+        "snapshot.replication-factor", instanceFactor,
+        "query.refresh-interval", refreshInterval,
+        // LogShard reads a range's events by persistence id only: no tag tables to write.
+        "events-by-tag.enabled", false));
+    // The journal reads its profiles at the plugin's root; the snapshot store and the query their own.
+    for (String path : List.of("read-profile", "write-profile", "snapshot.read-profile", "snapshot.write-profile",
+        "query.read-profile")) {
+      values.put(path, profile);
+    }
+    Config block = ConfigFactory.parseMap(values).withFallback(base.getConfig(PLUGIN_DEFAULTS));
+    // The plugins find their shared settings at the parent of journal/snapshot/query.
+    return result.withFallback(block.atPath("logshard-log-instance." + instance.name()));
   }
 
   /**

@@ -45,6 +45,29 @@ class CassandraStorageTest {
   }
 
   @Test
+  void anInstanceAddedAtRuntimeForwardsToPluginsConfiguredInASystemOfTheirOwn() {
+    Config base = base("""
+        logshard.cassandra.keyspace-prefix = "ls_"
+        logshard.cassandra.replication-factor = 3
+        """);
+    LogInstance added = new LogInstance("fast-2", "fast", 0, 0);
+    Config plugins = CassandraStorage.runtime(base).prepare(added);
+    // The node's plugin ids forward; the real plugins, at the same ids, are in the carried config.
+    assertEquals("dev.logshard.persistence.runtime.ForwardingPlugin", plugins.getString(added.journalPluginId() + ".class"));
+    assertEquals("dev.logshard.persistence.runtime.ForwardingPlugin", plugins.getString(added.snapshotPluginId() + ".class"));
+    assertEquals("dev.logshard.persistence.runtime.ForwardingReadJournalProvider",
+        plugins.getString(added.queryPluginId() + ".class"));
+    Config own = plugins.getConfig(added.journalPluginId() + ".own-system-config").withFallback(base).resolve();
+    assertEquals("org.apache.pekko.persistence.cassandra.journal.CassandraJournal",
+        own.getString(added.journalPluginId() + ".class"));
+    assertEquals("ls_fast_2", own.getString(added.journalPluginId() + ".keyspace"));
+    assertEquals("ls_fast_2", own.getString(added.snapshotPluginId() + ".keyspace"));
+    assertEquals(3, own.getInt(added.journalPluginId() + ".replication-factor"));
+    assertEquals("logshard-fast-2", own.getString("logshard-log-instance.fast-2.write-profile"));
+    assertEquals("QUORUM", own.getString("datastax-java-driver.profiles.logshard-fast-2.basic.request.consistency"));
+  }
+
+  @Test
   void everyInstanceReadsAndWritesAtItsConsistencyWithItsReplicationFactor() {
     Config base = base("logshard.cassandra.replication-factor = 3\n"
         + "logshard.log-instances.fast { tier = fast, capacity = 1 GiB, replication-factor = 5, consistency = LOCAL_QUORUM }\n");
