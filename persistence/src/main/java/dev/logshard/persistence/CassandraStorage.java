@@ -133,8 +133,7 @@ public final class CassandraStorage {
     }
     return lease
         .withValue("logshard.range-lease", ConfigValueFactory.fromAnyRef(LEASE))
-        .withValue("pekko.cluster.singleton.use-lease", ConfigValueFactory.fromAnyRef(LEASE))
-        .withValue("pekko.cluster.singleton.lease-retry-interval", ConfigValueFactory.fromAnyRef("1s"))
+        .withValue("logshard.coordinator-lease", ConfigValueFactory.fromAnyRef(LEASE))
         .withFallback(splitBrain(base.getConfig("logshard.cluster")));
   }
 

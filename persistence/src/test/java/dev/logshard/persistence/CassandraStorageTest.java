@@ -106,7 +106,9 @@ class CassandraStorageTest {
     Config config = CassandraStorage.pluginConfig(base).withFallback(base).resolve();
     assertEquals("logshard.lease", config.getString("logshard.range-lease"));
     assertFalse(config.hasPath("pekko.cluster.sharding.use-lease"), "the entity holds it: Pekko 1.2's shard never releases one");
-    assertEquals("logshard.lease", config.getString("pekko.cluster.singleton.use-lease"));
+    assertEquals("logshard.lease", config.getString("logshard.coordinator-lease"));
+    assertEquals("", config.getString("pekko.cluster.singleton.use-lease"),
+        "the singleton holds it itself: Pekko's proxies lose a singleton restarted after a lost lease");
     assertEquals("ls_fast", config.getString("logshard.lease.keyspace"));
     assertEquals("dev.logshard.persistence.lease.CassandraLease", config.getString("logshard.lease.lease-class"));
     assertEquals("lease-majority", config.getString("pekko.cluster.split-brain-resolver.active-strategy"));
@@ -116,7 +118,7 @@ class CassandraStorageTest {
 
     Config off = CassandraStorage.pluginConfig(base("logshard.cassandra.use-lease = off"));
     assertFalse(off.hasPath("logshard.range-lease"));
-    assertFalse(off.hasPath("pekko.cluster.singleton.use-lease"));
+    assertFalse(off.hasPath("logshard.coordinator-lease"));
     var e = assertThrows(IllegalArgumentException.class,
         () -> CassandraStorage.pluginConfig(base("logshard.cluster.split-brain-strategy = down-all")));
     assertTrue(e.getMessage().contains("split-brain-strategy"), e.getMessage());

@@ -104,10 +104,15 @@ public final class Coordinator
    */
   public record Seed(ShardMap map, boolean followsLoad) {}
 
-  /** Starts the singleton (or its proxy, on a node where it does not run) and returns the proxy. */
+  /**
+   * Starts the singleton (or its proxy, on a node where it does not run) and returns the proxy; in
+   * cluster mode the singleton holds the Coordinator's lease ({@code logshard.coordinator-lease})
+   * and runs the Coordinator under it ({@link CoordinatorLease}).
+   */
   public static ActorRef<CoordinatorCommand> init(ActorSystem<?> system, Behavior<CoordinatorCommand> coordinator) {
     return ClusterSingleton.get(system).init(SingletonActor.of(
-        Behaviors.supervise(coordinator).onFailure(Supervision.restartWithBackoff()),
+        CoordinatorLease.around(system.settings().config().getString("logshard.coordinator-lease"),
+            Behaviors.supervise(coordinator).onFailure(Supervision.restartWithBackoff())),
         "coordinator"));
   }
 
@@ -143,7 +148,9 @@ public final class Coordinator
     this.topic = ctx.spawn(Topic.create(CurrentShardMap.class, SHARD_MAP_TOPIC), "shard-map-topic");
     this.timers = timers;
     this.seedTimeout = seedTimeout;
-    this.clusterLoad = ctx.spawn(ClusterLoad.create(plugins, loadSettings, planning.forecastSettings(), clock),
+    // Restarted after a journal failure (Cassandra away a moment), not left stopped.
+    this.clusterLoad = ctx.spawn(Behaviors.supervise(ClusterLoad.create(plugins, loadSettings,
+        planning.forecastSettings(), clock)).onFailure(Supervision.restartWithBackoff()),
         "cluster-load");
     this.seedMinAccesses = loadSettings.seedMinAccesses();
     this.planning = planning;
