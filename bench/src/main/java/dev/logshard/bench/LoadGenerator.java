@@ -87,6 +87,13 @@ public final class LoadGenerator implements Callable<Integer> {
   private final Recorder reads = new Recorder(3);
   private final Recorder updates = new Recorder(3);
   private final AtomicLong errors = new AtomicLong();
+  /** Requests answered 2xx, and those refused with 503 (overload: not applied), apart. */
+  private final Recorder accepted = new Recorder(3);
+  private final Recorder refused = new Recorder(3);
+  /** The accepted requests' latency from when each was sent (open loop: without the wait for a free worker). */
+  private final Recorder acceptedFromSend = new Recorder(3);
+  /** Requests that got no answer, by the exception's class. */
+  private final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> unanswered = new java.util.concurrent.ConcurrentHashMap<>();
   private HttpClient client;
   private HttpTarget http;
 
@@ -101,6 +108,10 @@ public final class LoadGenerator implements Callable<Integer> {
       run(warmupSeconds);
       reads.getIntervalHistogram();
       updates.getIntervalHistogram();
+      accepted.getIntervalHistogram();
+      refused.getIntervalHistogram();
+      acceptedFromSend.getIntervalHistogram();
+      unanswered.clear();
       errors.set(0);
       long start = System.nanoTime();
       run(seconds);
@@ -164,15 +175,21 @@ public final class LoadGenerator implements Callable<Integer> {
   private boolean request(Random random, NumberGenerator keys, byte[] value, long startNanos) {
     boolean read = random.nextDouble() < mix.readFraction;
     int key = keys.nextValue().intValue();
+    long sent = System.nanoTime();
     try {
       HttpResponse<Void> response = client.send(read ? get(key) : put(key, value), HttpResponse.BodyHandlers.discarding());
-      record(read, response.statusCode(), System.nanoTime() - startNanos);
+      long now = System.nanoTime();
+      record(read, response.statusCode(), now - startNanos);
+      if (response.statusCode() / 100 == 2) {
+        acceptedFromSend.recordValue(Math.max(1, (now - sent) / 1000));
+      }
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
     } catch (Exception e) {
       record(read, 0, System.nanoTime() - startNanos);
+      unanswered.computeIfAbsent(e.getClass().getSimpleName(), name -> new AtomicLong()).incrementAndGet();
       return true;
     }
   }
@@ -182,10 +199,16 @@ public final class LoadGenerator implements Callable<Integer> {
    * time to failure, so failing fast cannot make the percentiles look better; it is also an error.
    */
   private void record(boolean read, int status, long nanos) {
+    long micros = Math.max(1, nanos / 1000);
     if (status / 100 != 2) {
       errors.incrementAndGet();
     }
-    (read ? reads : updates).recordValue(Math.max(1, nanos / 1000));
+    if (status / 100 == 2) {
+      accepted.recordValue(micros);
+    } else if (status == 503) {
+      refused.recordValue(micros);
+    }
+    (read ? reads : updates).recordValue(micros);
   }
 
   private NumberGenerator keyGenerator() {
@@ -225,6 +248,15 @@ public final class LoadGenerator implements Callable<Integer> {
         (all.getTotalCount() - errors.get()) / elapsed,
         ms(all, 50), ms(all, 99), ms(all, 99.9), all.getMaxValue() / 1000.0,
         ms(readHistogram, 99), ms(updateHistogram, 99), errors.get());
+    Histogram ok = accepted.getIntervalHistogram();
+    Histogram no = refused.getIntervalHistogram();
+    // Apart: the requests answered 2xx, and those refused with 503 (not applied), with their latency.
+    Histogram service = acceptedFromSend.getIntervalHistogram();
+    System.out.printf(Locale.ROOT, "RESULT label=%s accepted=%d accepted_p50_ms=%.2f accepted_p99_ms=%.2f"
+            + " accepted_from_send_p50_ms=%.2f accepted_from_send_p99_ms=%.2f"
+            + " refused_503=%d refused_p50_ms=%.2f refused_p99_ms=%.2f other_errors=%d unanswered=%s%n",
+        label, ok.getTotalCount(), ms(ok, 50), ms(ok, 99), ms(service, 50), ms(service, 99),
+        no.getTotalCount(), ms(no, 50), ms(no, 99), errors.get() - no.getTotalCount(), unanswered);
   }
 
   private static double ms(Histogram h, double percentile) {
