@@ -13,6 +13,7 @@ import dev.logshard.core.shard.Operation;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -29,24 +30,39 @@ final class DataRoutes extends RouteSupport {
   private final HttpSettings settings;
   /** The node's request body bytes in flight (values and batches). */
   private final BodyBudget budget;
+  /** The node's data requests in flight. */
+  private final RequestsInFlight inFlight;
 
   DataRoutes(KeyValueStore store, Inputs inputs, HttpSettings settings) {
     this.store = store;
     this.inputs = inputs;
     this.settings = settings;
     this.budget = new BodyBudget(settings.maxBodyBytesInFlight());
+    this.inFlight = new RequestsInFlight(settings.maxRequestsInFlight());
   }
 
   /** The routes under {@code /v1}. */
   Route routes() {
     return concat(
-        path("kv:batch", () -> post(this::batch)),
-        pathPrefix("kv", () -> concat(
+        path("kv:batch", () -> post(() -> admitted(this::batch))),
+        pathPrefix("kv", () -> admitted(() -> concat(
             pathEndOrSingleSlash(() -> complete(Problem.badRequest("the key is missing: use /v1/kv/{key}"))),
             pathPrefix(segment(), key -> extractUnmatchedPath(rest -> rest.isEmpty()
                 ? keyRoutes(key)
-                : complete(Problem.badRequest("a key that contains '/' must be sent with it encoded as %2F")))))),
+                : complete(Problem.badRequest("a key that contains '/' must be sent with it encoded as %2F"))))))),
         path("ranges", () -> get(this::ranges)));
+  }
+
+  /**
+   * {@code inner} if the node serves fewer than {@code logshard.http.max-requests-in-flight} data
+   * requests now, counted until it is answered; else refused at once (503, not applied).
+   */
+  private Route admitted(Supplier<Route> inner) {
+    if (!inFlight.tryEnter()) {
+      return complete(Problem.overloaded("not applied: the node is already serving " + inFlight.bound()
+          + " requests (logshard.http.max-requests-in-flight); retry after a pause"));
+    }
+    return mapRouteResultFuture(result -> result.whenComplete((done, failure) -> inFlight.exit()), inner);
   }
 
   private Route keyRoutes(String key) {

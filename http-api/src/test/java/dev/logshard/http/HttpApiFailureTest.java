@@ -40,6 +40,9 @@ class HttpApiFailureTest {
   /** The write to "held": answered when a test says so (its body stays in flight until then). */
   private static final CompletableFuture<KvReply> HELD = new CompletableFuture<>();
   private static final CompletableFuture<Void> HELD_ARRIVED = new CompletableFuture<>();
+  /** The same for the node that serves one data request at a time. */
+  private static final CompletableFuture<KvReply> HELD_SLOT = new CompletableFuture<>();
+  private static final CompletableFuture<Void> HELD_SLOT_ARRIVED = new CompletableFuture<>();
 
   /** Fails every call as a RangeShard that never answers would. */
   private static final class FailingStore implements KeyValueStore {
@@ -65,6 +68,10 @@ class HttpApiFailureTest {
       if (key.equals("held")) {
         HELD_ARRIVED.complete(null);
         return HELD;
+      }
+      if (key.equals("held-slot")) {
+        HELD_SLOT_ARRIVED.complete(null);
+        return HELD_SLOT;
       }
       if (key.equals("fine")) {
         return CompletableFuture.completedFuture(new KvReply.Written(1, true));
@@ -97,7 +104,7 @@ class HttpApiFailureTest {
   static void start() throws Exception {
     var config = ConfigFactory.load();
     // 1 MiB of request bodies in flight at most.
-    HttpSettings settings = new HttpSettings("127.0.0.1", 0, 1024 * 1024, 1024 * 1024, 60, AccessTokens.NONE);
+    HttpSettings settings = new HttpSettings("127.0.0.1", 0, 1024 * 1024, 1024 * 1024, 0, 60, AccessTokens.NONE);
     HttpApi api = new HttpApi(new FailingStore(), LogShardSettings.create(config), settings, () -> false);
     ServerBinding binding = HttpServer.start(testKit.system(), api.routes(), settings).toCompletableFuture().get();
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
@@ -199,6 +206,42 @@ class HttpApiFailureTest {
     // Answered, its bytes are given back: the same body now goes through.
     assertEquals(201, send(HttpRequest.newBuilder(URI.create(base + "/v1/kv/fine"))
         .PUT(HttpRequest.BodyPublishers.ofByteArray(value))).statusCode());
+  }
+
+  @Test
+  void requestsBeyondTheNodesBoundInFlightAreRefusedAtOnceAndTheSlotIsGivenBack() throws Exception {
+    // A node that serves one data request at a time.
+    HttpSettings one = new HttpSettings("127.0.0.1", 0, 1024 * 1024, 1024 * 1024, 1, 60, AccessTokens.NONE);
+    HttpApi api = new HttpApi(new FailingStore(), LogShardSettings.create(ConfigFactory.load()), one, () -> true);
+    ServerBinding binding = HttpServer.start(testKit.system(), api.routes(), one).toCompletableFuture().get();
+    String node = "http://127.0.0.1:" + binding.localAddress().getPort();
+    try {
+      var held = client.sendAsync(HttpRequest.newBuilder(URI.create(node + "/v1/kv/held-slot"))
+          .PUT(HttpRequest.BodyPublishers.ofString("v")).build(), HttpResponse.BodyHandlers.ofString());
+      HELD_SLOT_ARRIVED.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      for (var request : List.of(
+          HttpRequest.newBuilder(URI.create(node + "/v1/kv/fine")).PUT(HttpRequest.BodyPublishers.ofString("v")),
+          HttpRequest.newBuilder(URI.create(node + "/v1/kv/fine")).GET(),
+          HttpRequest.newBuilder(URI.create(node + "/v1/kv:batch"))
+              .POST(HttpRequest.BodyPublishers.ofString("{\"operations\":[{\"op\":\"get\",\"key\":\"a\"}]}")))) {
+        var refused = send(request);
+        assertProblem(refused, 503, "max-requests-in-flight");
+        assertTrue(refused.body().contains("not applied"), refused.body());
+        assertTrue(refused.body().contains("urn:logshard:problem:overloaded"), refused.body());
+        assertEquals("1", refused.headers().firstValue("Retry-After").orElse(""));
+      }
+      // Health, the map and the admin API are not data requests: an operator still reaches them.
+      assertEquals(200, send(HttpRequest.newBuilder(URI.create(node + "/health/ready")).GET()).statusCode());
+      assertEquals(200, send(HttpRequest.newBuilder(URI.create(node + "/v1/ranges")).GET()).statusCode());
+      HELD_SLOT.complete(new KvReply.Written(2, true));
+      assertEquals(201, held.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+      // Answered, whatever the answer, its slot is given back: a failure, then a write, go through.
+      assertProblem(send(HttpRequest.newBuilder(URI.create(node + "/v1/kv/broken")).GET()), 500, "node log");
+      assertEquals(201, send(HttpRequest.newBuilder(URI.create(node + "/v1/kv/fine"))
+          .PUT(HttpRequest.BodyPublishers.ofString("v"))).statusCode());
+    } finally {
+      binding.unbind().toCompletableFuture().get();
+    }
   }
 
   @Test
