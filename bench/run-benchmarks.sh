@@ -37,8 +37,12 @@
 #      followed by a restart that checks no acknowledged increment was lost
 #  16. the fence on both engines: section 9's live moves at a quarter and half of the maximum
 #      (FENCE_FRACTIONS), FENCE_MOVES (20) each, on RocksDB and H2 (FENCE_ENGINES)
+#  17. overload: 64 closed-loop clients (the maximum), then an open loop at twice what they got for
+#      OVERLOAD_SECONDS (60), then 16 closed-loop clients for 20 s (recovery), with the node's RSS and
+#      heap sampled every 2 s; max-requests-in-flight off (the default) and OVERLOAD_LIMIT (64) side by
+#      side, OVERLOAD_ROUNDS (2) interleaved rounds; OVERLOAD_PIN=1 pins the node to CPU 0, the client to CPU 1
 # Every node binds 127.0.0.1 on a free port, with a fresh data directory, and is stopped after.
-# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9 11 12 13 14 15 16", 10 only when named).
+# Env: RUN_SECONDS (15), WARMUP_SECONDS (5), NODE_JAR (the node to measure), OUT (bench/results/<time>), SECTIONS ("1 2 3 4 5 6 7 8 9 11 12 13 14 15 16 17", 10 only when named).
 # Needs wrk (apt-get install wrk).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -47,7 +51,7 @@ WARMUP_SECONDS="${WARMUP_SECONDS:-5}"
 OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)}"
 NODE_JAR="${NODE_JAR:-$ROOT/cluster-config/target/logshard-node.jar}"
 BENCH_JAR="$ROOT/bench/target/logshard-bench.jar"
-SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8 9 11 12 13 14 15 16}"
+SECTIONS="${SECTIONS:-1 2 3 4 5 6 7 8 9 11 12 13 14 15 16 17}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
@@ -61,7 +65,7 @@ DATA_DIR=""
 start_node() { # start_node <label> [java options...]
   local label="$1"; shift
   DATA_DIR="$(mktemp -d)"
-  java "$@" -jar "$NODE_JAR" start --port 0 --data-dir "$DATA_DIR" > "$OUT/node-$label.log" 2>&1 &
+  ${NODE_PREFIX:-} java "$@" -jar "$NODE_JAR" start --port 0 --data-dir "$DATA_DIR" > "$OUT/node-$label.log" 2>&1 &
   NODE_PID=$!
   await_node "$label" 60
 }
@@ -424,6 +428,40 @@ for engine in ${FENCE_ENGINES:-rocksdb h2}; do
 done
 fi
 
+# --- 17: overload --------------------------------------------------------------------------------
+# Closed loop at 64 clients, then an open loop at twice their throughput (up to 1,024 requests
+# outstanding), then 16 clients again; the node's RSS (/proc) and heap (jstat) every 2 s. The
+# per-node bound on data requests in flight off (0, the default) and at OVERLOAD_LIMIT, interleaved.
+if want 17; then
+client=""; NODE_PREFIX=""
+if [ "${OVERLOAD_PIN:-0}" = 1 ]; then client="taskset -c 1"; NODE_PREFIX="taskset -c 0"; fi
+for round in $(seq 1 "${OVERLOAD_ROUNDS:-2}"); do
+  for limit in 0 "${OVERLOAD_LIMIT:-64}"; do
+    label="overload-limit$limit-$round"
+    start_node "$label" "-Dlogshard.http.max-requests-in-flight=$limit"
+    ( while kill -0 "$NODE_PID" 2>/dev/null; do awk '/VmRSS/{print $2}' "/proc/$NODE_PID/status"; sleep 2; done ) > "$OUT/$label-rss.txt" &
+    sampler=$!
+    jstat -gc "$NODE_PID" 2000 > "$OUT/$label-jstat.txt" 2>/dev/null &
+    jstat_pid=$!
+    $client java -jar "$BENCH_JAR" load --url "$URL" --preload --clients 64 --seconds 20 --warmup-seconds 5 \
+      --label "closed64-$label" | grep '^RESULT' | tee -a "$OUT/overload.txt"
+    rate=$(( 2 * $(grep "label=closed64-$label mode" "$OUT/overload.txt" | sed 's/.*ops_per_s=\([0-9]*\).*/\1/') ))
+    $client java -jar "$BENCH_JAR" load --url "$URL" --mode open --rate "$rate" --max-in-flight 1024 \
+      --seconds "${OVERLOAD_SECONDS:-60}" --warmup-seconds 5 --label "open-$label" | grep '^RESULT' | tee -a "$OUT/overload.txt"
+    $client java -jar "$BENCH_JAR" load --url "$URL" --clients 16 --seconds 20 --warmup-seconds 0 \
+      --label "after-$label" | grep '^RESULT' | tee -a "$OUT/overload.txt"
+    kill "$jstat_pid" 2>/dev/null || true
+    stop_node
+    kill "$sampler" 2>/dev/null || true
+    # heap used: jstat -gc's S0U + S1U + EU + OU (KB)
+    echo "MEMORY label=$label max_rss_mb=$(sort -n "$OUT/$label-rss.txt" | tail -1 | awk '{printf "%.0f", $1/1024}')" \
+      "max_heap_used_mb=$(awk '$1 ~ /^[0-9.]+$/ {u=$3+$4+$6+$8; if (u>m) m=u} END {printf "%.0f", m/1024}' "$OUT/$label-jstat.txt")" \
+      | tee -a "$OUT/overload.txt"
+  done
+done
+NODE_PREFIX=""
+fi
+
 cat "$OUT"/generator.txt "$OUT"/ycsb.txt "$OUT"/configs.txt "$OUT"/batching.txt "$OUT"/profiler.txt \
-  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt "$OUT"/cluster-moves.txt "$OUT"/planner-sim.txt "$OUT"/planner-live.txt "$OUT"/engines.txt "$OUT"/disk.txt "$OUT"/crash-trials.txt "$OUT"/fence-engines.txt >> "$OUT/summary.txt" 2>/dev/null || true
+  "$OUT"/profiler-summary.txt "$OUT"/transfer.txt "$OUT"/moves.txt "$OUT"/cluster-moves.txt "$OUT"/planner-sim.txt "$OUT"/planner-live.txt "$OUT"/engines.txt "$OUT"/disk.txt "$OUT"/crash-trials.txt "$OUT"/fence-engines.txt "$OUT"/overload.txt >> "$OUT/summary.txt" 2>/dev/null || true
 echo "results in $OUT" >&2

@@ -62,6 +62,10 @@ public final class Main {
         description = "Cluster port of a node to join; none: start a new cluster.")
     List<String> seeds = List.of();
 
+    @Option(names = "--move-coordinator-journal", description = "Embedded mode: first move the Coordinator's journal "
+        + "(the map) to logshard.coordinator-log-instance from the log instance that holds it.")
+    boolean moveCoordinatorJournal;
+
     @Override
     public Integer call() {
       var overrides = ConfigFactory.empty()
@@ -72,6 +76,9 @@ public final class Main {
           .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(clusterPort))
           .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(
               seeds.stream().map(seed -> "pekko://logshard@" + seed).toList()));
+      if (moveCoordinatorJournal) {
+        overrides = overrides.withValue("logshard.move-coordinator-journal", ConfigValueFactory.fromAnyRef(true));
+      }
       if (!cassandra.isEmpty()) {
         overrides = overrides.withValue("logshard.cassandra.contact-points", ConfigValueFactory.fromIterable(cassandra));
       }

@@ -74,12 +74,19 @@ final class NodeConfig {
     Path dataDir = dataDir(base);
     Config plugins;
     String mode = base.getString("logshard.mode");
+    if (base.getBoolean("logshard.move-coordinator-journal") && !(mode.equals("embedded") && rocksdb(base))) {
+      throw new IllegalArgumentException("--move-coordinator-journal (logshard.move-coordinator-journal) moves the "
+          + "Coordinator's journal between the RocksDB log instances of embedded mode only; nothing was moved");
+    }
     switch (mode) {
       case "embedded" -> {
         if (rocksdb(base)) {
           H2Migration.run(base, dataDir); // a data directory the H2 engine wrote moves to RocksDB first
           RocksStorage storage = RocksStorage.create(base, dataDir);
           storage.prepare();
+          if (base.getBoolean("logshard.move-coordinator-journal")) {
+            CoordinatorJournalMove.run(base, dataDir, storage);
+          }
           plugins = storage.pluginConfig(base);
         } else {
           EmbeddedStorage storage = EmbeddedStorage.create(base, dataDir);

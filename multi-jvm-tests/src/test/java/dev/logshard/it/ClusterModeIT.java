@@ -268,7 +268,7 @@ class ClusterModeIT {
    * having written nothing; the running cluster keeps its data and its map and takes writes.
    */
   @Test
-  void aSecondClusterOnTheSameKeyspacesCannotWrite() throws Exception {
+  void aSecondClusterOnTheSameKeyspacesCannotWriteNorANodeWithTheMapMovedByConfiguration() throws Exception {
     int portA = freePort();
     List<String> own = List.of("-Dlogshard.cassandra.keyspace-prefix=lease_", "-Dlogshard.planner.mode=off");
     try (NodeProcess a = NodeProcess.start(work.resolve("la"), own, clusterOptions(portA, null));
@@ -285,20 +285,33 @@ class ClusterModeIT {
 
       List<String> second = new ArrayList<>(own);
       second.add("-Dlogshard.start-timeout=20s");
-      try (NodeProcess other = NodeProcess.launch(work.resolve("lb"), second, clusterOptions(freePort(), null))) {
-        int exit = other.awaitExit(Duration.ofSeconds(120));
-        String log = Files.readString(other.log());
-        assertTrue(exit > 0, "the second cluster's node should give up starting (exit " + exit + "): " + log);
-        assertTrue(log.contains("held by other nodes") && log.contains("127.0.0.1:" + portA),
-            "it says which lease is held, and by whom: " + log);
-        assertFalse(log.contains("LogShard listening"), log);
-      }
+      String log = refusedStart(work.resolve("lb"), second);
+      assertTrue(log.contains("held by other nodes") && log.contains("127.0.0.1:" + portA),
+          "it says which lease is held, and by whom: " + log);
 
       assertEquals("first", new String(kvA.get("fenced:1").get(30, TimeUnit.SECONDS).body(), StandardCharsets.UTF_8));
       assertEquals(ranges, new String(kvA.send("GET", "/v1/ranges", null).get(30, TimeUnit.SECONDS).body(),
           StandardCharsets.UTF_8), "the map is as it was");
       assertEquals(200, kvA.put("fenced:1", bytes("second")).get(30, TimeUnit.SECONDS).statusCode());
       assertTrue(a.stop(Duration.ofSeconds(60)), "the node stopped");
+    }
+
+    // Started again with its configuration now putting the Coordinator's journal on another keyspace,
+    // the node refuses (it would seed a new map at epoch 1), naming the one to set back.
+    List<String> elsewhere = new ArrayList<>(own);
+    elsewhere.add("-Dlogshard.coordinator-log-instance=fast");
+    String log = refusedStart(work.resolve("la"), elsewhere);
+    assertTrue(log.contains("is on log instance 'standard', but the configuration now puts it on 'fast'"), log);
+  }
+
+  /** Starts a node that must give up starting (exit > 0, never listening); its log. */
+  private String refusedStart(Path dataDir, List<String> jvmOptions) throws Exception {
+    try (NodeProcess node = NodeProcess.launch(dataDir, jvmOptions, clusterOptions(freePort(), null))) {
+      int exit = node.awaitExit(Duration.ofSeconds(120));
+      String log = Files.readString(node.log());
+      assertTrue(exit > 0, "the node should give up starting (exit " + exit + "): " + log);
+      assertFalse(log.contains("LogShard listening"), log);
+      return log;
     }
   }
 

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Files;
 import dev.logshard.persistence.rocksdb.RocksLog;
+import dev.logshard.persistence.rocksdb.RocksSettings;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -70,6 +71,11 @@ public final class RocksStorage {
   /** Each instance's RocksDB statistics while its database is open here (empty otherwise). */
   public Map<String, Long> stats(LogInstance instance) {
     return RocksLog.statsOf(dir(instance)).orElse(Map.of());
+  }
+
+  /** The settings an instance's database opens with. */
+  public RocksSettings settings(Config base, LogInstance instance) {
+    return RocksSettings.create(instanceConfig(base, instance).getConfig(instance.journalPluginId()));
   }
 
   private Config instanceConfig(Config base, LogInstance instance) {

@@ -47,6 +47,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  */
 public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, ClusterLoad.Event, ClusterLoadState> {
 
+  /** Journaled on the Coordinator's log instance, with it. */
+  static final String PERSISTENCE_ID = "ClusterLoad";
+
   public sealed interface Command extends CborSerializable {}
 
   /** A node's report, forwarded by the Coordinator. */
@@ -128,7 +131,7 @@ public final class ClusterLoad extends OnLogInstance<ClusterLoad.Command, Cluste
   }
 
   private ClusterLoad(Plugins plugins, LoadHistorySettings settings, ForecastSettings forecast, LongSupplier clock) {
-    super(PersistenceId.ofUniqueId("ClusterLoad"), plugins);
+    super(PersistenceId.ofUniqueId(PERSISTENCE_ID), plugins);
     this.settings = settings;
     this.forecastSettings = forecast;
     this.clock = clock;

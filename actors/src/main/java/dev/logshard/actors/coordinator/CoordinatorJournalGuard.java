@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -28,6 +29,13 @@ import org.slf4j.LoggerFactory;
 public final class CoordinatorJournalGuard {
 
   private static final Logger LOG = LoggerFactory.getLogger(CoordinatorJournalGuard.class);
+
+  /**
+   * What the Coordinator's log instance journals, as persistence id prefixes: the Coordinator, its
+   * load history and every transfer saga.
+   */
+  public static final List<String> JOURNAL_ID_PREFIXES = List.of(Coordinator.PERSISTENCE_ID,
+      ClusterLoad.PERSISTENCE_ID, TransferSaga.ENTITY_TYPE + PersistenceId.DefaultSeparator());
 
   private CoordinatorJournalGuard() {}
 
@@ -60,7 +68,8 @@ public final class CoordinatorJournalGuard {
         + holds + "', but the configuration now puts it on '" + configured + "' (logshard.coordinator-log-instance, "
         + "or logshard.initial-log-instance when that is empty). Starting would seed a new map at epoch 1 and lose "
         + "sight of every range moved, split or merged before. Set logshard.coordinator-log-instance = \"" + holds
-        + "\" (the README's Configuration: the Coordinator's journal cannot be moved to another instance)";
+        + "\" to keep it there, or, to move it to '" + configured + "', start the node once with "
+        + "--move-coordinator-journal (logshard.move-coordinator-journal = true; embedded mode only)";
   }
 
   /** Whether the instance's journal holds at least one event of the Coordinator. */

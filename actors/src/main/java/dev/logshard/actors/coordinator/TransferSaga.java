@@ -61,6 +61,9 @@ import org.apache.pekko.stream.UniqueKillSwitch;
 public final class TransferSaga
     extends OnLogInstance<TransferSaga.Command, PhaseReached, SagaState> {
 
+  /** A saga's persistence id is {@code Transfer|<id>}, on the Coordinator's log instance. */
+  static final String ENTITY_TYPE = "Transfer";
+
   /**
    * What the Coordinator starts a saga with: the plan, a fault to inject, and whether to run the
    * naive stop-and-copy baseline (benchmarks; not kept across a restart of the Coordinator, which
@@ -135,7 +138,7 @@ public final class TransferSaga
       ActorRef<CoordinatorCommand> coordinator, LogInstances logInstances, TransferSettings settings,
       LongSupplier clock) {
     // Journaled with the Coordinator; a journal failure restarts it (it recovers) instead of stopping it.
-    super(PersistenceId.of("Transfer", start.plan().id()),
+    super(PersistenceId.of(ENTITY_TYPE, start.plan().id()),
         OnLogInstance.Plugins.of(logInstances == null ? null : logInstances.coordinator()), Supervision.restartWithBackoff());
     this.ctx = ctx;
     this.timers = timers;
