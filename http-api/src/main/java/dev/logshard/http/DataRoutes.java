@@ -58,11 +58,14 @@ final class DataRoutes extends RouteSupport {
    * requests now, counted until it is answered; else refused at once (503, not applied).
    */
   private Route admitted(Supplier<Route> inner) {
+    if (!inFlight.bounded()) {
+      return inner.get(); // the default: nothing counted on the request path
+    }
     if (!inFlight.tryEnter()) {
       return complete(Problem.overloaded("not applied: the node is already serving " + inFlight.bound()
           + " requests (logshard.http.max-requests-in-flight); retry after a pause"));
     }
-    return mapRouteResultFuture(result -> result.whenComplete((done, failure) -> inFlight.exit()), inner);
+    return whileAnswering(inFlight::exit, inner);
   }
 
   private Route keyRoutes(String key) {

@@ -16,11 +16,13 @@ final class RequestsInFlight {
     this.bound = bound;
   }
 
-  /** Counts one more request if the bound allows it now; false (nothing counted) if not. */
+  /** Whether there is a bound at all (else nothing needs counting). */
+  boolean bounded() {
+    return bound > 0;
+  }
+
+  /** Counts one more request if the bound allows it now; false (nothing counted) if not. Only when bounded. */
   boolean tryEnter() {
-    if (bound <= 0) {
-      return true;
-    }
     for (int now = serving.get(); now < bound; now = serving.get()) {
       if (serving.compareAndSet(now, now + 1)) {
         return true;
@@ -30,9 +32,7 @@ final class RequestsInFlight {
   }
 
   void exit() {
-    if (bound > 0) {
-      serving.decrementAndGet();
-    }
+    serving.decrementAndGet();
   }
 
   int bound() {

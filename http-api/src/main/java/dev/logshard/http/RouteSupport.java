@@ -38,9 +38,13 @@ abstract class RouteSupport extends AllDirectives {
       if (bytes > limit) {
         return body(limit, inner); // refused with 413 without being read
       }
-      return mapRouteResultFuture(result -> result.whenComplete((done, failure) -> budget.giveBack(bytes)),
-          () -> body(limit, inner));
+      return whileAnswering(() -> budget.giveBack(bytes), () -> body(limit, inner));
     });
+  }
+
+  /** {@code inner}, running {@code done} once its request is answered, whatever the answer. */
+  protected Route whileAnswering(Runnable done, Supplier<Route> inner) {
+    return mapRouteResultFuture(result -> result.whenComplete((answered, failure) -> done.run()), inner);
   }
 
   /** Runs a check; its BadRequest becomes the response. */

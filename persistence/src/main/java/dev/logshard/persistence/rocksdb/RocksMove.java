@@ -3,6 +3,7 @@ package dev.logshard.persistence.rocksdb;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksIterator;
 
@@ -41,34 +42,24 @@ public final class RocksMove {
     RocksLog source = RocksLog.acquire(from);
     RocksLog target = RocksLog.acquire(to);
     try {
-      long moved = 0;
       List<ColumnFamilyHandle> sourceFamilies = List.of(source.journal, source.snapshots, source.meta);
       List<ColumnFamilyHandle> targetFamilies = List.of(target.journal, target.snapshots, target.meta);
+      long moved = 0;
       for (int f = 0; f < sourceFamilies.size(); f++) {
-        ColumnFamilyHandle in = sourceFamilies.get(f);
         ColumnFamilyHandle out = targetFamilies.get(f);
-        for (String idPrefix : idPrefixes) {
-          List<byte[][]> chunk = new ArrayList<>();
-          moved += scan(source, in, idPrefix, Long.MAX_VALUE, entry -> {
-            chunk.add(entry);
-            if (chunk.size() == CHUNK) {
-              copy(target, out, chunk);
-            }
-          });
-          copy(target, out, chunk);
-        }
+        moved += inChunks(source, sourceFamilies.get(f), idPrefixes, chunk -> target.write(batch -> {
+          for (byte[][] entry : chunk) {
+            batch.put(out, entry[0], entry[1]);
+          }
+        }).join());
       }
+      // Only once every entry is in the target: a crash before this leaves the source whole.
       for (ColumnFamilyHandle in : sourceFamilies) {
-        for (String idPrefix : idPrefixes) {
-          List<byte[][]> chunk = new ArrayList<>();
-          scan(source, in, idPrefix, Long.MAX_VALUE, entry -> {
-            chunk.add(entry);
-            if (chunk.size() == CHUNK) {
-              delete(source, in, chunk);
-            }
-          });
-          delete(source, in, chunk);
-        }
+        inChunks(source, in, idPrefixes, chunk -> source.write(batch -> {
+          for (byte[][] entry : chunk) {
+            batch.delete(in, entry[0]);
+          }
+        }).join());
       }
       return moved;
     } finally {
@@ -77,22 +68,24 @@ public final class RocksMove {
     }
   }
 
-  private static void copy(RocksLog target, ColumnFamilyHandle family, List<byte[][]> entries) {
-    target.write(batch -> {
-      for (byte[][] entry : entries) {
-        batch.put(family, entry[0], entry[1]);
+  /** Hands the entries of the ids to {@code write}, {@link #CHUNK} at a time; how many there were. */
+  private static long inChunks(RocksLog log, ColumnFamilyHandle family, List<String> idPrefixes,
+      Consumer<List<byte[][]>> write) {
+    long n = 0;
+    for (String idPrefix : idPrefixes) {
+      List<byte[][]> chunk = new ArrayList<>();
+      n += scan(log, family, idPrefix, Long.MAX_VALUE, entry -> {
+        chunk.add(entry);
+        if (chunk.size() == CHUNK) {
+          write.accept(chunk);
+          chunk.clear();
+        }
+      });
+      if (!chunk.isEmpty()) {
+        write.accept(chunk);
       }
-    }).join();
-    entries.clear();
-  }
-
-  private static void delete(RocksLog source, ColumnFamilyHandle family, List<byte[][]> entries) {
-    source.write(batch -> {
-      for (byte[][] entry : entries) {
-        batch.delete(family, entry[0]);
-      }
-    }).join();
-    entries.clear();
+    }
+    return n;
   }
 
   /** Visits up to {@code max} entries (key, value) whose id starts with {@code idPrefix}; how many. */
