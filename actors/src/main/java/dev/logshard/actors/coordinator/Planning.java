@@ -250,7 +250,7 @@ public final class Planning {
     for (ClusterLoad.RangeLoad r : load.ranges()) {
       double requests = r.readsPerSecond() + r.writesPerSecond();
       Double error = r.forecast().mape(); // null until a forecast came true
-      double forecast = PlannerModes.planned(mode, requests, r.forecast().requestsPerSecond(),
+      double forecast = modes.planned(mode, requests, r.forecast().requestsPerSecond(),
           error == null ? Double.NaN : error, r.forecast().ready());
       String median = r.recentSplitPoint() != null ? r.recentSplitPoint() : r.historySplitPoint();
       loads.put(r.rangeId(), new PlannerInput.RangeLoad(requests, r.bytesInPerSecond() + r.bytesOutPerSecond(),

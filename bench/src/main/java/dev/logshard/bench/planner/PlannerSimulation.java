@@ -58,6 +58,10 @@ public final class PlannerSimulation implements Callable<Integer> {
   @Option(names = "--seeds", description = "Seeds per shape (default: ${DEFAULT-VALUE}).")
   int seeds = 3;
 
+  @Option(names = "--first-seed", description = "The first seed: seeds run from it up (default: ${DEFAULT-VALUE};"
+      + " a later one checks settings chosen on the first seeds against traces they were not chosen on).")
+  long firstSeed = 1;
+
   @Option(names = "--keys", description = "Keys on the ring (default: ${DEFAULT-VALUE}).")
   int keys = 10_000;
 
@@ -73,7 +77,7 @@ public final class PlannerSimulation implements Callable<Integer> {
         labels.add(NO_COLOCATION);
       }
       Map<String, List<Metrics>> byMode = new HashMap<>();
-      for (long seed = 1; seed <= seeds; seed++) {
+      for (long seed = firstSeed; seed < firstSeed + seeds; seed++) {
         for (String label : labels) {
           String mode = label.equals(NO_COLOCATION) ? "predictive" : label;
           Metrics m = new SimulatedCluster(settings, mode, new Workload(shape, keys, 6_000, seed),

@@ -245,7 +245,7 @@ final class SimulatedCluster {
       int to = endKey(p.range());
       double requests = prefix[to] - prefix[from];
       RingForecast.Forecast f = mode.equals("predictive") ? forecast.of(p.range(), history) : null;
-      double planned = f == null ? requests : PlannerModes.planned(mode, requests, f.requestsPerSecond(), f.mape(),
+      double planned = f == null ? requests : modes.planned(mode, requests, f.requestsPerSecond(), f.mape(),
           f.ready());
       double top = 0;
       for (int k = from; k < to; k++) {

@@ -9,8 +9,10 @@ public final class PlannerModes {
 
   private final Planner planner;
   private final CountBalancer baseline;
+  private final double errorMargin;
 
   public PlannerModes(PlannerSettings settings) {
+    this.errorMargin = settings.forecastErrorMargin();
     this.planner = new Planner(settings);
     this.baseline = new CountBalancer(settings);
   }
@@ -22,16 +24,15 @@ public final class PlannerModes {
 
   /**
    * The requests per second a range is planned on: in {@code predictive} mode its forecast raised by
-   * the forecast's own measured error (its MAPE: a forecast that has been 5 % off is planned 5 %
-   * higher, so an instance is not filled to the brim of a forecast that may fall short), once the
-   * forecast has its season (before that it is only the last step's rate, a lag); otherwise, and
-   * until then, what was measured. (The planner then plans on the larger of the two.)
+   * {@code forecast.error-margin} times the forecast's own measured error (its MAPE, a mean: a
+   * forecast that has been 5 % off on average is planned 10 % higher at the default margin of 2, so
+   * an instance is not filled to the brim of a forecast whose misses run wider than its mean miss), once the forecast has its season (before that it is only the last step's rate, a lag);
+   * otherwise, and until then, what was measured. (The planner then plans on the larger of the two.)
    */
-  public static double planned(String mode, double measured, double forecast, double forecastError,
-      boolean forecastReady) {
+  public double planned(String mode, double measured, double forecast, double forecastError, boolean forecastReady) {
     if (!mode.equals("predictive") || !forecastReady) {
       return measured;
     }
-    return forecast * (1 + (Double.isNaN(forecastError) ? 0 : forecastError));
+    return forecast * (1 + errorMargin * (Double.isNaN(forecastError) ? 0 : forecastError));
   }
 }

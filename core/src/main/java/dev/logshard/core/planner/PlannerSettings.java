@@ -30,7 +30,8 @@ public record PlannerSettings(
     double nodeCapacityRequestsPerSecond,
     boolean relocate,
     int maxRelocations,
-    ForecastSettings forecast) {
+    ForecastSettings forecast,
+    double forecastErrorMargin) {
 
   /**
    * The modes: {@code off} (transfers by hand only), {@code baseline} (what Pekko's own allocation
@@ -52,6 +53,10 @@ public record PlannerSettings(
     Config c = config.getConfig("logshard.planner");
     if (!MODES.contains(c.getString("mode"))) {
       throw new IllegalArgumentException("logshard.planner.mode must be one of " + MODES + ", not " + c.getString("mode"));
+    }
+    if (c.getDouble("forecast.error-margin") < 0) {
+      throw new IllegalArgumentException("logshard.planner.forecast.error-margin must be at least 0, not "
+          + c.getDouble("forecast.error-margin"));
     }
     return new PlannerSettings(
         c.getString("mode"),
@@ -75,6 +80,7 @@ public record PlannerSettings(
         c.getDouble("nodes.capacity-requests-per-second"),
         c.getBoolean("nodes.relocate"),
         c.getInt("nodes.max-relocations"),
-        ForecastSettings.create(config));
+        ForecastSettings.create(config),
+        c.getDouble("forecast.error-margin"));
   }
 }
