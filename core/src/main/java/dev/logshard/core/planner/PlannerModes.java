@@ -26,7 +26,8 @@ public final class PlannerModes {
    * The requests per second a range is planned on: in {@code predictive} mode its forecast raised by
    * {@code forecast.error-margin} times the forecast's own measured error (its MAPE, a mean: a
    * forecast that has been 5 % off on average is planned 10 % higher at the default margin of 2, so
-   * an instance is not filled to the brim of a forecast whose misses run wider than its mean miss), once the forecast has its season (before that it is only the last step's rate, a lag);
+   * an instance is not filled to the brim of a forecast whose misses run wider than its mean miss),
+   * once the forecast has its season (before that it is only the last step's rate, a lag);
    * otherwise, and until then, what was measured. (The planner then plans on the larger of the two.)
    */
   public double planned(String mode, double measured, double forecast, double forecastError, boolean forecastReady) {

@@ -54,9 +54,9 @@ public record PlannerSettings(
     if (!MODES.contains(c.getString("mode"))) {
       throw new IllegalArgumentException("logshard.planner.mode must be one of " + MODES + ", not " + c.getString("mode"));
     }
-    if (c.getDouble("forecast.error-margin") < 0) {
-      throw new IllegalArgumentException("logshard.planner.forecast.error-margin must be at least 0, not "
-          + c.getDouble("forecast.error-margin"));
+    double errorMargin = c.getDouble("forecast.error-margin");
+    if (errorMargin < 0) {
+      throw new IllegalArgumentException("logshard.planner.forecast.error-margin must be at least 0, not " + errorMargin);
     }
     return new PlannerSettings(
         c.getString("mode"),
@@ -81,6 +81,6 @@ public record PlannerSettings(
         c.getBoolean("nodes.relocate"),
         c.getInt("nodes.max-relocations"),
         ForecastSettings.create(config),
-        c.getDouble("forecast.error-margin"));
+        errorMargin);
   }
 }
