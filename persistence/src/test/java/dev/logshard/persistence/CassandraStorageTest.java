@@ -113,7 +113,7 @@ class CassandraStorageTest {
     assertEquals("dev.logshard.persistence.lease.CassandraLease", config.getString("logshard.lease.lease-class"));
     assertEquals("lease-majority", config.getString("pekko.cluster.split-brain-resolver.active-strategy"));
     assertEquals("logshard.lease", config.getString("pekko.cluster.split-brain-resolver.lease-majority.lease-implementation"));
-    assertEquals(1500, config.getDuration("pekko.cluster.split-brain-resolver.stable-after").toMillis());
+    assertEquals(1000, config.getDuration("pekko.cluster.split-brain-resolver.stable-after").toMillis());
     assertEquals(250, config.getDuration("pekko.cluster.down-removal-margin").toMillis());
 
     Config off = CassandraStorage.pluginConfig(base("logshard.cassandra.use-lease = off"));

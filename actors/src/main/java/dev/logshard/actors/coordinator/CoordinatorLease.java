@@ -23,15 +23,16 @@ import org.apache.pekko.coordination.lease.javadsl.LeaseProvider;
  * proxies then wait for the oldest node to change before they look for it again — on a cluster
  * whose members did not change, every node's requests to the Coordinator went unanswered for good.
  * This actor stays: on a loss it stops the Coordinator, takes the lease again (every 100 ms
- * doubling to 1 s) and starts a new one, which recovers from the journal; commands that arrive
- * meanwhile wait (up to {@link #WAITING}, more are dropped: their asks time out).
+ * doubling to 250 ms: a dead node's lease ends unannounced when its TTL runs out) and starts a
+ * new one, which recovers from the journal; commands that arrive meanwhile wait (up to
+ * {@link #WAITING}, more are dropped: their asks time out).
  */
 final class CoordinatorLease {
 
   /** Commands held while the lease is being taken. */
   static final int WAITING = 1000;
   private static final Duration FIRST_RETRY = Duration.ofMillis(100);
-  private static final Duration LAST_RETRY = Duration.ofSeconds(1);
+  private static final Duration LAST_RETRY = Duration.ofMillis(250);
 
   private record Acquired(boolean held, String failure) {}
 

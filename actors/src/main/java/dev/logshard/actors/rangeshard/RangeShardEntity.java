@@ -120,10 +120,13 @@ public final class RangeShardEntity {
 
   /**
    * How long a generation waits before it asks again for a lease another node holds: first briefly
-   * (after a hand-off the previous node releases it as it stops, a moment later), then doubling.
+   * (after a hand-off the previous node releases it as it stops, a moment later), then doubling up
+   * to 250 ms: a dead node's lease ends when its TTL runs out, which no one is told of, and every
+   * request for the range waits out the step that passes that moment (one lightweight transaction
+   * per step, only while another node holds the lease).
    */
   private static final Duration FIRST_LEASE_RETRY = Duration.ofMillis(100);
-  private static final Duration MAX_LEASE_RETRY = Duration.ofSeconds(1);
+  private static final Duration MAX_LEASE_RETRY = Duration.ofMillis(250);
   /** How long a starting generation first waits for the Coordinator's answer before it asks again (then doubling, up to the ask timeout). */
   private static final Duration FIRST_RESOLVE_RETRY = Duration.ofMillis(250);
 
